@@ -1,0 +1,89 @@
+"""keywarden's deployment settings, validated once for the CDK stack and for the local sandbox.
+
+In cdk.json (or `cdk deploy -c name=value`) each setting is given by its camelCase alias.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lambdas.contract import (
+    DEFAULT_CONFIG_RULE_NAME,
+    DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
+    DEFAULT_OWNER_EMAIL_TAG_KEYS,
+    RUNBOOK_DEFAULT_VERSION,
+)
+from lambdas.owners import is_email_address
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the setting."""
+
+
+class DeploymentSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    max_access_key_age: int = Field(
+        default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, ge=1, le=3650, alias="maxAccessKeyAge"
+    )
+    max_credential_usage_age: int | None = Field(default=None, ge=1, le=3650, alias="maxCredentialUsageAge")
+    """The runbook's MaxCredentialUsageAge; defaults to maxAccessKeyAge."""
+    config_rule_name: str = Field(
+        default=DEFAULT_CONFIG_RULE_NAME, pattern=r"^[A-Za-z0-9_-]{1,128}$", alias="configRuleName"
+    )
+    security_contact_email: str = Field(default="security@example.com", alias="securityContactEmail")
+    owner_tag_keys: tuple[str, ...] = Field(
+        default=DEFAULT_OWNER_EMAIL_TAG_KEYS, min_length=1, alias="ownerTagKeys"
+    )
+    grace_period_days: int = Field(default=14, ge=0, le=365, alias="gracePeriodDays")
+    record_retention_days: int = Field(default=0, ge=0, alias="recordRetentionDays")
+    """0 keeps audit items for ever."""
+    poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
+    max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
+    runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
+
+    @field_validator("security_contact_email")
+    @classmethod
+    def _contact_is_email(cls, value: str) -> str:
+        if not is_email_address(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("owner_tag_keys", mode="before")
+    @classmethod
+    def _split_tag_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def credential_usage_age(self) -> int:
+        """The runbook's MaxCredentialUsageAge (maxAccessKeyAge unless set)."""
+        return self.max_credential_usage_age or self.max_access_key_age
+
+    @classmethod
+    def from_context(cls, values: dict[str, Any]) -> DeploymentSettings:
+        """Validate settings given by alias; raise SettingsError naming each bad setting."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            problems = [
+                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+            ]
+            raise SettingsError("invalid keywarden setting: " + "; ".join(problems)) from error
+
+    def evaluate_function_environment(self) -> dict[str, str]:
+        """Environment variables of the Evaluate function (read by lambdas/settings.py)."""
+        return {
+            "MAX_ACCESS_KEY_AGE_DAYS": str(self.max_access_key_age),
+            "MAX_CREDENTIAL_USAGE_AGE_DAYS": str(self.credential_usage_age),
+            "SECURITY_CONTACT_EMAIL": self.security_contact_email,
+            "OWNER_TAG_KEYS": ",".join(self.owner_tag_keys),
+            "GRACE_PERIOD_DAYS": str(self.grace_period_days),
+            "RECORD_RETENTION_DAYS": str(self.record_retention_days),
+        }
+
+    def parse_event_function_environment(self) -> dict[str, str]:
+        return {"CONFIG_RULE_NAME": self.config_rule_name}

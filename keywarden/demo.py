@@ -1,0 +1,30 @@
+"""The scenario `keywarden demo` runs: the case keywarden exists for.
+
+alice and bob each have one access key created 120 days ago. alice never used hers: the runbook
+deactivates it. bob used his today: the runbook silently leaves it active, and without keywarden
+nobody would know. bob's owner is in his tags.
+"""
+
+from __future__ import annotations
+
+from keywarden.scenario import KeySpec, Scenario, UserSpec
+
+DEMO_SCENARIO = Scenario(
+    max_access_key_age=90,
+    max_credential_usage_age=90,
+    users=[
+        UserSpec(name="alice", keys=[KeySpec(created_days_ago=120, last_used_days_ago=None)]),
+        UserSpec(
+            name="bob",
+            tags={"owner-email": "bob.owner@example.com", "team": "payments"},
+            keys=[
+                KeySpec(
+                    created_days_ago=120,
+                    last_used_days_ago=0,
+                    last_used_service="s3",
+                    last_used_region="eu-west-1",
+                )
+            ],
+        ),
+    ],
+)

@@ -1,0 +1,121 @@
+"""Terminal rendering of a simulation report, for people (scripts use `--json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from keywarden.simulation import NotificationReport, SimulationReport, UserReport
+
+OUTCOME_STYLES = {
+    "REMEDIATED": "green",
+    "KEYS_LEFT_ACTIVE": "yellow",
+    "NO_CHANGE": "cyan",
+    "COMPLIANT": "cyan",
+    "USER_NOT_FOUND": "magenta",
+}
+MESSAGE_WIDTH = 84  # the owner's message is wrapped at 78 columns
+AUDIT_FIELDS = (
+    "pk", "recorded_at", "outcome", "reason", "user_name", "user_id", "account_id",
+    "password_result", "automation", "owner", "notification_message_id", "execution_arn",
+)  # fmt: skip
+
+
+def collapse_repeats(path: Sequence[str]) -> list[str]:
+    """ParseEvent, A, B, A, B, C -> ParseEvent, (A -> B) x2, C: the poll loop, readable."""
+    collapsed: list[str] = []
+    i = 0
+    while i < len(path):
+        for size in range(1, 7):
+            block = list(path[i : i + size])
+            repeats = 1
+            while list(path[i + repeats * size : i + (repeats + 1) * size]) == block:
+                repeats += 1
+            if repeats > 1:
+                collapsed.append(f"({' -> '.join(block)}) x{repeats}")
+                i += repeats * size
+                break
+        else:
+            collapsed.append(path[i])
+            i += 1
+    return collapsed
+
+
+def _keys_table(user: UserReport) -> Table:
+    table = Table("access key", "before", "after", "result", box=None, pad_edge=False)
+    for key in user.keys:
+        style = {"DEACTIVATED": "green", "SKIPPED_RECENTLY_USED": "yellow"}.get(key.result, "")
+        table.add_row(
+            key.access_key_id, key.status_before, key.status_after or "gone", Text(key.result, style)
+        )
+    return table
+
+
+def _owner_notifications(user: UserReport, report: SimulationReport) -> list[NotificationReport]:
+    return [n for n in report.notifications if n.attributes.get("user_name") == user.name]
+
+
+def _operator_alerts(user: UserReport, report: SimulationReport) -> list[NotificationReport]:
+    if user.execution is None:
+        return []
+    return [a for a in report.operator_alerts if user.execution.arn in a.message]
+
+
+def _print_user(user: UserReport, report: SimulationReport, console: Console) -> None:
+    style = OUTCOME_STYLES.get(user.outcome, "red")
+    console.rule(f"[bold]{user.name}[/] - [{style}]{user.outcome}[/]", align="left")
+    console.print(Text(user.reason, style="italic"))
+    if user.execution:
+        run = user.execution
+        console.print(
+            f"\n[bold]Workflow[/]: {run.status}, {run.state_transitions} state transitions, "
+            f"{run.simulated_seconds:.0f} s simulated"
+        )
+        console.print(Text("  " + " -> ".join(collapse_repeats(run.path))))
+        if run.error:
+            console.print(Text(f"  error {run.error}: {run.cause}", style="red"))
+    console.print("\n[bold]Keys before and after[/]")
+    console.print(_keys_table(user))
+    if user.password_result:
+        console.print(f"Console password: {user.password_result}")
+    for note in _owner_notifications(user, report):
+        console.print(f"\n[bold]Notification published for {note.attributes.get('owner_email', '?')}[/]")
+        console.print(Panel(Text(note.message), title=note.subject, title_align="left", width=MESSAGE_WIDTH))
+    for alert in _operator_alerts(user, report):
+        console.print("\n[bold red]Operator alert[/]")
+        console.print(
+            Panel(Text(alert.message), title=alert.subject, title_align="left", width=MESSAGE_WIDTH)
+        )
+    if user.audit_record:
+        record = Table("attribute", "value", box=None, pad_edge=False)
+        for name in AUDIT_FIELDS:
+            if name in user.audit_record:
+                record.add_row(name, str(user.audit_record[name]))
+        for key in user.audit_record.get("keys", []):
+            record.add_row(f"keys[{key['access_key_id']}]", f"{key['result']} (age {key['age_days']} days)")
+        console.print("\n[bold]Audit record[/]")
+        console.print(record)
+    console.print()
+
+
+def print_report(report: SimulationReport, console: Console) -> None:
+    """One panel per user, then a summary line."""
+    console.print(
+        f"maxAccessKeyAge {report.max_access_key_age} days, "
+        f"MaxCredentialUsageAge {report.max_credential_usage_age} days\n"
+    )
+    for user in report.users:
+        _print_user(user, report, console)
+    counts: dict[str, int] = {}
+    for user in report.users:
+        counts[user.outcome] = counts.get(user.outcome, 0) + 1
+    console.print(
+        "Outcomes: "
+        + ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
+        + f"; {len(report.notifications)} owner notification(s), "
+        + f"{len(report.operator_alerts)} operator alert(s)"
+    )

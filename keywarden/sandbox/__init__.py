@@ -1,0 +1,262 @@
+"""The local AWS sandbox: moto, extended until keywarden's workflow runs in it end to end.
+
+`Sandbox` is a context manager: it starts moto, applies the extensions (SSM automation,
+in-process Lambda, EventBridge to Step Functions, an AWS-faithful interpreter on a virtual
+clock), deploys keywarden's resources, and offers what a person or a test needs to drive and
+inspect a run. Nothing leaves the process: every AWS call is answered by moto.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+from unittest import mock
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from moto import mock_aws
+
+from keywarden.configuration import DeploymentSettings
+from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
+from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
+from keywarden.sandbox.interpreter import aws_faithful_interpreter
+from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
+from keywarden.sandbox.stack import SandboxStack, deploy_stack
+from keywarden.scenario import UserSpec
+from lambdas.contract import (
+    COMPLIANCE_CHANGE_DETAIL_TYPE,
+    CONFIG_EVENT_SOURCE,
+    IAM_USER_RESOURCE_TYPE,
+    NON_COMPLIANT,
+    AuditTable,
+)
+
+SANDBOX_ACCOUNT_ID = "123456789012"
+SANDBOX_REGION = "us-east-1"
+
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+    "AWS_SESSION_TOKEN": "sandbox",
+    "AWS_DEFAULT_REGION": SANDBOX_REGION,
+    "AWS_REGION": SANDBOX_REGION,
+}
+_REAL_AWS_POINTERS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE")
+
+
+@dataclass(frozen=True)
+class PublishedMessage:
+    topic_arn: str
+    subject: str
+    message: str
+    attributes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    execution_arn: str
+    status: str
+    path: list[str]
+    """Every state entered, in order (states inside the Map included)."""
+    state_transitions: int
+    simulated_seconds: float
+    error: str | None
+    cause: str | None
+    output: dict[str, Any] | None
+
+
+@contextlib.contextmanager
+def _quiet_interpreter_logs() -> Iterator[None]:
+    """moto logs every task failure, even one a Retry or Catch handles; the report says enough."""
+    interpreter_log = logging.getLogger("moto.stepfunctions.parser")
+    level = interpreter_log.level
+    if not os.environ.get("KEYWARDEN_SANDBOX_DEBUG"):
+        interpreter_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        interpreter_log.setLevel(level)
+
+
+class Sandbox:
+    """A local AWS account with keywarden deployed in it."""
+
+    def __init__(
+        self,
+        settings: DeploymentSettings | None = None,
+        automation: AutomationBehaviour | None = None,
+        clock: VirtualClock | None = None,
+    ) -> None:
+        self.settings = settings or DeploymentSettings()
+        self.clock = clock or VirtualClock()
+        self.region = SANDBOX_REGION
+        self.account_id = SANDBOX_ACCOUNT_ID
+        self.automation = AutomationEmulator(self.clock, automation)
+        self.lambdas = InProcessLambda()
+        self.delivery = StepFunctionsDelivery()
+        self._exit = contextlib.ExitStack()
+        self._stack: SandboxStack | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        try:
+            environment = {k: v for k, v in os.environ.items() if k not in _REAL_AWS_POINTERS}
+            self._exit.enter_context(
+                mock.patch.dict(os.environ, {**environment, **_FAKE_CREDENTIALS}, clear=True)
+            )
+            self._exit.enter_context(_quiet_interpreter_logs())
+            self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+            self._exit.enter_context(aws_faithful_interpreter(self.clock))
+            self._exit.enter_context(in_process_lambda(self.lambdas))
+            self._exit.enter_context(automation_api(self.automation))
+            self._exit.enter_context(stepfunctions_targets(self.delivery))
+            self._exit.enter_context(back_dated_login_profiles())
+            self._stack = deploy_stack(self.settings, self.region)
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._exit.close()
+
+    @property
+    def stack(self) -> SandboxStack:
+        if self._stack is None:
+            raise RuntimeError("the sandbox is not running: use it in a `with` block")
+        return self._stack
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the sandbox (answered by moto)."""
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    # --- driving ----------------------------------------------------------------------------
+
+    def add_user(self, spec: UserSpec) -> CreatedUser:
+        """Create a scenario user; its own automation behaviour (if any) applies to its runs."""
+        user = create_user(spec, self.clock.now(), self.account_id, self.region)
+        if spec.automation:
+            self.automation.per_resource_id[user.user_id] = AutomationBehaviour(
+                **spec.automation.model_dump()
+            )
+        return user
+
+    def compliance_change(
+        self,
+        user_id: str,
+        compliance_type: str = NON_COMPLIANT,
+        rule_name: str | None = None,
+        resource_type: str = IAM_USER_RESOURCE_TYPE,
+    ) -> dict[str, Any]:
+        """The PutEvents entry AWS Config emits when `user_id`'s compliance changes."""
+        rule = rule_name or self.settings.config_rule_name
+        now = self.clock.now().isoformat().replace("+00:00", "Z")
+        qualifier = {"configRuleName": rule, "resourceType": resource_type, "resourceId": user_id}
+        detail = {
+            "resourceId": user_id,
+            "awsRegion": self.region,
+            "awsAccountId": self.account_id,
+            "configRuleName": rule,
+            "recordVersion": "1.0",
+            "configRuleARN": f"arn:aws:config:{self.region}:{self.account_id}:config-rule/sandbox",
+            "messageType": "ComplianceChangeNotification",
+            "newEvaluationResult": {
+                "evaluationResultIdentifier": {
+                    "evaluationResultQualifier": qualifier,
+                    "orderingTimestamp": now,
+                },
+                "complianceType": compliance_type,
+                "resultRecordedTime": now,
+                "configRuleInvokedTime": now,
+            },
+            "notificationCreationTime": now,
+            "resourceType": resource_type,
+        }
+        return {
+            "Source": CONFIG_EVENT_SOURCE,
+            "DetailType": COMPLIANCE_CHANGE_DETAIL_TYPE,
+            "Detail": json.dumps(detail),
+            "Resources": [],
+        }
+
+    def put_event(self, entry: dict[str, Any]) -> list[str]:
+        """Send one event to the default bus; returns the executions it started."""
+        started = len(self.delivery.deliveries)
+        answer = self.client("events").put_events(Entries=[entry])
+        if answer["FailedEntryCount"]:
+            raise RuntimeError(f"PutEvents refused the event: {answer['Entries']}")
+        return [d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn]
+
+    def start_execution(self, workflow_input: Any, name: str) -> str:
+        """Start the workflow directly, bypassing EventBridge (as an operator could)."""
+        arn = self.client("stepfunctions").start_execution(
+            stateMachineArn=self.stack.state_machine_arn, name=name, input=json.dumps(workflow_input)
+        )["executionArn"]
+        return str(arn)
+
+    # --- inspecting -------------------------------------------------------------------------
+
+    def execution(self, execution_arn: str) -> ExecutionReport:
+        sfn = self.client("stepfunctions")
+        described = sfn.describe_execution(executionArn=execution_arn)
+        events: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+            events.extend(page["events"])
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+        stop: datetime = described.get("stopDate", described["startDate"])
+        output = described.get("output")
+        return ExecutionReport(
+            execution_arn=execution_arn,
+            status=described["status"],
+            path=entered,
+            state_transitions=len(entered),
+            simulated_seconds=(stop - described["startDate"]).total_seconds(),
+            error=described.get("error"),
+            cause=described.get("cause"),
+            output=json.loads(output) if output else None,
+        )
+
+    def audit_items(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The audit items one execution wrote (summary first, then its keys)."""
+        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.table_name)
+        name = execution_arn.rsplit(":", 1)[-1]
+        items = table.query(
+            KeyConditionExpression=Key(AuditTable.PARTITION_KEY).eq(AuditTable.remediation_pk(name))
+        )["Items"]
+        return sorted(items, key=lambda item: item[AuditTable.SORT_KEY] != AuditTable.REMEDIATION_SK)
+
+    def published(self, topic: str = "owners") -> list[PublishedMessage]:
+        """Messages published to the owners' or the operators' topic so far (read once)."""
+        url = self.stack.owners_inbox_url if topic == "owners" else self.stack.operators_inbox_url
+        sqs = self.client("sqs")
+        messages = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                messages.append(
+                    PublishedMessage(
+                        topic_arn=envelope["TopicArn"],
+                        subject=envelope.get("Subject") or "",
+                        message=envelope["Message"],
+                        attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
+                    )
+                )
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return messages
+
+    def access_keys(self, user_name: str) -> dict[str, str]:
+        """Access key id -> status, as IAM has them now."""
+        keys = self.client("iam").list_access_keys(UserName=user_name)["AccessKeyMetadata"]
+        return {k["AccessKeyId"]: k["Status"] for k in keys}

@@ -1,0 +1,280 @@
+"""SSM Automation for the sandbox: StartAutomationExecution and GetAutomationExecution.
+
+moto has no automation API. Its SSM responder dispatches a JSON action to the method named
+after it, so the two actions are added to `SimpleSystemManagerResponse` while a sandbox runs.
+The emulated runbook takes simulated time (a `VirtualClock`) and ends with a configurable
+status, so that failures, timeouts and throttling can be rehearsed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from unittest import mock
+
+import boto3
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
+from moto.ssm.responses import SimpleSystemManagerResponse
+
+from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.runbook import RunbookUserNotFoundError, revoke_unused_credentials
+from lambdas.contract import AUTOMATION_SUCCEEDED, AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
+
+RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
+RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"
+RUNBOOK_PARAMETERS = ("AutomationAssumeRole", "IAMResourceId", "MaxCredentialUsageAge")
+NO_OUTPUT_YET = "No output available yet because the step is not successfully executed"
+
+
+class AutomationExecutionLimitExceeded(ServiceException):
+    def __init__(self) -> None:
+        super().__init__(
+            "AutomationExecutionLimitExceededException",
+            "The number of simultaneously running Automation executions exceeded the allowed limit.",
+        )
+
+
+class InvalidAutomationParameters(ServiceException):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidAutomationExecutionParametersException", message)
+
+
+class InvalidDocument(ServiceException):
+    def __init__(self, name: str) -> None:
+        super().__init__("InvalidDocument", f"Document with name {name} does not exist.")
+
+
+class AutomationExecutionNotFound(ServiceException):
+    def __init__(self, execution_id: str) -> None:
+        super().__init__(
+            "AutomationExecutionNotFoundException", f"Automation execution {execution_id} not found."
+        )
+
+
+@dataclass(frozen=True)
+class AutomationBehaviour:
+    """How an emulated automation unfolds: how long it runs, how it ends, what it refuses."""
+
+    duration_seconds: float = 30.0
+    final_status: AutomationStatus = AutomationStatus.SUCCESS
+    """A non-terminal status (InProgress, Waiting...) makes an automation that never ends."""
+    failure_message: str | None = None
+    refused_starts: int = 0
+    """StartAutomationExecution answers AutomationExecutionLimitExceeded this many times first."""
+
+
+@dataclass
+class EmulatedAutomation:
+    execution_id: str
+    document_version: str
+    parameters: dict[str, list[str]]
+    started_at: datetime
+    behaviour: AutomationBehaviour
+    region: str
+    status: AutomationStatus = AutomationStatus.IN_PROGRESS
+    ended_at: datetime | None = None
+    failure_message: str | None = None
+    output: str | None = None
+    deactivated_keys: list[str] = field(default_factory=list)
+    deleted_login_profile: bool = False
+
+
+def _role_trusts_ssm(iam: Any, role_arn: str) -> bool:
+    try:
+        role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+    except iam.exceptions.NoSuchEntityException:
+        return False
+    document = role["AssumeRolePolicyDocument"]
+    statements = (json.loads(document) if isinstance(document, str) else document)["Statement"]
+    return any(
+        statement.get("Effect") == "Allow"
+        and "ssm.amazonaws.com" in json.dumps(statement.get("Principal", {}))
+        for statement in statements
+    )
+
+
+class AutomationEmulator:
+    """The automation executions of one sandbox."""
+
+    def __init__(self, clock: VirtualClock, default: AutomationBehaviour | None = None) -> None:
+        self.clock = clock
+        self.default = default or AutomationBehaviour()
+        self.per_resource_id: dict[str, AutomationBehaviour] = {}
+        self.executions: dict[str, EmulatedAutomation] = {}
+        self.start_calls: list[dict[str, Any]] = []
+        self._refused: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    def behaviour_for(self, resource_id: str) -> AutomationBehaviour:
+        return self.per_resource_id.get(resource_id, self.default)
+
+    def start(self, region: str, document_name: str, document_version: str | None, parameters: Any) -> str:
+        with self._lock:
+            self.start_calls.append({"DocumentName": document_name, "Parameters": parameters})
+            if document_name != RUNBOOK_NAME:
+                raise InvalidDocument(document_name)
+            checked = self._checked_parameters(parameters)
+            behaviour = self.behaviour_for(checked["IAMResourceId"][0])
+            refused = self._refused.get(checked["IAMResourceId"][0], 0)
+            if refused < behaviour.refused_starts:
+                self._refused[checked["IAMResourceId"][0]] = refused + 1
+                raise AutomationExecutionLimitExceeded()
+            execution = EmulatedAutomation(
+                execution_id=str(uuid.uuid4()),
+                document_version=document_version or "$DEFAULT",
+                parameters=checked,
+                started_at=self.clock.now(),
+                behaviour=behaviour,
+                region=region,
+            )
+            self.executions[execution.execution_id] = execution
+            return execution.execution_id
+
+    @staticmethod
+    def _checked_parameters(parameters: Any) -> dict[str, list[str]]:
+        if not isinstance(parameters, dict):
+            raise InvalidAutomationParameters("Parameters must be a map of string lists.")
+        for name, values in parameters.items():
+            if name not in RUNBOOK_PARAMETERS:
+                raise InvalidAutomationParameters(f"Parameter {name} is not defined by {RUNBOOK_NAME}.")
+            if not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+                raise InvalidAutomationParameters(f"Parameter {name} must be a list of strings.")
+        missing = [name for name in RUNBOOK_PARAMETERS if not parameters.get(name)]
+        if missing:
+            raise InvalidAutomationParameters(f"Missing required parameters: {', '.join(missing)}.")
+        try:
+            int(parameters["MaxCredentialUsageAge"][0])
+        except ValueError as error:
+            raise InvalidAutomationParameters("MaxCredentialUsageAge must be a whole number.") from error
+        return parameters
+
+    def describe(self, execution_id: str) -> dict[str, Any]:
+        with self._lock:
+            execution = self.executions.get(execution_id)
+            if execution is None:
+                raise AutomationExecutionNotFound(execution_id)
+            self._progress(execution)
+            return self._shape(execution)
+
+    def _progress(self, execution: EmulatedAutomation) -> None:
+        if execution.status in AUTOMATION_TERMINAL:
+            return
+        behaviour = execution.behaviour
+        due = execution.started_at + timedelta(seconds=behaviour.duration_seconds)
+        if self.clock.now() < due:
+            return
+        if behaviour.final_status not in AUTOMATION_TERMINAL:
+            execution.status = behaviour.final_status  # an automation that never ends
+            return
+        execution.ended_at = due
+        if behaviour.final_status in AUTOMATION_SUCCEEDED:
+            self._run_runbook(execution)
+        else:
+            execution.status = behaviour.final_status
+            execution.failure_message = behaviour.failure_message or (
+                f"Step fails when it is Executing. Automation ended {behaviour.final_status.value}."
+            )
+
+    def _run_runbook(self, execution: EmulatedAutomation) -> None:
+        iam = boto3.client("iam", region_name=execution.region)
+        if not _role_trusts_ssm(iam, execution.parameters["AutomationAssumeRole"][0]):
+            execution.status = AutomationStatus.FAILED
+            execution.failure_message = "The defined assume role is unable to be assumed."
+            return
+        try:
+            result = revoke_unused_credentials(
+                iam,
+                execution.parameters["IAMResourceId"][0],
+                int(execution.parameters["MaxCredentialUsageAge"][0]),
+                execution.ended_at or self.clock.now(),
+            )
+        except RunbookUserNotFoundError as error:
+            execution.status = AutomationStatus.FAILED
+            execution.failure_message = f"Step fails when it is Executing. {error}"
+            return
+        execution.status = execution.behaviour.final_status
+        execution.deactivated_keys = result.deactivated_keys
+        execution.deleted_login_profile = result.deleted_login_profile
+        execution.output = json.dumps(
+            {
+                "output": "Verification of unused IAM credentials is successful.",
+                "deactivated_access_keys": result.deactivated_keys,
+                "deleted_login_profile": result.deleted_login_profile,
+            }
+        )
+
+    def _shape(self, execution: EmulatedAutomation) -> dict[str, Any]:
+        shape: dict[str, Any] = {
+            "AutomationExecutionId": execution.execution_id,
+            "DocumentName": RUNBOOK_NAME,
+            "DocumentVersion": execution.document_version,
+            "ExecutionStartTime": execution.started_at,
+            "AutomationExecutionStatus": execution.status.value,
+            "Mode": "Auto",
+            "Parameters": execution.parameters,
+            "Outputs": {RUNBOOK_OUTPUT: [execution.output or NO_OUTPUT_YET]},
+            "StepExecutions": [
+                {
+                    "StepName": RUNBOOK_STEP,
+                    "Action": "aws:executeScript",
+                    "StepStatus": execution.status.value,
+                    "ExecutionStartTime": execution.started_at,
+                }
+            ],
+        }
+        if execution.ended_at:
+            shape["ExecutionEndTime"] = execution.ended_at
+        if execution.failure_message:
+            shape["FailureMessage"] = execution.failure_message
+        return shape
+
+
+def _start_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+    execution_id = _active().start(
+        region=self.region,
+        document_name=self._get_param("DocumentName"),
+        document_version=self._get_param("DocumentVersion"),
+        parameters=self._get_param("Parameters"),
+    )
+    return ActionResult({"AutomationExecutionId": execution_id})
+
+
+def _get_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+    return ActionResult({"AutomationExecution": _active().describe(self._get_param("AutomationExecutionId"))})
+
+
+_installed: list[AutomationEmulator] = []
+
+
+def _active() -> AutomationEmulator:
+    if not _installed:
+        raise RuntimeError("no sandbox automation emulator is installed")
+    return _installed[-1]
+
+
+@contextmanager
+def automation_api(emulator: AutomationEmulator) -> Iterator[AutomationEmulator]:
+    """Serve the two automation actions from `emulator` while the context is open."""
+    with (
+        mock.patch.object(
+            SimpleSystemManagerResponse,
+            "start_automation_execution",
+            _start_automation_execution,
+            create=True,
+        ),
+        mock.patch.object(
+            SimpleSystemManagerResponse, "get_automation_execution", _get_automation_execution, create=True
+        ),
+    ):
+        _installed.append(emulator)
+        try:
+            yield emulator
+        finally:
+            _installed.remove(emulator)

@@ -1,0 +1,37 @@
+"""A virtual clock: waits and retry back-offs in the sandbox advance simulated time instantly.
+
+Everything in the sandbox that asks "what time is it" for the workflow (state entry times, the
+emulated automation's progress) reads this clock, so simulated latencies stay measurable.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class VirtualClock:
+    """Starts at the real current time; moves only when `advance` is called (or `sleep`)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+        self._start = self._now
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+    sleep = advance
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Simulated seconds since the clock started."""
+        with self._lock:
+            return (self._now - self._start).total_seconds()

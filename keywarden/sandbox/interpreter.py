@@ -1,0 +1,105 @@
+"""Corrections to moto's Step Functions interpreter, so it behaves like AWS for our workflow.
+
+Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_NOTES.md):
+- aws-sdk error names carry the service in PascalCase (Ssm.…, Iam.…), not lowercase;
+- aws-sdk results reach the state as JSON (timestamps as ISO strings), not Python datetimes;
+- Wait states and Retry back-offs cost simulated time on a `VirtualClock`, not real sleep;
+- state entry times, history timestamps and execution dates read the same clock;
+- executions run to the end inside StartExecution (one at a time), so the clock is not
+  advanced by two executions at once and a run is deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as real_datetime
+import threading
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+from moto.stepfunctions.parser import models as parser_models
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state import state as state_module
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_aws_sdk as aws_sdk,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+    WaitFunction,
+)
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event import event_manager
+from moto.stepfunctions.parser.backend import execution as execution_module
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from keywarden.sandbox.clock import VirtualClock
+
+SERVICE_ERROR_NAMES = {
+    "dynamodb": "DynamoDb",
+    "sfn": "Sfn",
+    "ssm": "Ssm",
+    "iam": "Iam",
+    "sns": "Sns",
+    "sqs": "Sqs",
+    "lambda": "Lambda",
+    "secretsmanager": "SecretsManager",
+    "config": "Config",
+    "s3": "S3",
+}
+
+
+def as_json_value(value: Any) -> Any:
+    """Timestamps become ISO 8601 strings, as in the JSON that AWS's integrations return."""
+    if isinstance(value, real_datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: as_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json_value(v) for v in value]
+    return value
+
+
+def _clock_datetime_module(clock: VirtualClock) -> SimpleNamespace:
+    """A stand-in for the `datetime` module whose datetime.now() reads the virtual clock."""
+
+    class ClockDatetime(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz: real_datetime.tzinfo | None = None) -> ClockDatetime:
+            return cls.fromtimestamp(clock.now().timestamp(), tz)
+
+    return SimpleNamespace(
+        datetime=ClockDatetime, timezone=real_datetime.timezone, timedelta=real_datetime.timedelta
+    )
+
+
+@contextlib.contextmanager
+def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
+    """Apply every correction while the context is open."""
+    original_eval_service_task = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
+    run_one_at_a_time = threading.Lock()
+
+    def eval_service_task(self: Any, env: Environment, *args: Any, **kwargs: Any) -> None:
+        original_eval_service_task(self, env, *args, **kwargs)
+        env.stack.append(as_json_value(env.stack.pop()))
+
+    def wait_interval(self: WaitFunction, env: Environment, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            clock.advance(wait_seconds)
+
+    def start_inline(self: ExecutionWorker) -> None:
+        with run_one_at_a_time:
+            self._execution_logic()
+
+    clock_datetime = _clock_datetime_module(clock)
+    with contextlib.ExitStack() as patches:
+        patches.enter_context(mock.patch.dict(aws_sdk._SERVICE_ERROR_NAMES, SERVICE_ERROR_NAMES))
+        patches.enter_context(
+            mock.patch.object(aws_sdk.StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
+        )
+        patches.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
+        patches.enter_context(mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=clock.advance)))
+        patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_inline))
+        for module in (state_module, event_manager, execution_module, parser_models):
+            patches.enter_context(mock.patch.object(module, "datetime", clock_datetime))
+        yield

@@ -1,0 +1,116 @@
+"""Scenarios for `keywarden simulate`: IAM users, their keys and password, and the settings.
+
+Times are whole days before the moment the simulation starts. The format is documented in
+the README; `Scenario.model_json_schema()` gives its JSON Schema.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from lambdas.contract import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, AutomationStatus
+
+IAM_USER_NAME = r"^[\w+=,.@-]{1,64}$"
+ACCESS_KEY_ID = r"^AKIA[A-Z0-9]{16}$"
+MAX_KEYS_PER_USER = 2  # IAM's limit
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be read or is not valid; the message says where."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeySpec(_Strict):
+    id: str | None = Field(default=None, pattern=ACCESS_KEY_ID)
+    created_days_ago: int = Field(ge=0, le=36500)
+    last_used_days_ago: int | None = Field(default=None, ge=0)
+    status: Literal["Active", "Inactive"] = "Active"
+    last_used_service: str = "s3"
+    last_used_region: str = "us-east-1"
+
+    @model_validator(mode="after")
+    def _used_after_created(self) -> KeySpec:
+        if self.last_used_days_ago is not None and self.last_used_days_ago > self.created_days_ago:
+            raise ValueError("a key cannot be last used before it was created")
+        return self
+
+
+class PasswordSpec(_Strict):
+    created_days_ago: int = Field(ge=0, le=36500)
+    last_used_days_ago: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _used_after_created(self) -> PasswordSpec:
+        if self.last_used_days_ago is not None and self.last_used_days_ago > self.created_days_ago:
+            raise ValueError("a password cannot be last used before it was created")
+        return self
+
+
+class AutomationSpec(_Strict):
+    """How the emulated runbook behaves (for rehearsing faults)."""
+
+    duration_seconds: float = Field(default=30.0, ge=0)
+    final_status: AutomationStatus = AutomationStatus.SUCCESS
+    failure_message: str | None = None
+    refused_starts: int = Field(default=0, ge=0)
+
+
+class UserSpec(_Strict):
+    name: str = Field(pattern=IAM_USER_NAME)
+    tags: dict[str, str] = Field(default_factory=dict)
+    keys: list[KeySpec] = Field(default_factory=list, max_length=MAX_KEYS_PER_USER)
+    password: PasswordSpec | None = None
+    automation: AutomationSpec | None = None
+    deleted_before_remediation: bool = False
+    """Config's event arrives, but the user was deleted in the meantime."""
+
+
+class Scenario(_Strict):
+    max_access_key_age: int = Field(default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, ge=1, le=3650)
+    max_credential_usage_age: int | None = Field(default=None, ge=1, le=3650)
+    security_contact_email: str = "security@example.com"
+    automation: AutomationSpec = Field(default_factory=AutomationSpec)
+    users: list[UserSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names_and_keys(self) -> Scenario:
+        names = [u.name.lower() for u in self.users]  # IAM user names are case-insensitive
+        if len(set(names)) != len(names):
+            raise ValueError("user names must be unique (IAM ignores case)")
+        ids = [k.id for u in self.users for k in u.keys if k.id]
+        if len(set(ids)) != len(ids):
+            raise ValueError("access key ids must be unique")
+        return self
+
+    @property
+    def credential_usage_age(self) -> int:
+        return self.max_credential_usage_age or self.max_access_key_age
+
+
+def config_finds_stale_key(user: UserSpec, max_access_key_age: int) -> bool:
+    """ACCESS_KEYS_ROTATED: NON_COMPLIANT when an active key is max_access_key_age days old or more."""
+    return any(k.status == "Active" and k.created_days_ago >= max_access_key_age for k in user.keys)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file; ScenarioError says what is wrong and where."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioError(f"cannot read {path}: {error.strerror}") from error
+    except json.JSONDecodeError as error:
+        raise ScenarioError(
+            f"{path} is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from error
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as error:
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}" for e in error.errors()]
+        raise ScenarioError(f"{path} is not a valid scenario:\n  " + "\n  ".join(problems)) from error

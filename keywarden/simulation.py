@@ -1,0 +1,181 @@
+"""Run a scenario through keywarden in the local sandbox and report what happened to each user.
+
+Like AWS Config, the simulation evaluates ACCESS_KEYS_ROTATED on every user and emits a
+NON_COMPLIANT event only for users with a stale active key; the rest are reported COMPLIANT
+without an execution. Everything else in the report is read back from where keywarden put
+it: the audit table, the topics, IAM and the execution history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from keywarden.configuration import DeploymentSettings
+from keywarden.sandbox import ExecutionReport, PublishedMessage, Sandbox
+from keywarden.sandbox.automation import AutomationBehaviour
+from keywarden.sandbox.iam_users import delete_user
+from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
+from lambdas.contract import KeyResult, RemediationOutcome
+
+
+class KeyReport(BaseModel):
+    access_key_id: str
+    result: str
+    status_before: str
+    status_after: str | None
+
+
+class ExecutionSummary(BaseModel):
+    arn: str
+    status: str
+    error: str | None
+    cause: str | None
+    path: list[str]
+    state_transitions: int
+    simulated_seconds: float
+
+
+class UserReport(BaseModel):
+    name: str
+    user_id: str
+    outcome: str
+    reason: str
+    keys: list[KeyReport]
+    password_deleted: bool
+    password_result: str | None
+    notified: bool
+    owner_email: str | None
+    execution_status: str | None
+    execution: ExecutionSummary | None
+    audit_record: dict[str, Any] | None
+
+
+class NotificationReport(BaseModel):
+    topic: str
+    subject: str
+    message: str
+    attributes: dict[str, str]
+
+
+class SimulationReport(BaseModel):
+    max_access_key_age: int
+    max_credential_usage_age: int
+    users: list[UserReport]
+    notifications: list[NotificationReport]
+    operator_alerts: list[NotificationReport]
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the report is plain JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> UserReport:
+    keys = [
+        KeyReport(
+            access_key_id=key_id,
+            result=(KeyResult.COMPLIANT if k.status == "Active" else KeyResult.ALREADY_INACTIVE).value,
+            status_before=k.status,
+            status_after=k.status,
+        )
+        for k, key_id in zip(spec.keys, key_ids, strict=True)
+    ]
+    return UserReport(
+        name=spec.name,
+        user_id=user_id,
+        outcome=RemediationOutcome.COMPLIANT.value,
+        reason="no active access key is older than max_access_key_age: Config does not flag the user",
+        keys=keys,
+        password_deleted=False,
+        password_result=None,
+        notified=False,
+        owner_email=None,
+        execution_status=None,
+        execution=None,
+        audit_record=None,
+    )
+
+
+def _remediated_user(
+    spec: UserSpec, user_id: str, run: ExecutionReport, items: list[dict[str, Any]]
+) -> UserReport:
+    summary = _plain(items[0]) if items else {}
+    keys = [
+        KeyReport(
+            access_key_id=key["access_key_id"],
+            result=key["result"],
+            status_before=key["status_before"],
+            status_after=key.get("status_after"),
+        )
+        for key in summary.get("keys", [])
+    ]
+    return UserReport(
+        name=spec.name,
+        user_id=user_id,
+        outcome=summary.get("outcome", "NOT_RECORDED"),
+        reason=summary.get("reason", "the workflow wrote no audit record"),
+        keys=keys,
+        password_deleted=summary.get("password_result") == "DELETED",
+        password_result=summary.get("password_result"),
+        notified="notification_message_id" in summary,
+        owner_email=(summary.get("owner") or {}).get("email"),
+        execution_status=run.status,
+        execution=ExecutionSummary(
+            arn=run.execution_arn,
+            status=run.status,
+            error=run.error,
+            cause=run.cause,
+            path=run.path,
+            state_transitions=run.state_transitions,
+            simulated_seconds=run.simulated_seconds,
+        ),
+        audit_record=summary or None,
+    )
+
+
+def _notification(topic: str, message: PublishedMessage) -> NotificationReport:
+    return NotificationReport(
+        topic=topic, subject=message.subject, message=message.message, attributes=message.attributes
+    )
+
+
+def run_scenario(scenario: Scenario) -> SimulationReport:
+    """Deploy keywarden in a fresh sandbox, create the scenario's users, let Config's events flow."""
+    settings = DeploymentSettings(
+        max_access_key_age=scenario.max_access_key_age,
+        max_credential_usage_age=scenario.credential_usage_age,
+        security_contact_email=scenario.security_contact_email,
+    )
+    default_behaviour = AutomationBehaviour(**scenario.automation.model_dump())
+    reports = []
+    with Sandbox(settings, automation=default_behaviour) as sandbox:
+        created = [sandbox.add_user(spec) for spec in scenario.users]
+        for spec, user in zip(scenario.users, created, strict=True):
+            if not config_finds_stale_key(spec, scenario.max_access_key_age):
+                reports.append(_compliant_user(spec, user.user_id, user.access_key_ids))
+                continue
+            if spec.deleted_before_remediation:
+                delete_user(spec.name, sandbox.region)
+            executions = sandbox.put_event(sandbox.compliance_change(user.user_id))
+            if len(executions) != 1:
+                raise RuntimeError(f"the event for {spec.name} started {len(executions)} executions, not 1")
+            run = sandbox.execution(executions[0])
+            reports.append(_remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn)))
+        owners = [_notification("owners", m) for m in sandbox.published("owners")]
+        operators = [_notification("operators", m) for m in sandbox.published("operators")]
+    return SimulationReport(
+        max_access_key_age=scenario.max_access_key_age,
+        max_credential_usage_age=scenario.credential_usage_age,
+        users=reports,
+        notifications=owners,
+        operator_alerts=operators,
+    )

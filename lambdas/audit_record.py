@@ -1,0 +1,128 @@
+"""The audit items one remediation writes: a summary item, plus one item per access key.
+
+Attribute names come from `AuditTable`. Only the summary item carries the user, account and
+outcome index attributes, and only key items carry `access_key_id`, so each index holds one
+kind of item (sparse indexes, no filtering at read time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+from lambdas.contract import AuditTable, PasswordResult, RemediationOutcome
+from lambdas.models import AutomationProgress, KeyOutcome, OwnerContact, RemediationRequest
+
+_serializer = TypeSerializer()
+
+
+@dataclass(frozen=True)
+class RemediationFacts:
+    execution_arn: str
+    execution_name: str
+    recorded_at: datetime
+    request: RemediationRequest
+    user_id: str | None
+    user_name: str | None
+    outcome: RemediationOutcome
+    reason: str
+    keys: tuple[KeyOutcome, ...]
+    password: PasswordResult
+    automation: AutomationProgress | None
+    owner: OwnerContact | None
+    notification_subject: str | None
+    max_access_key_age_days: int
+    max_credential_usage_age_days: int
+    retention_days: int
+    """0 keeps items for ever; otherwise DynamoDB's TTL removes them after this many days."""
+
+
+def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in (None, "", [], {})}
+
+
+def _key_map(key: KeyOutcome) -> dict[str, Any]:
+    return _without_empty(key.model_dump(mode="json"))
+
+
+def _automation_map(automation: AutomationProgress | None) -> dict[str, Any] | None:
+    if automation is None:
+        return None
+    last = automation.last_poll
+    return _without_empty(
+        {
+            "execution_id": automation.execution_id,
+            "status": last.status if last else None,
+            "failure_message": last.execution.failure_message if last else None,
+            "polls": automation.poll.count,
+        }
+    )
+
+
+def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
+    """A plain item in DynamoDB's attribute-value form ({"S": ...}), as dynamodb:putItem takes it."""
+    return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
+    """The summary item and the per-key items, as plain Python values."""
+    pk = AuditTable.remediation_pk(facts.execution_name)
+    recorded_at = facts.recorded_at.isoformat()
+    expires_at = (
+        int((facts.recorded_at + timedelta(days=facts.retention_days)).timestamp())
+        if facts.retention_days > 0
+        else None
+    )
+    account_id = facts.request.account_id
+    summary = _without_empty(
+        {
+            AuditTable.PARTITION_KEY: pk,
+            AuditTable.SORT_KEY: AuditTable.REMEDIATION_SK,
+            AuditTable.RECORDED_AT: recorded_at,
+            AuditTable.OUTCOME: facts.outcome.value,
+            AuditTable.USER_NAME: facts.user_name,
+            AuditTable.USER_ID: facts.user_id,
+            AuditTable.ACCOUNT_ID: account_id,
+            "region": facts.request.region,
+            "reason": facts.reason,
+            "execution_arn": facts.execution_arn,
+            "event": _without_empty(
+                {
+                    "rule_name": facts.request.rule_name,
+                    "event_id": facts.request.event_id,
+                    "event_time": (
+                        facts.request.event_time.isoformat() if facts.request.event_time else None
+                    ),
+                }
+            ),
+            "keys": [_key_map(k) for k in facts.keys],
+            "password_result": facts.password.value,
+            "automation": _automation_map(facts.automation),
+            "owner": facts.owner.model_dump() if facts.owner else None,
+            "notification_subject": facts.notification_subject,
+            "max_access_key_age_days": facts.max_access_key_age_days,
+            "max_credential_usage_age_days": facts.max_credential_usage_age_days,
+            AuditTable.EXPIRES_AT: expires_at,
+        }
+    )
+    key_items = [
+        _without_empty(
+            {
+                AuditTable.PARTITION_KEY: pk,
+                AuditTable.SORT_KEY: f"{AuditTable.KEY_SK_PREFIX}{key.access_key_id}",
+                AuditTable.ACCESS_KEY_ID: key.access_key_id,
+                AuditTable.RECORDED_AT: recorded_at,
+                "result": key.result.value,
+                "key": _key_map(key),
+                "user": _without_empty({"user_name": facts.user_name, "user_id": facts.user_id}),
+                "account": account_id,
+                "remediation_outcome": facts.outcome.value,
+                AuditTable.EXPIRES_AT: expires_at,
+            }
+        )
+        for key in facts.keys
+    ]
+    return [summary, *key_items]

@@ -1,0 +1,186 @@
+"""Names and values that more than one part of keywarden must agree on.
+
+CDK (infra/), the Lambda handlers, the local sandbox and the CLI all import them from here,
+so that the event pattern, the runbook, the table layout and the outcome vocabulary are
+defined exactly once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Final
+
+# --- AWS Config ---------------------------------------------------------------------------
+
+CONFIG_RULE_IDENTIFIER: Final = "ACCESS_KEYS_ROTATED"
+"""Source identifier of the AWS managed Config rule keywarden reacts to."""
+
+DEFAULT_CONFIG_RULE_NAME: Final = "keywarden-access-keys-rotated"
+DEFAULT_MAX_ACCESS_KEY_AGE_DAYS: Final = 90
+
+IAM_USER_RESOURCE_TYPE: Final = "AWS::IAM::User"
+NON_COMPLIANT: Final = "NON_COMPLIANT"
+COMPLIANCE_CHANGE_DETAIL_TYPE: Final = "Config Rules Compliance Change"
+CONFIG_EVENT_SOURCE: Final = "aws.config"
+
+
+def compliance_change_event_pattern(config_rule_name: str) -> dict[str, Any]:
+    """The EventBridge pattern that starts a remediation: a user turned NON_COMPLIANT for our rule."""
+    return {
+        "source": [CONFIG_EVENT_SOURCE],
+        "detail-type": [COMPLIANCE_CHANGE_DETAIL_TYPE],
+        "detail": {
+            "configRuleName": [config_rule_name],
+            "resourceType": [IAM_USER_RESOURCE_TYPE],
+            "newEvaluationResult": {"complianceType": [NON_COMPLIANT]},
+        },
+    }
+
+
+# --- SSM runbook --------------------------------------------------------------------------
+
+RUNBOOK_NAME: Final = "AWSConfigRemediation-RevokeUnusedIAMUserCredentials"
+RUNBOOK_DEFAULT_VERSION: Final = "$DEFAULT"
+
+
+class AutomationStatus(StrEnum):
+    """SSM AutomationExecutionStatus values (the full enum of the SSM API)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    WAITING = "Waiting"
+    SUCCESS = "Success"
+    TIMED_OUT = "TimedOut"
+    CANCELLING = "Cancelling"
+    CANCELLED = "Cancelled"
+    FAILED = "Failed"
+    PENDING_APPROVAL = "PendingApproval"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    SCHEDULED = "Scheduled"
+    RUNBOOK_IN_PROGRESS = "RunbookInProgress"
+    PENDING_CHANGE_CALENDAR_OVERRIDE = "PendingChangeCalendarOverride"
+    CHANGE_CALENDAR_OVERRIDE_APPROVED = "ChangeCalendarOverrideApproved"
+    CHANGE_CALENDAR_OVERRIDE_REJECTED = "ChangeCalendarOverrideRejected"
+    COMPLETED_WITH_SUCCESS = "CompletedWithSuccess"
+    COMPLETED_WITH_FAILURE = "CompletedWithFailure"
+    EXITED = "Exited"
+
+
+AUTOMATION_SUCCEEDED: Final = frozenset({AutomationStatus.SUCCESS, AutomationStatus.COMPLETED_WITH_SUCCESS})
+AUTOMATION_FAILED: Final = frozenset(
+    {
+        AutomationStatus.FAILED,
+        AutomationStatus.TIMED_OUT,
+        AutomationStatus.CANCELLED,
+        AutomationStatus.REJECTED,
+        AutomationStatus.COMPLETED_WITH_FAILURE,
+        AutomationStatus.CHANGE_CALENDAR_OVERRIDE_REJECTED,
+        AutomationStatus.EXITED,
+    }
+)
+AUTOMATION_TERMINAL: Final = AUTOMATION_SUCCEEDED | AUTOMATION_FAILED
+"""Statuses after which an automation never changes again; the workflow stops polling."""
+
+
+# --- Results ------------------------------------------------------------------------------
+
+
+class KeyResult(StrEnum):
+    """What happened to one access key during a remediation."""
+
+    DEACTIVATED = "DEACTIVATED"
+    """Active before, inactive after: the runbook revoked it."""
+    SKIPPED_RECENTLY_USED = "SKIPPED_RECENTLY_USED"
+    """Older than maxAccessKeyAge, left active because used within MaxCredentialUsageAge."""
+    ALREADY_INACTIVE = "ALREADY_INACTIVE"
+    COMPLIANT = "COMPLIANT"
+    """Younger than maxAccessKeyAge and left active."""
+    NOT_REVOKED = "NOT_REVOKED"
+    """Still active although unused for MaxCredentialUsageAge: the runbook should have revoked it."""
+    DELETED = "DELETED"
+    """Present before, gone after (deleted by someone while the remediation ran)."""
+    WOULD_DEACTIVATE = "WOULD_DEACTIVATE"
+    """Dry run: the runbook would revoke it."""
+
+
+class PasswordResult(StrEnum):
+    """What happened to the user's console password (login profile)."""
+
+    NO_PASSWORD = "NO_PASSWORD"  # noqa: S105 (an outcome, not a secret)
+    DELETED = "DELETED"
+    KEPT_RECENTLY_USED = "KEPT_RECENTLY_USED"
+    NOT_REVOKED = "NOT_REVOKED"
+    WOULD_DELETE = "WOULD_DELETE"
+
+
+class RemediationOutcome(StrEnum):
+    """The outcome of one remediation, as recorded in the audit table."""
+
+    REMEDIATED = "REMEDIATED"
+    """Every stale credential is now inactive or deleted."""
+    KEYS_LEFT_ACTIVE = "KEYS_LEFT_ACTIVE"
+    """At least one stale key is still active because it was recently used; the owner was told."""
+    NO_CHANGE = "NO_CHANGE"
+    """Nothing was stale any more when keywarden looked."""
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    REJECTED = "REJECTED"
+    """The workflow's input was not a NON_COMPLIANT IAM user event for our rule."""
+    COMPLIANT = "COMPLIANT"
+    """Config would not flag the user: no remediation ran (sandbox simulations only)."""
+
+
+OPERATOR_ALERT_OUTCOMES: Final = frozenset(
+    {RemediationOutcome.FAILED, RemediationOutcome.TIMED_OUT, RemediationOutcome.REJECTED}
+)
+"""Outcomes that page the operators and fail the Step Functions execution."""
+
+
+# --- Owner tags ---------------------------------------------------------------------------
+
+DEFAULT_OWNER_EMAIL_TAG_KEYS: Final = ("owner-email", "owner")
+"""IAM user tags read, in order, for the key owner's email address."""
+
+
+# --- Audit table --------------------------------------------------------------------------
+
+
+class AuditTable:
+    """Attribute names of the DynamoDB audit table and its indexes."""
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    RECORDED_AT: Final = "recorded_at"
+    USER_NAME: Final = "user_name"
+    USER_ID: Final = "user_id"
+    ACCOUNT_ID: Final = "account_id"
+    OUTCOME: Final = "outcome"
+    ACCESS_KEY_ID: Final = "access_key_id"
+    EXPIRES_AT: Final = "expires_at"
+    """TTL attribute (epoch seconds); absent unless a retention is configured."""
+
+    BY_USER_NAME: Final = "by_user_name"
+    BY_USER_ID: Final = "by_user_id"
+    BY_ACCESS_KEY: Final = "by_access_key"
+    BY_ACCOUNT: Final = "by_account"
+    BY_OUTCOME: Final = "by_outcome"
+
+    REMEDIATION_SK: Final = "REMEDIATION"
+    KEY_SK_PREFIX: Final = "KEY#"
+
+    @classmethod
+    def indexes(cls) -> dict[str, tuple[str, str]]:
+        """Global secondary indexes: name -> (partition key, sort key). All keys are strings."""
+        return {
+            cls.BY_USER_NAME: (cls.USER_NAME, cls.RECORDED_AT),
+            cls.BY_USER_ID: (cls.USER_ID, cls.RECORDED_AT),
+            cls.BY_ACCESS_KEY: (cls.ACCESS_KEY_ID, cls.RECORDED_AT),
+            cls.BY_ACCOUNT: (cls.ACCOUNT_ID, cls.RECORDED_AT),
+            cls.BY_OUTCOME: (cls.OUTCOME, cls.RECORDED_AT),
+        }
+
+    @staticmethod
+    def remediation_pk(execution_name: str) -> str:
+        return f"REMEDIATION#{execution_name}"

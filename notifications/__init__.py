@@ -1,0 +1,1 @@
+"""Messages to key owners and operators, rendered from evaluation results."""
