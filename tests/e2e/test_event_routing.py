@@ -1,0 +1,67 @@
+"""Only NON_COMPLIANT IAM user events for keywarden's rule start a remediation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from keywarden.sandbox import Sandbox
+from keywarden.scenario import KeySpec, UserSpec
+from tests.factories import compliance_event
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def user_id(sandbox: Sandbox) -> str:
+    return sandbox.add_user(UserSpec(name="ivan", keys=[KeySpec(created_days_ago=100)])).user_id
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"compliance_type": "COMPLIANT"},
+        {"compliance_type": "NOT_APPLICABLE"},
+        {"rule_name": "iam-user-mfa-enabled"},
+        {"resource_type": "AWS::IAM::Role"},
+    ],
+)
+def test_other_events_start_nothing(sandbox: Sandbox, user_id: str, change: dict[str, str]) -> None:
+    assert sandbox.put_event(sandbox.compliance_change(user_id, **change)) == []
+    assert sandbox.automation.start_calls == []
+
+
+def test_the_rule_targets_the_state_machine_with_a_dead_letter_queue(sandbox: Sandbox) -> None:
+    [target] = sandbox.client("events").list_targets_by_rule(Rule=sandbox.stack.event_rule_name)["Targets"]
+    assert target["Arn"] == sandbox.stack.state_machine_arn
+    assert target["DeadLetterConfig"]["Arn"].endswith(":keywarden-events-dlq")
+
+
+def test_a_bad_workflow_input_is_rejected_recorded_and_alerted(sandbox: Sandbox) -> None:
+    execution = sandbox.start_execution(
+        compliance_event(compliance_type="COMPLIANT"), name="manual-compliant"
+    )
+    run = sandbox.execution(execution)
+    assert run.status == "FAILED"
+    assert run.error == "keywarden.REJECTED"
+    assert run.cause == "compliance type is 'COMPLIANT', not NON_COMPLIANT"
+    assert "SnapshotBefore" not in run.path
+    [summary] = sandbox.audit_items(execution)
+    assert summary["outcome"] == "REJECTED"
+    alerts = sandbox.published("operators")
+    assert any(execution in a.message for a in alerts)
+
+
+def test_garbage_input_is_rejected_too(sandbox: Sandbox) -> None:
+    execution = sandbox.start_execution({"hello": "world"}, name="manual-garbage")
+    run = sandbox.execution(execution)
+    assert run.error == "keywarden.REJECTED"
+    assert "not a Config compliance-change event" in (run.cause or "")
+    assert sandbox.audit_items(execution)[0]["outcome"] == "REJECTED"
