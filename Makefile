@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e constraints clean
+.PHONY: demo test lint unit e2e test-sfn-local constraints clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,18 @@ unit: $(VENV)/.test
 
 e2e: $(VENV)/.test
 	$(BIN)/pytest tests/e2e
+
+# Needs Docker: the workflow's mock-config test cases in AWS Step Functions Local, with the same
+# expectations as the sandbox run in `make test` (tests/sfn_local/).
+SFN_LOCAL_IMAGE ?= amazon/aws-stepfunctions-local
+SFN_LOCAL_PORT  ?= 8083
+SFN_LOCAL_MOCK  := /home/StepFunctionsLocal/MockConfigFile.json
+test-sfn-local: $(VENV)/.test
+	docker run --detach --rm --name keywarden-sfn-local -p 127.0.0.1:$(SFN_LOCAL_PORT):8083 \
+		--mount type=bind,readonly,source=$(CURDIR)/statemachine/MockConfigFile.json,destination=$(SFN_LOCAL_MOCK) \
+		-e SFN_MOCK_CONFIG=$(SFN_LOCAL_MOCK) $(SFN_LOCAL_IMAGE)
+	SFN_LOCAL_ENDPOINT=http://127.0.0.1:$(SFN_LOCAL_PORT) SFN_LOCAL_REQUIRED=1 $(BIN)/pytest tests/sfn_local; \
+		status=$$?; docker stop keywarden-sfn-local >/dev/null; exit $$status
 
 # After changing a pin in pyproject.toml: record every installed version.
 constraints: $(VENV)/.test

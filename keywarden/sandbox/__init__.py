@@ -30,6 +30,7 @@ from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_t
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
+from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import UserSpec
 from lambdas.contract import (
@@ -95,6 +96,7 @@ class Sandbox:
         settings: DeploymentSettings | None = None,
         automation: AutomationBehaviour | None = None,
         clock: VirtualClock | None = None,
+        mocked_cases: MockedCases | None = None,
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
@@ -103,6 +105,8 @@ class Sandbox:
         self.automation = AutomationEmulator(self.clock, automation)
         self.lambdas = InProcessLambda()
         self.delivery = StepFunctionsDelivery()
+        self.mocked_cases = mocked_cases
+        """Test cases of a Step Functions Local mock config: start "<arn>#<case>" to run one."""
         self._exit = contextlib.ExitStack()
         self._stack: SandboxStack | None = None
 
@@ -121,6 +125,8 @@ class Sandbox:
             self._exit.enter_context(automation_api(self.automation))
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
+            if self.mocked_cases is not None:
+                self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._stack = deploy_stack(self.settings, self.region)
         except BaseException:
             self._exit.close()

@@ -3,6 +3,7 @@
 Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_NOTES.md):
 - aws-sdk error names carry the service in PascalCase (Ssm.…, Iam.…), not lowercase;
 - aws-sdk results reach the state as JSON (timestamps as ISO strings), not Python datetimes;
+- States.ALL does not catch States.Runtime nor States.DataLimitExceeded: they end the execution;
 - Wait states and Retry back-offs cost simulated time on a `VirtualClock`, not real sleep;
 - state entry times, history timestamps and execution dates read the same clock;
 - executions run to the end inside StartExecution (one at a time), so the clock is not
@@ -20,6 +21,11 @@ from typing import Any
 from unittest import mock
 
 from moto.stepfunctions.parser import models as parser_models
+from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -60,6 +66,14 @@ def as_json_value(value: Any) -> Any:
     return value
 
 
+# AWS's error handling guide: States.ALL "can't catch the States.DataLimitExceeded terminal error
+# or Runtime error types"; moto's interpreter lets it catch them.
+UNCATCHABLE_BY_STATES_ALL = (
+    StatesErrorNameType.StatesRuntime,
+    StatesErrorNameType.StatesStatesDataLimitExceeded,
+)
+
+
 def _clock_datetime_module(clock: VirtualClock) -> SimpleNamespace:
     """A stand-in for the `datetime` module whose datetime.now() reads the virtual clock."""
 
@@ -77,11 +91,20 @@ def _clock_datetime_module(clock: VirtualClock) -> SimpleNamespace:
 def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
     """Apply every correction while the context is open."""
     original_eval_service_task = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
+    original_error_equals = ErrorEqualsDecl._eval_body
     run_one_at_a_time = threading.Lock()
 
     def eval_service_task(self: Any, env: Environment, *args: Any, **kwargs: Any) -> None:
         original_eval_service_task(self, env, *args, **kwargs)
         env.stack.append(as_json_value(env.stack.pop()))
+
+    def error_equals(self: ErrorEqualsDecl, env: Environment) -> None:
+        error = env.stack[-1]
+        if isinstance(error, StatesErrorName) and error.typ in UNCATCHABLE_BY_STATES_ALL:
+            env.stack.pop()
+            env.stack.append(error in self.error_names)  # only an explicit name matches, never States.ALL
+            return
+        original_error_equals(self, env)
 
     def wait_interval(self: WaitFunction, env: Environment, wait_seconds: int) -> None:
         if wait_seconds > 0:
@@ -97,6 +120,7 @@ def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
         patches.enter_context(
             mock.patch.object(aws_sdk.StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
         )
+        patches.enter_context(mock.patch.object(ErrorEqualsDecl, "_eval_body", error_equals))
         patches.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
         patches.enter_context(mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=clock.advance)))
         patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_inline))
