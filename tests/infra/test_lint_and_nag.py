@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -63,9 +64,19 @@ def test_cfn_lint_is_clean(stack_name: str, request: pytest.FixtureRequest) -> N
 
 @pytest.mark.parametrize("stack_name", ["default_stack", "custom_stack", "minimal_stack"])
 def test_cdk_nag_reports_nothing_unacknowledged(stack_name: str, request: pytest.FixtureRequest) -> None:
-    # The fixture's synth would have raised ValidationFailed on any unacknowledged finding.
     stack: Synthesized = request.getfixturevalue(stack_name)
-    assert stack.template["Resources"]
+    (report,) = json.loads((stack.outdir / "validation-report.json").read_text())["pluginReports"]
+    assert (report["pluginName"], report["conclusion"], report["violations"]) == (
+        "AwsSolutions",
+        "success",
+        [],
+    )
+    for suppressed in report["suppressedViolations"]:
+        # Acknowledged on the resource itself or the construct that owns it, never higher.
+        (violating,) = suppressed["violatingConstructs"]
+        owner = suppressed["acknowledgedAt"]
+        assert violating["constructPath"].startswith(owner + "/"), suppressed["ruleName"]
+        assert owner.count("/") >= 2, owner
 
 
 def test_every_acknowledgement_is_on_one_resource_with_its_own_reason() -> None:
