@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e test-sfn-local constraints clean
+.PHONY: demo test lint unit e2e test-sfn-local constraints clean synth
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,10 +21,25 @@ $(VENV)/.demo: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) --editable '.[sandbox]'
 	@touch $@
 
-# Tests and lint add their own groups.
+# Tests and lint add their own groups (infra: the CDK app, its template tests and cfn-lint).
 $(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
-	$(INSTALL) --editable '.[sandbox]' --group test --group lint
+	$(INSTALL) --editable '.[sandbox]' --group test --group lint --group infra
 	@touch $@ $(VENV)/.demo
+
+# The CDK CLI, at the version pinned in package.json / package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Offline and without credentials: synth needs neither. cdk-nag runs inside synth (app.py);
+# cfn-lint checks the template (W3005, redundant DependsOn written by CDK, is ignored).
+NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+synth: $(VENV)/.test node_modules/.package-lock.json
+	$(NO_AWS) node_modules/.bin/cdk synth --quiet --no-notices
+	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
 demo: $(VENV)/.demo
 	$(BIN)/keywarden demo
@@ -62,4 +77,4 @@ constraints: $(VENV)/.test
 	  $(PIP) freeze --exclude-editable | grep -v '^keywarden'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules

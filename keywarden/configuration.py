@@ -5,7 +5,8 @@ In cdk.json (or `cdk deploy -c name=value`) each setting is given by its camelCa
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +21,19 @@ from lambdas.owners import is_email_address
 
 class SettingsError(ValueError):
     """A setting has a bad value; the message names the setting."""
+
+
+LOG_RETENTION_DAYS: Final = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+"""Retention periods CloudWatch Logs accepts (up to five years)."""
+
+_LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+
+
+def _split_list(value: Any) -> Any:
+    """A comma-separated string (as `cdk deploy -c name=a,b` gives it) becomes a tuple."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 class DeploymentSettings(BaseModel):
@@ -44,6 +58,22 @@ class DeploymentSettings(BaseModel):
     max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
     runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
 
+    # --- deployment only (the CDK stack; the sandbox ignores them) ---
+    name_prefix: str = Field(default="keywarden", pattern=r"^[a-z][a-z0-9-]{0,23}$", alias="namePrefix")
+    """Prefix of every physical name (stack, table, topics, functions); change it to deploy twice."""
+    create_config_rule: bool = Field(default=True, alias="createConfigRule")
+    """False: use an existing ACCESS_KEYS_ROTATED rule named configRuleName."""
+    create_config_recorder: bool = Field(default=False, alias="createConfigRecorder")
+    """True only in a region without a recorder: a second recorder fails the deployment."""
+    operator_emails: tuple[str, ...] = Field(default=(), alias="operatorEmails")
+    """Subscribed by email to the operators' topic (failures, alarms)."""
+    owner_notification_emails: tuple[str, ...] = Field(default=(), alias="ownerNotificationEmails")
+    """Subscribed by email to the owners' topic (a copy of every owner notification)."""
+    create_alarms: bool = Field(default=True, alias="createAlarms")
+    log_retention_days: int = Field(default=365, alias="logRetentionDays")
+    powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
+    """Overrides the Powertools layer published for the region (for partitions without it)."""
+
     @field_validator("security_contact_email")
     @classmethod
     def _contact_is_email(cls, value: str) -> str:
@@ -51,11 +81,31 @@ class DeploymentSettings(BaseModel):
             raise ValueError(f"{value!r} is not an email address")
         return value
 
-    @field_validator("owner_tag_keys", mode="before")
+    @field_validator("owner_tag_keys", "operator_emails", "owner_notification_emails", mode="before")
     @classmethod
-    def _split_tag_keys(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+    def _split_lists(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("operator_emails", "owner_notification_emails")
+    @classmethod
+    def _all_emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [address for address in value if not is_email_address(address)]
+        if bad:
+            raise ValueError(f"not email addresses: {', '.join(repr(b) for b in bad)}")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention_cloudwatch_accepts(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
+        return value
+
+    @field_validator("powertools_layer_arn")
+    @classmethod
+    def _layer_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _LAYER_ARN.fullmatch(value):
+            raise ValueError(f"{value!r} is not a Lambda layer version ARN")
         return value
 
     @property
@@ -87,3 +137,11 @@ class DeploymentSettings(BaseModel):
 
     def parse_event_function_environment(self) -> dict[str, str]:
         return {"CONFIG_RULE_NAME": self.config_rule_name}
+
+    def function_environments(self) -> dict[str, dict[str, str]]:
+        """Environment of each workflow function, keyed by its ASL substitution name."""
+        return {
+            "ParseEventFunctionArn": self.parse_event_function_environment(),
+            "SnapshotUserFunctionArn": {},
+            "EvaluateFunctionArn": self.evaluate_function_environment(),
+        }

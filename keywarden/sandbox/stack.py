@@ -113,11 +113,7 @@ def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
         "QueueArn"
     ]
 
-    environments = {
-        "ParseEventFunctionArn": settings.parse_event_function_environment(),
-        "SnapshotUserFunctionArn": {},
-        "EvaluateFunctionArn": settings.evaluate_function_environment(),
-    }
+    environments = settings.function_environments()
     function_arns = {}
     for substitution, handler in FUNCTION_HANDLERS.items():
         name = f"{PREFIX}-{handler.split('.')[-2].replace('_', '-')}"

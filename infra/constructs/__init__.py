@@ -1,0 +1,1 @@
+"""One construct per concern; the stack (infra/stack.py) wires them together."""

@@ -1,0 +1,152 @@
+"""The workflow's Lambda functions: python3.13 on arm64, the Powertools layer, a role each.
+
+The code package holds only the two packages the handlers import (lambdas/ and notifications/);
+the Powertools layer brings aws_lambda_powertools, pydantic and the X-Ray SDK, the runtime boto3.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.encryption_key import EncryptionKey
+from infra.nag import acknowledge
+from infra.names import ResourceNames
+from keywarden.configuration import DeploymentSettings
+from statemachine import FUNCTION_HANDLERS
+
+REPOSITORY_ROOT: Final = Path(__file__).resolve().parents[2]
+PACKAGED_DIRECTORIES: Final = ("lambdas", "notifications")
+
+POWERTOOLS_VERSION: Final = "3.37.0"
+"""The aws-lambda-powertools version pinned in pyproject.toml (a test keeps the two equal)."""
+POWERTOOLS_LAYER_PARAMETER: Final = f"/aws/service/powertools/python/arm64/python3.13/{POWERTOOLS_VERSION}"
+"""Public SSM parameter, published by Powertools in every region, holding the layer ARN of exactly
+this version; CloudFormation resolves it at deploy time, so synth needs no AWS access."""
+
+SNAPSHOT_HANDLER: Final = FUNCTION_HANDLERS["SnapshotUserFunctionArn"]
+
+
+@cache
+def package_directory() -> Path:
+    """A staging copy of lambdas/ and notifications/ (no caches): the functions' code asset."""
+    staging = Path(tempfile.mkdtemp(prefix="keywarden-lambda-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    for name in PACKAGED_DIRECTORIES:
+        shutil.copytree(
+            REPOSITORY_ROOT / name, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    return staging
+
+
+class WorkflowFunctions(Construct):
+    """One function per entry of FUNCTION_HANDLERS, keyed by its ASL substitution name."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploymentSettings,
+        names: ResourceNames,
+        key: EncryptionKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
+            self, POWERTOOLS_LAYER_PARAMETER
+        )
+        layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
+        code = lambda_.Code.from_asset(str(package_directory()))
+        environments = settings.function_environments()
+        self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for substitution, handler in FUNCTION_HANDLERS.items():
+            function_id = substitution.removesuffix("FunctionArn")
+            role = iam.Role(
+                self,
+                f"{function_id}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"keywarden {names.function(handler)}: its own logs and traces only",
+            )
+            log_group = key.log_group(
+                self, f"{function_id}Logs", names.function_log_group(handler), settings.log_retention_days
+            )
+            log_group.grant_write(role)
+            function = lambda_.Function(
+                self,
+                function_id,
+                function_name=names.function(handler),
+                runtime=lambda_.Runtime.PYTHON_3_13,
+                architecture=lambda_.Architecture.ARM_64,
+                handler=handler,
+                code=code,
+                role=role,
+                layers=[layer],
+                environment={**environments[substitution], "POWERTOOLS_SERVICE_NAME": "keywarden"},
+                timeout=Duration.seconds(60),
+                memory_size=256,
+                tracing=lambda_.Tracing.ACTIVE,
+                log_group=log_group,
+                logging_format=lambda_.LoggingFormat.JSON,
+                application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+                system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            )
+            acknowledge(
+                function,
+                "AwsSolutions-L1",
+                f"{names.function(handler)} runs python3.13, the runtime keywarden is tested on and the "
+                "one its Powertools layer (python313-arm64) is built for; both move together.",
+            )
+            wildcard_reason = (
+                f"X-Ray tracing of {names.function(handler)}: xray:PutTraceSegments and "
+                "xray:PutTelemetryRecords accept no resource but '*'."
+            )
+            if handler == SNAPSHOT_HANDLER:
+                wildcard_reason += (
+                    " iam:ListUsers (the only way to find a user by its unique id) is authorized on '*' only."
+                )
+            acknowledge(role, "AwsSolutions-IAM5[Resource::*]", wildcard_reason)
+            self.functions[substitution] = function
+            self.roles[substitution] = role
+        self._allow_iam_reads(self.roles["SnapshotUserFunctionArn"], names.function(SNAPSHOT_HANDLER))
+
+    @staticmethod
+    def _allow_iam_reads(role: iam.Role, function_name: str) -> None:
+        """snapshot_user reads users, their tags, keys (with last use) and login profile; nothing else."""
+        users = Stack.of(role).format_arn(service="iam", region="", resource="user", resource_name="*")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="FindUserByUniqueId",
+                actions=["iam:ListUsers"],
+                resources=["*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadUserCredentials",
+                actions=[
+                    "iam:GetUser",
+                    "iam:ListUserTags",
+                    "iam:ListAccessKeys",
+                    "iam:GetAccessKeyLastUsed",
+                    "iam:GetLoginProfile",
+                ],
+                resources=[users],
+            )
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+            f"{function_name} snapshots whichever IAM user Config flags, so it reads any user of the "
+            "account: read-only user actions, no other IAM resource type.",
+        )

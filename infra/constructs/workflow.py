@@ -1,0 +1,159 @@
+"""The Step Functions workflow: statemachine/remediation.asl.json, inline, with its substitutions.
+
+With an ASL file CDK grants nothing by itself: every permission of the state machine's role is
+written here, and only what the workflow calls (see README, "IAM permissions").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Aws
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
+from infra.constructs.encryption_key import EncryptionKey
+from infra.nag import acknowledge
+from infra.names import ResourceNames
+from keywarden.configuration import DeploymentSettings
+from lambdas.contract import RUNBOOK_NAME
+from statemachine import SUBSTITUTIONS, definition_text
+
+
+def definition_substitutions(values: Mapping[str, str]) -> dict[str, str]:
+    """Every `${Name}` of the ASL file mapped to a value; refuses missing or unknown names."""
+    missing, unknown = set(SUBSTITUTIONS) - set(values), set(values) - set(SUBSTITUTIONS)
+    if missing or unknown:
+        raise ValueError(f"substitutions missing: {sorted(missing)}, unknown: {sorted(unknown)}")
+    return dict(values)
+
+
+def _via(service: str) -> dict[str, dict[str, str]]:
+    return {"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}}
+
+
+class Workflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploymentSettings,
+        names: ResourceNames,
+        key: EncryptionKey,
+        functions: Mapping[str, lambda_.IFunction],
+        table: dynamodb.ITable,
+        owners: sns.ITopic,
+        operators: sns.ITopic,
+        automation_role: iam.IRole,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            description="keywarden: the remediation workflow",
+        )
+        self._grant(key, functions, table, owners, operators, automation_role)
+        substitutions = definition_substitutions(
+            {
+                **{name: function.function_arn for name, function in functions.items()},
+                "RunbookName": RUNBOOK_NAME,
+                "RunbookVersion": settings.runbook_version,
+                "AutomationRoleArn": automation_role.role_arn,
+                "MaxCredentialUsageAge": str(settings.credential_usage_age),
+                "PollIntervalSeconds": str(settings.poll_interval_seconds),
+                "MaxPollAttempts": str(settings.max_poll_attempts),
+                "AuditTableName": table.table_name,
+                "OwnersTopicArn": owners.topic_arn,
+                "OperatorsTopicArn": operators.topic_arn,
+            }
+        )
+        log_group = key.log_group(self, "Logs", names.state_machine_log_group, settings.log_retention_days)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=names.state_machine,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            # Inline (not from_file, an S3 asset): template tests and cfn-lint see the workflow.
+            definition_body=sfn.DefinitionBody.from_string(definition_text()),
+            definition_substitutions=substitutions,
+            role=self.role,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            tracing_enabled=True,
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Required by AWS and added by CDK: CloudWatch Logs delivery (logs:CreateLogDelivery and the "
+            "other *LogDelivery/ResourcePolicy actions) and X-Ray (xray:PutTraceSegments, "
+            "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) accept no resource but '*'.",
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:"
+            "automation-execution/*]",
+            "The workflow starts the runbook and polls the execution SSM creates; execution ids are "
+            "generated at run time and cannot be named in advance.",
+        )
+
+    def _grant(
+        self,
+        key: EncryptionKey,
+        functions: Mapping[str, lambda_.IFunction],
+        table: dynamodb.ITable,
+        owners: sns.ITopic,
+        operators: sns.ITopic,
+        automation_role: iam.IRole,
+    ) -> None:
+        executions = automation_executions_arn(self)
+        statements = [
+            iam.PolicyStatement(
+                sid="InvokeWorkflowFunctions",
+                actions=["lambda:InvokeFunction"],
+                resources=[function.function_arn for function in functions.values()],
+            ),
+            iam.PolicyStatement(
+                sid="StartTheRunbook",
+                actions=["ssm:StartAutomationExecution"],
+                resources=[runbook_document_arn(self), executions],
+            ),
+            iam.PolicyStatement(
+                sid="PollTheRunbook", actions=["ssm:GetAutomationExecution"], resources=[executions]
+            ),
+            iam.PolicyStatement(
+                sid="PassTheAutomationRoleToSsm",
+                actions=["iam:PassRole"],
+                resources=[automation_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                sid="PublishNotifications",
+                actions=["sns:Publish"],
+                resources=[owners.topic_arn, operators.topic_arn],
+            ),
+            iam.PolicyStatement(
+                sid="RecordRemediations", actions=["dynamodb:PutItem"], resources=[table.table_arn]
+            ),
+            # Encrypted topics: SNS uses the publisher's permissions on the key (SNS guide).
+            iam.PolicyStatement(
+                sid="EncryptNotifications",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key.key.key_arn],
+                conditions=_via("sns"),
+            ),
+            # Encrypted table: what the DynamoDB-managed key grants a table's users, minus CreateGrant.
+            iam.PolicyStatement(
+                sid="EncryptAuditItems",
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[key.key.key_arn],
+                conditions=_via("dynamodb"),
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_policy(statement)

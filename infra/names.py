@@ -1,0 +1,61 @@
+"""Physical names of keywarden's resources, the same scheme as the local sandbox's.
+
+Fixed names let people find the table and topics by name, and let key and log policies name
+the log groups and alarms without a dependency cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    prefix: str
+
+    @property
+    def stack(self) -> str:
+        return self.prefix
+
+    @property
+    def audit_table(self) -> str:
+        return f"{self.prefix}-audit"
+
+    @property
+    def owners_topic(self) -> str:
+        return f"{self.prefix}-owners"
+
+    @property
+    def operators_topic(self) -> str:
+        return f"{self.prefix}-operators"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.prefix}-events-dlq"
+
+    @property
+    def state_machine(self) -> str:
+        return f"{self.prefix}-remediation"
+
+    @property
+    def event_rule(self) -> str:
+        return f"{self.prefix}-noncompliant-user"
+
+    @property
+    def state_machine_log_group(self) -> str:
+        # /aws/vendedlogs/ keeps CloudWatch Logs' resource policy small (Step Functions' advice).
+        return f"/aws/vendedlogs/states/{self.state_machine}"
+
+    @property
+    def key_alias(self) -> str:
+        return f"alias/{self.prefix}"
+
+    def function(self, handler: str) -> str:
+        """`lambdas.handlers.parse_event.handler` -> `keywarden-parse-event` (as in the sandbox)."""
+        return f"{self.prefix}-{handler.split('.')[-2].replace('_', '-')}"
+
+    def function_log_group(self, handler: str) -> str:
+        return f"/aws/lambda/{self.function(handler)}"
+
+    def alarm(self, what: str) -> str:
+        return f"{self.prefix}-{what}"

@@ -1,0 +1,84 @@
+"""keywarden's stack: one construct per concern, composed. Add a concern by adding a construct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.constructs.alarms import Alarms
+from infra.constructs.audit_table import AuditTable
+from infra.constructs.automation_role import AutomationRole
+from infra.constructs.config_rule import AccessKeysRotatedRule
+from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.event_rule import ComplianceEventRule
+from infra.constructs.functions import WorkflowFunctions
+from infra.constructs.topics import Topics
+from infra.constructs.workflow import Workflow
+from infra.names import ResourceNames
+from keywarden.configuration import DeploymentSettings
+
+
+class KeywardenStack(Stack):
+    def __init__(self, scope: Construct, settings: DeploymentSettings, **kwargs: Any) -> None:
+        names = ResourceNames(settings.name_prefix)
+        super().__init__(
+            scope, names.stack, description="keywarden: remediate stale IAM access keys", **kwargs
+        )
+        key = EncryptionKey(self, "Encryption", alias=names.key_alias)
+        self.table = AuditTable(self, "AuditTable", table_name=names.audit_table, key=key.key).table
+        self.topics = Topics(
+            self,
+            "Topics",
+            owners_name=names.owners_topic,
+            operators_name=names.operators_topic,
+            key=key.key,
+            owner_emails=settings.owner_notification_emails,
+            operator_emails=settings.operator_emails,
+        )
+        functions = WorkflowFunctions(self, "Functions", settings=settings, names=names, key=key)
+        automation = AutomationRole(self, "Automation")
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            settings=settings,
+            names=names,
+            key=key,
+            functions=functions.functions,
+            table=self.table,
+            owners=self.topics.owners,
+            operators=self.topics.operators,
+            automation_role=automation.role,
+        )
+        events = ComplianceEventRule(
+            self,
+            "Events",
+            rule_name=names.event_rule,
+            config_rule_name=settings.config_rule_name,
+            queue_name=names.dead_letter_queue,
+            state_machine=self.workflow.state_machine,
+        )
+        if settings.create_config_rule:
+            AccessKeysRotatedRule(
+                self,
+                "Config",
+                rule_name=settings.config_rule_name,
+                max_access_key_age=settings.max_access_key_age,
+                create_recorder=settings.create_config_recorder,
+            )
+        if settings.create_alarms:
+            Alarms(
+                self,
+                "Alarms",
+                names=names,
+                state_machine=self.workflow.state_machine,
+                dead_letter_queue=events.dead_letter_queue,
+                operators=self.topics.operators,
+                key=key,
+            )
+        CfnOutput(self, "AuditTableName", value=self.table.table_name)
+        CfnOutput(self, "OwnersTopicArn", value=self.topics.owners.topic_arn)
+        CfnOutput(self, "OperatorsTopicArn", value=self.topics.operators.topic_arn)
+        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)

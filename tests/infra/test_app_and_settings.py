@@ -1,0 +1,96 @@
+"""app.py and its settings: bad values stop synth with the setting's name; no AWS access needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.application import SettingsError, build_app, settings_from_context
+from keywarden.configuration import DeploymentSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"maxAccessKeyAge": "0"}, "maxAccessKeyAge"),
+        ({"maxCredentialUsageAge": "ninety"}, "maxCredentialUsageAge"),
+        ({"createConfigRecorder": "maybe"}, "createConfigRecorder"),
+        ({"operatorEmails": "ops@example.com,not-an-address"}, "operatorEmails"),
+        ({"ownerNotificationEmails": ["@example.com"]}, "ownerNotificationEmails"),
+        ({"logRetentionDays": "42"}, "logRetentionDays"),
+        ({"namePrefix": "Key Warden"}, "namePrefix"),
+        ({"powertoolsLayerArn": "arn:aws:lambda:eu-west-1:123:function:nope"}, "powertoolsLayerArn"),
+        ({"configRuleName": "spaces are not allowed"}, "configRuleName"),
+        ({"maxAccesKeyAge": "90"}, "maxAccesKeyAge"),
+    ],
+)
+def test_a_bad_value_stops_synth_naming_the_setting(context: dict[str, Any], named: str) -> None:
+    with pytest.raises(SettingsError, match=f"invalid keywarden setting: {named}"):
+        build_app(context)
+
+
+def test_cdk_context_keys_are_not_taken_for_settings() -> None:
+    settings = settings_from_context(
+        {
+            "@aws-cdk/core:newStyleStackSynthesis": True,
+            "aws:cdk:enable-path-metadata": True,
+            "maxAccessKeyAge": 60,
+        }
+    )
+    assert settings.max_access_key_age == 60
+
+
+def test_values_from_the_command_line_are_strings_and_still_understood() -> None:
+    settings = settings_from_context(
+        {
+            "createConfigRecorder": "true",
+            "createAlarms": "false",
+            "operatorEmails": "a@example.com, b@example.com",
+        }
+    )
+    assert (settings.create_config_recorder, settings.create_alarms) == (True, False)
+    assert settings.operator_emails == ("a@example.com", "b@example.com")
+
+
+def test_cdk_json_holds_valid_settings_equal_to_the_defaults() -> None:
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())
+    assert settings_from_context(cdk_json["context"]) == DeploymentSettings()
+    assert cdk_json["app"] == ".venv/bin/python app.py"
+
+
+def _run_app(context: dict[str, Any], outdir: Path) -> subprocess.CompletedProcess[str]:
+    # As `cdk synth -c ...` runs it: context in CDK_CONTEXT_JSON, no credentials anywhere.
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CDK_CONTEXT_JSON"
+    } | {
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(outdir),
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_app_py_refuses_a_bad_value_with_one_clear_line(tmp_path: Path) -> None:
+    result = _run_app({"maxAccessKeyAge": "-5"}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("keywarden: invalid keywarden setting: maxAccessKeyAge:")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "keywarden.template.json").exists()

@@ -1,0 +1,91 @@
+"""cfn-lint and cdk-nag: clean, with every nag finding acknowledged on its own resource."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Validations
+from cfnlint.api import ManualArgs, lint_file
+
+from infra.application import build_app
+from tests.infra.conftest import Synthesized
+
+# CDK writes a DependsOn next to a GetAtt it already implies; harmless, and the only accepted warning.
+IGNORED_CFN_LINT_CHECKS = ["W3005"]
+
+ACKNOWLEDGED = {
+    ("keywarden/Functions/ParseEvent", "AwsSolutions-L1"),
+    ("keywarden/Functions/SnapshotUser", "AwsSolutions-L1"),
+    ("keywarden/Functions/Evaluate", "AwsSolutions-L1"),
+    ("keywarden/Functions/ParseEventRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/Functions/SnapshotUserRole", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Functions/SnapshotUserRole",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+    ),
+    ("keywarden/Functions/EvaluateRole", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Automation/Role",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+    ),
+    ("keywarden/Automation/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Automation/Role",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]",
+    ),
+    ("keywarden/Workflow/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Workflow/Role",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]",
+    ),
+    ("keywarden/Events/DeadLetterQueue", "AwsSolutions-SQS3"),
+}
+
+
+def acknowledgements(context: dict[str, Any]) -> dict[tuple[str, str], str]:
+    app = build_app(context)
+    found = {}
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                for rule, reason in entry.data.items():
+                    found[(construct.node.path, rule.removeprefix("AwsSolutions::"))] = reason
+    return found
+
+
+@pytest.mark.parametrize("stack_name", ["default_stack", "custom_stack", "minimal_stack"])
+def test_cfn_lint_is_clean(stack_name: str, request: pytest.FixtureRequest) -> None:
+    stack: Synthesized = request.getfixturevalue(stack_name)
+    matches = lint_file(stack.template_path, ManualArgs(ignore_checks=IGNORED_CFN_LINT_CHECKS))
+    assert [str(m) for m in matches] == []
+
+
+@pytest.mark.parametrize("stack_name", ["default_stack", "custom_stack", "minimal_stack"])
+def test_cdk_nag_reports_nothing_unacknowledged(stack_name: str, request: pytest.FixtureRequest) -> None:
+    stack: Synthesized = request.getfixturevalue(stack_name)
+    (report,) = json.loads((stack.outdir / "validation-report.json").read_text())["pluginReports"]
+    assert (report["pluginName"], report["conclusion"], report["violations"]) == (
+        "AwsSolutions",
+        "success",
+        [],
+    )
+    for suppressed in report["suppressedViolations"]:
+        # Acknowledged on the resource itself or the construct that owns it, never higher.
+        (violating,) = suppressed["violatingConstructs"]
+        owner = suppressed["acknowledgedAt"]
+        assert violating["constructPath"].startswith(owner + "/"), suppressed["ruleName"]
+        assert owner.count("/") >= 2, owner
+
+
+def test_every_acknowledgement_is_on_one_resource_with_its_own_reason() -> None:
+    found = acknowledgements({})
+    assert set(found) == ACKNOWLEDGED
+    assert all(path.count("/") >= 2 for path, _ in found)  # never the app or the whole stack
+    assert all(len(reason) > 60 for reason in found.values())
+
+
+def test_the_recorder_bucket_adds_one_acknowledgement() -> None:
+    found = acknowledgements({"createConfigRecorder": True})
+    assert set(found) - ACKNOWLEDGED == {("keywarden/Config/DeliveryBucket", "AwsSolutions-S1")}

@@ -1,0 +1,33 @@
+"""The CDK stack names its resources as the local sandbox does."""
+
+from __future__ import annotations
+
+from infra.names import ResourceNames
+from keywarden.configuration import DeploymentSettings
+from keywarden.sandbox import Sandbox
+from statemachine import FUNCTION_HANDLERS
+from tests.infra.conftest import Synthesized
+from tests.infra.template import of_type, only
+
+
+def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
+    names = ResourceNames(DeploymentSettings().name_prefix)
+    with Sandbox() as sandbox:
+        deployed = sandbox.stack
+        function_names = {k: v.rsplit(":", 1)[-1] for k, v in deployed.function_arns.items()}
+    assert deployed.table_name == names.audit_table
+    assert deployed.owners_topic_arn.endswith(f":{names.owners_topic}")
+    assert deployed.operators_topic_arn.endswith(f":{names.operators_topic}")
+    assert deployed.state_machine_arn.endswith(f":{names.state_machine}")
+    assert deployed.event_rule_name == names.event_rule
+    assert deployed.dead_letter_queue_url.endswith(f"/{names.dead_letter_queue}")
+    assert function_names == {k: names.function(h) for k, h in FUNCTION_HANDLERS.items()}
+
+    resources = default_stack.resources
+    only(resources, "AWS::DynamoDB::Table", TableName=names.audit_table)
+    only(resources, "AWS::Events::Rule", Name=names.event_rule)
+    only(resources, "AWS::SQS::Queue", QueueName=names.dead_letter_queue)
+    only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.state_machine)
+    assert {
+        f["Properties"]["FunctionName"] for f in of_type(resources, "AWS::Lambda::Function").values()
+    } == {names.function(h) for h in FUNCTION_HANDLERS.values()}

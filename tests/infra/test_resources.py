@@ -1,0 +1,290 @@
+"""Encryption, durability, runtime and alarms, as the template configures them."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
+from keywarden.configuration import LOG_RETENTION_DAYS, DeploymentSettings
+from lambdas.contract import CONFIG_RULE_IDENTIFIER, AuditTable
+from statemachine import FUNCTION_HANDLERS
+from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
+from tests.infra.template import arn_of, as_list, of_type, only, ref, statements
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def key_arn(stack: Synthesized) -> dict[str, list[str]]:
+    return arn_of(only(stack.resources, "AWS::KMS::Key")[0])
+
+
+def key_statements_for(stack: Synthesized, service: str) -> list[dict[str, Any]]:
+    key = only(stack.resources, "AWS::KMS::Key")[1]["Properties"]["KeyPolicy"]
+    found = []
+    for statement in statements(key):
+        principal = statement["Principal"].get("Service")
+        text = str(principal)
+        if principal is not None and service in text:
+            found.append(statement)
+    return found
+
+
+class TestEncryptionAndDurability:
+    def test_the_key_rotates_and_outlives_the_stack(self, default_stack: Synthesized) -> None:
+        _, key = only(default_stack.resources, "AWS::KMS::Key")
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+    def test_the_audit_table(self, default_stack: Synthesized) -> None:
+        _, table = only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+        properties = table["Properties"]
+        assert properties["SSESpecification"] == {
+            "KMSMasterKeyId": key_arn(default_stack),
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+        }
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["DeletionProtectionEnabled"] is True
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+        assert properties["TimeToLiveSpecification"] == {
+            "AttributeName": AuditTable.EXPIRES_AT,
+            "Enabled": True,
+        }
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["KeySchema"] == [
+            {"AttributeName": AuditTable.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": AuditTable.SORT_KEY, "KeyType": "RANGE"},
+        ]
+        indexes = {
+            index["IndexName"]: (
+                [k["AttributeName"] for k in index["KeySchema"]],
+                index["Projection"]["ProjectionType"],
+            )
+            for index in properties["GlobalSecondaryIndexes"]
+        }
+        assert indexes == {name: ([pk, sk], "ALL") for name, (pk, sk) in AuditTable.indexes().items()}
+
+    def test_topics_are_encrypted_and_refuse_plain_http(self, default_stack: Synthesized) -> None:
+        resources = default_stack.resources
+        for name in ("keywarden-owners", "keywarden-operators"):
+            topic_id, topic = only(resources, "AWS::SNS::Topic", TopicName=name)
+            assert topic["Properties"]["KmsMasterKeyId"] == key_arn(default_stack)
+            (policy,) = [
+                p
+                for p in of_type(resources, "AWS::SNS::TopicPolicy").values()
+                if ref(topic_id) in p["Properties"]["Topics"]
+            ]
+            denies = [s for s in statements(policy["Properties"]["PolicyDocument"]) if s["Effect"] == "Deny"]
+            assert denies == [
+                {
+                    "Action": "sns:Publish",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Resource": ref(topic_id),
+                    "Sid": "AllowPublishThroughSSLOnly",
+                }
+            ]
+
+    def test_every_log_group_is_encrypted_with_a_retention(self, custom_stack: Synthesized) -> None:
+        log_groups = of_type(custom_stack.resources, "AWS::Logs::LogGroup").values()
+        names = {g["Properties"]["LogGroupName"] for g in log_groups}
+        assert names == {
+            "/aws/vendedlogs/states/kw-test-remediation",
+            "/aws/lambda/kw-test-parse-event",
+            "/aws/lambda/kw-test-snapshot-user",
+            "/aws/lambda/kw-test-evaluate",
+        }
+        for group in log_groups:
+            assert group["Properties"]["KmsKeyId"] == key_arn(custom_stack)
+            assert group["Properties"]["RetentionInDays"] == 90
+
+    def test_cloudwatch_logs_may_use_the_key_for_keywarden_log_groups_only(
+        self, default_stack: Synthesized
+    ) -> None:
+        allowed = key_statements_for(default_stack, "logs.")
+        contexts = [
+            s["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Join"][1] for s in allowed
+        ]
+        log_groups = sorted(str(context[-1]) for context in contexts)
+        assert log_groups == sorted(
+            f":log-group:{g['Properties']['LogGroupName']}"
+            for g in of_type(default_stack.resources, "AWS::Logs::LogGroup").values()
+        )
+
+    def test_the_dead_letter_queue_is_encrypted_and_refuses_plain_http(
+        self, default_stack: Synthesized
+    ) -> None:
+        queue_id, queue = only(default_stack.resources, "AWS::SQS::Queue", QueueName="keywarden-events-dlq")
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        (policy,) = of_type(default_stack.resources, "AWS::SQS::QueuePolicy").values()
+        denies = [s for s in statements(policy["Properties"]["PolicyDocument"]) if s["Effect"] == "Deny"]
+        assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
+        assert policy["Properties"]["Queues"] == [ref(queue_id)]
+
+
+class TestFunctions:
+    @pytest.mark.parametrize(("substitution", "handler"), list(FUNCTION_HANDLERS.items()))
+    def test_runtime_layer_logs_tracing_environment(
+        self, default_stack: Synthesized, substitution: str, handler: str
+    ) -> None:
+        _, function = only(default_stack.resources, "AWS::Lambda::Function", Handler=handler)
+        properties = function["Properties"]
+        parameter = properties["Layers"][0]["Ref"]
+        assert properties["Runtime"] == "python3.13"
+        assert properties["Architectures"] == ["arm64"]
+        assert default_stack.template["Parameters"][parameter] == {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/aws/service/powertools/python/arm64/python3.13/3.37.0",
+        }
+        assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert properties["Environment"]["Variables"] == {
+            **DeploymentSettings().function_environments()[substitution],
+            "POWERTOOLS_SERVICE_NAME": "keywarden",
+        }
+
+    def test_settings_reach_the_functions_environment(self, custom_stack: Synthesized) -> None:
+        functions = of_type(custom_stack.resources, "AWS::Lambda::Function").values()
+        by_name = {
+            f["Properties"]["FunctionName"]: f["Properties"]["Environment"]["Variables"] for f in functions
+        }
+        assert by_name["kw-test-parse-event"]["CONFIG_RULE_NAME"] == "org-access-keys-rotated"
+        assert by_name["kw-test-evaluate"]["MAX_ACCESS_KEY_AGE_DAYS"] == "120"
+        assert by_name["kw-test-evaluate"]["MAX_CREDENTIAL_USAGE_AGE_DAYS"] == "45"
+
+    def test_a_layer_arn_setting_replaces_the_published_layer(self, minimal_stack: Synthesized) -> None:
+        for function in of_type(minimal_stack.resources, "AWS::Lambda::Function").values():
+            assert function["Properties"]["Layers"] == [CHINA_LAYER_ARN]
+        assert POWERTOOLS_LAYER_PARAMETER not in str(minimal_stack.template.get("Parameters"))
+
+    def test_the_layer_is_the_powertools_version_the_project_pins(self) -> None:
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+        assert f"aws-lambda-powertools[tracer]=={POWERTOOLS_VERSION}" in project["project"]["dependencies"]
+        assert metadata.version("aws-lambda-powertools") == POWERTOOLS_VERSION
+        assert POWERTOOLS_LAYER_PARAMETER.endswith(f"/arm64/python3.13/{POWERTOOLS_VERSION}")
+
+
+class TestConfig:
+    def test_the_rule_is_access_keys_rotated_under_the_name_the_pattern_expects(
+        self, default_stack: Synthesized, custom_stack: Synthesized
+    ) -> None:
+        for stack, name, age in (
+            (default_stack, "keywarden-access-keys-rotated", 90),
+            (custom_stack, "org-access-keys-rotated", 120),
+        ):
+            _, rule = only(stack.resources, "AWS::Config::ConfigRule")
+            _, event_rule = only(stack.resources, "AWS::Events::Rule")
+            assert rule["Properties"]["Source"] == {
+                "Owner": "AWS",
+                "SourceIdentifier": CONFIG_RULE_IDENTIFIER,
+            }
+            assert rule["Properties"]["ConfigRuleName"] == name
+            assert rule["Properties"]["InputParameters"] == {"maxAccessKeyAge": age}
+            assert event_rule["Properties"]["EventPattern"]["detail"]["configRuleName"] == [name]
+
+    def test_no_recorder_unless_asked(self, default_stack: Synthesized) -> None:
+        assert of_type(default_stack.resources, "AWS::Config::ConfigurationRecorder") == {}
+        assert of_type(default_stack.resources, "AWS::Config::DeliveryChannel") == {}
+
+    def test_the_recorder_records_iam_users_and_delivers_to_a_private_bucket(
+        self, custom_stack: Synthesized
+    ) -> None:
+        resources = custom_stack.resources
+        recorder_id, recorder = only(resources, "AWS::Config::ConfigurationRecorder")
+        channel_id, channel = only(resources, "AWS::Config::DeliveryChannel")
+        bucket_id, bucket = only(resources, "AWS::S3::Bucket")
+        _, rule = only(resources, "AWS::Config::ConfigRule")
+        assert recorder["Properties"]["RecordingGroup"]["ResourceTypes"] == ["AWS::IAM::User"]
+        assert recorder["Properties"]["RecordingGroup"]["AllSupported"] is False
+        assert channel["Properties"]["S3BucketName"] == ref(bucket_id)
+        assert set(rule["DependsOn"]) == {recorder_id, channel_id}
+        assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+
+    def test_an_existing_rule_is_used_by_name(self, minimal_stack: Synthesized) -> None:
+        assert of_type(minimal_stack.resources, "AWS::Config::ConfigRule") == {}
+        _, event_rule = only(minimal_stack.resources, "AWS::Events::Rule")
+        assert event_rule["Properties"]["EventPattern"]["detail"]["configRuleName"] == [
+            "securityhub-access-keys-rotated-abc123"
+        ]
+
+
+class TestAlarmsAndOutputs:
+    def test_alarms_go_to_the_operators(self, default_stack: Synthesized) -> None:
+        resources = default_stack.resources
+        operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
+        state_machine_id, _ = only(resources, "AWS::StepFunctions::StateMachine")
+        queue_id, _ = only(resources, "AWS::SQS::Queue")
+        alarms = {
+            a["Properties"]["AlarmName"]: a["Properties"]
+            for a in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        }
+        watched = {name: (a["Namespace"], a["MetricName"]) for name, a in alarms.items()}
+        assert watched == {
+            "keywarden-executions-failed": ("AWS/States", "ExecutionsFailed"),
+            "keywarden-executions-timed-out": ("AWS/States", "ExecutionsTimedOut"),
+            "keywarden-executions-throttled": ("AWS/States", "ExecutionThrottled"),
+            "keywarden-dead-letter-queue-not-empty": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        }
+        for name, alarm in alarms.items():
+            assert alarm["AlarmActions"] == [ref(operators_id)], name
+            assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+            assert alarm["TreatMissingData"] == "notBreaching"
+            dimension = alarm["Dimensions"][0]["Value"]
+            assert dimension == (
+                {"Fn::GetAtt": [queue_id, "QueueName"]} if "queue" in name else ref(state_machine_id)
+            )
+
+    def test_cloudwatch_may_publish_to_the_encrypted_operators_topic_for_these_alarms(
+        self, default_stack: Synthesized
+    ) -> None:
+        (allowed,) = key_statements_for(default_stack, "cloudwatch")
+        assert as_list(allowed["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        source = allowed["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"][1]
+        assert source[-1] == ":alarm:keywarden-*"
+
+    def test_no_alarms_when_switched_off(self, minimal_stack: Synthesized) -> None:
+        assert of_type(minimal_stack.resources, "AWS::CloudWatch::Alarm") == {}
+        assert key_statements_for(minimal_stack, "cloudwatch") == []
+
+    def test_outputs_name_the_table_topics_and_state_machine(self, default_stack: Synthesized) -> None:
+        resources = default_stack.resources
+        outputs = {name: o["Value"] for name, o in default_stack.template["Outputs"].items()}
+        assert outputs["AuditTableName"] == ref(only(resources, "AWS::DynamoDB::Table")[0])
+        assert outputs["OwnersTopicArn"] == ref(
+            only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")[0]
+        )
+        assert outputs["OperatorsTopicArn"] == ref(
+            only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")[0]
+        )
+        assert outputs["StateMachineArn"] == ref(only(resources, "AWS::StepFunctions::StateMachine")[0])
+
+    def test_email_contacts_are_subscribed(self, custom_stack: Synthesized) -> None:
+        resources = custom_stack.resources
+        topics = {i: t["Properties"]["TopicName"] for i, t in of_type(resources, "AWS::SNS::Topic").items()}
+        subscribed = sorted(
+            (topics[s["Properties"]["TopicArn"]["Ref"]], s["Properties"]["Endpoint"])
+            for s in of_type(resources, "AWS::SNS::Subscription").values()
+            if s["Properties"]["Protocol"] == "email"
+        )
+        assert subscribed == [
+            ("kw-test-operators", "oncall@example.com"),
+            ("kw-test-operators", "ops@example.com"),
+            ("kw-test-owners", "security@example.com"),
+        ]
+
+
+def test_every_documented_retention_maps_to_a_cdk_retention() -> None:
+    from infra.constructs.encryption_key import RETENTION
+
+    assert set(RETENTION) == set(LOG_RETENTION_DAYS)
