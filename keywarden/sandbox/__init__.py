@@ -1,9 +1,10 @@
 """The local AWS sandbox: moto, extended until keywarden's workflow runs in it end to end.
 
 `Sandbox` is a context manager: it starts moto, applies the extensions (SSM automation,
-in-process Lambda, EventBridge to Step Functions, an AWS-faithful interpreter on a virtual
-clock), deploys keywarden's resources, and offers what a person or a test needs to drive and
-inspect a run. Nothing leaves the process: every AWS call is answered by moto.
+in-process Lambda, EventBridge to Step Functions, SNS to Lambda as AWS delivers it, an
+AWS-faithful interpreter on a virtual clock), deploys keywarden's resources, and offers what a
+person or a test needs to drive and inspect a run. Nothing leaves the process: every AWS call
+is answered by moto, and Slack is a webhook server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from moto import mock_aws
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
+from keywarden.sandbox.slack_server import SlackWebhookServer
+from keywarden.sandbox.sns_lambda import SnsToLambda, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import UserSpec
 from lambdas.contract import (
@@ -38,10 +42,14 @@ from lambdas.contract import (
     IAM_USER_RESOURCE_TYPE,
     NON_COMPLIANT,
     AuditTable,
+    NotificationStateTable,
 )
+from lambdas.owners import resolve_owner
 
 SANDBOX_ACCOUNT_ID = "123456789012"
 SANDBOX_REGION = "us-east-1"
+SANDBOX_DEFAULT_SLACK_CHANNEL = "#keywarden-alerts"
+"""The channel the sandbox's default webhook posts to."""
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "sandbox",
@@ -103,6 +111,14 @@ class Sandbox:
         self.automation = AutomationEmulator(self.clock, automation)
         self.lambdas = InProcessLambda()
         self.delivery = StepFunctionsDelivery()
+        self.slack = SlackWebhookServer()
+        self.sns_to_lambda = SnsToLambda(self.lambdas, self.clock)
+        self.forwarder_clock = VirtualClock(self.clock.now())
+        """The forwarders' own time: their back-offs do not delay the workflow (in AWS they run apart)."""
+        self._recorder = DeliveryRecorder(
+            self.slack, SANDBOX_ACCOUNT_ID, SANDBOX_REGION, SANDBOX_DEFAULT_SLACK_CHANNEL
+        )
+        self.sns_to_lambda.observers.append(self._recorder.around)
         self._exit = contextlib.ExitStack()
         self._stack: SandboxStack | None = None
 
@@ -121,7 +137,11 @@ class Sandbox:
             self._exit.enter_context(automation_api(self.automation))
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
-            self._stack = deploy_stack(self.settings, self.region)
+            self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
+            self._exit.enter_context(self._forwarders_on_their_clock())
+            self.slack.start()
+            self._exit.callback(self.slack.close)
+            self._stack = deploy_stack(self.settings, self.region, self.slack.url(DEFAULT_WEBHOOK))
         except BaseException:
             self._exit.close()
             raise
@@ -138,6 +158,16 @@ class Sandbox:
             raise RuntimeError("the sandbox is not running: use it in a `with` block")
         return self._stack
 
+    @contextlib.contextmanager
+    def _forwarders_on_their_clock(self) -> Iterator[None]:
+        """The Slack forwarder's back-off waits cost simulated time on its own clock, not real time."""
+        clock = self.forwarder_clock
+        with (
+            mock.patch("notifications.slack_webhook._sleep", clock.advance),
+            mock.patch("notifications.slack_webhook._monotonic", side_effect=lambda: clock.elapsed_seconds),
+        ):
+            yield
+
     def client(self, service: str) -> Any:
         """A boto3 client for the sandbox (answered by moto)."""
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
@@ -147,11 +177,25 @@ class Sandbox:
     def add_user(self, spec: UserSpec) -> CreatedUser:
         """Create a scenario user; its own automation behaviour (if any) applies to its runs."""
         user = create_user(spec, self.clock.now(), self.account_id, self.region)
+        self._add_slack_webhook(spec.tags)
         if spec.automation:
             self.automation.per_resource_id[user.user_id] = AutomationBehaviour(
                 **spec.automation.model_dump()
             )
         return user
+
+    def _add_slack_webhook(self, tags: dict[str, str]) -> None:
+        """A user tagged with a Slack channel: that channel gets its own webhook, as a team would set up."""
+        channel = resolve_owner(
+            tags, (), "unused@example.com", self.settings.slack_channel_tag_keys
+        ).slack_channel
+        if channel is None:
+            return
+        secrets = self.client("secretsmanager")
+        name = self.stack.slack_webhook_secret_name
+        webhooks = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+        webhooks.setdefault("channels", {})[channel] = self.slack.url(channel)
+        secrets.put_secret_value(SecretId=name, SecretString=json.dumps(webhooks))
 
     def compliance_change(
         self,
@@ -255,6 +299,29 @@ class Sandbox:
                 )
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return messages
+
+    def deliveries(self) -> list[Delivery]:
+        """What the forwarders delivered so far: Slack messages Slack accepted, emails SES sent."""
+        return list(self._recorder.deliveries)
+
+    def forwarder_failures(self, channel: str) -> list[dict[str, Any]]:
+        """Invocation records in the `slack` or `email` forwarder's dead-letter queue (read once)."""
+        url = self.stack.forwarder_dead_letter_queue_urls[channel]
+        sqs = self.client("sqs")
+        records = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                records.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return records
+
+    def notification_state(self, user_id: str) -> list[dict[str, Any]]:
+        """The notification-state items of one user (what its owner was told, when, until when)."""
+        table = boto3.resource("dynamodb", region_name=self.region).Table(
+            self.stack.notification_state_table_name
+        )
+        pk = Key(NotificationStateTable.PARTITION_KEY).eq(NotificationStateTable.user_pk(user_id))
+        return list(table.query(KeyConditionExpression=pk)["Items"])
 
     def access_keys(self, user_name: str) -> dict[str, str]:
         """Access key id -> status, as IAM has them now."""
