@@ -24,6 +24,7 @@ SECTION_LIMIT = 3000  # Block Kit: section text
 FIELD_LIMIT = 2000  # Block Kit: each section field
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _CODE = re.compile(r"`([^`\n]+)`")
+_EMOJI = {":warning:": "⚠️", ":no_entry:": "⛔"}
 
 
 def mrkdwn_escape(value: str) -> str:
@@ -104,15 +105,19 @@ def render_slack_message(facts: NotificationFacts, routing_note: str | None = No
 
 
 def blocks_as_text(payload: dict[str, Any]) -> str:
-    """What a person reads in Slack, as plain lines (for the terminal and the sandbox's report)."""
-    lines: list[str] = []
+    """What a person reads in Slack, as plain text (for the terminal and the sandbox's report)."""
+    paragraphs: list[str] = []
     for block in payload.get("blocks", []):
         if block.get("type") == "divider":
-            lines.append("---")
-        texts = [block["text"]["text"]] if "text" in block else []
-        texts += [field["text"] for field in block.get("fields", [])]
-        texts += [element["text"] for element in block.get("elements", [])]
-        lines.extend(texts)
-    plain = "\n".join(lines)
+            paragraphs.append("─" * 20)
+            continue
+        lines = [block["text"]["text"]] if "text" in block else []
+        # A field is "*Label*\nvalue": one line, "Label: value".
+        lines += [field["text"].replace("\n", ": ", 1) for field in block.get("fields", [])]
+        lines += [element["text"] for element in block.get("elements", [])]
+        paragraphs.append("\n".join(lines))
+    plain = "\n\n".join(paragraphs)
     plain = _CODE.sub(r"\1", _BOLD.sub(r"\1", plain))  # what Slack shows as bold and code
+    for code, emoji in _EMOJI.items():
+        plain = plain.replace(code, emoji)
     return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

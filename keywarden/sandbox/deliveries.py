@@ -33,6 +33,7 @@ class Delivery:
     """What the owner reads: the Slack message as text, or the email's plain-text part."""
     user_name: str | None
     cc: tuple[str, ...] = ()
+    sender: str | None = None
     html: str | None = None
 
 
@@ -54,7 +55,8 @@ def _addresses(value: Any) -> tuple[str, ...]:
 def email_delivery(raw: str, user_name: str | None) -> Delivery:
     """Read the MIME message SES sent: recipients, subject, text and HTML parts."""
     message = message_from_string(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
+    if not isinstance(message, EmailMessage):  # policy.default always builds one
+        raise TypeError("not a MIME message")
     text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
     return Delivery(
         channel="email",
@@ -63,6 +65,7 @@ def email_delivery(raw: str, user_name: str | None) -> Delivery:
         text=text_part.get_content() if text_part else "",
         user_name=user_name,
         cc=_addresses(message["Cc"]),
+        sender=str(message["From"]),
         html=html_part.get_content() if html_part else None,
     )
 
