@@ -159,7 +159,7 @@ def why_you_receive_this(facts: NotificationFacts, literal: Literal = _plain) ->
     )
 
 
-def owner_subject(facts: NotificationFacts) -> str:
+def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
     """A subject a person can read in an inbox list (at most 100 characters, as SNS requires)."""
     keys = facts.notified_keys
     skipped = [k for k in keys if k.result is KeyResult.SKIPPED_RECENTLY_USED]
@@ -173,7 +173,7 @@ def owner_subject(facts: NotificationFacts) -> str:
     else:
         text = f"Console password of IAM user {facts.user_name} was deleted"
     subject = f"[keywarden] {text}"
-    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+    return subject if len(subject) <= limit else subject[: limit - 3] + "..."
 
 
 def severity(facts: NotificationFacts) -> Severity:

@@ -79,7 +79,7 @@ def render_slack_message(facts: NotificationFacts, routing_note: str | None = No
 
     `routing_note` says why the message is not in the owner's own channel, when it is not.
     """
-    subject = owner_subject(facts).removeprefix("[keywarden] ")
+    subject = owner_subject(facts, limit=HEADER_LIMIT + len("[keywarden] ")).removeprefix("[keywarden] ")
     blocks: list[dict[str, Any]] = [
         # plain_text is shown as typed: no escaping, no formatting.
         {

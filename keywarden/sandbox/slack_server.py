@@ -74,7 +74,13 @@ class SlackWebhookServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="slack-webhooks", daemon=True).start()
+        # A short poll interval: shutdown() waits for it, and every sandbox closes its server.
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-webhooks",
+            daemon=True,
+        ).start()
         return self
 
     def close(self) -> None:
