@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from keywarden.configuration import DeploymentSettings
-from keywarden.sandbox import Delivery, ExecutionReport, PublishedMessage, Sandbox
+from keywarden.sandbox import ExecutionReport, PublishedMessage, Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
+from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
 from lambdas.contract import KeyResult, RemediationOutcome
