@@ -32,8 +32,8 @@ from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_t
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
-from keywarden.sandbox.slack_server import SlackWebhookServer
-from keywarden.sandbox.sns_lambda import SnsToLambda, sns_lambda_delivery
+from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webhook, slack_backoff_on
+from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import UserSpec
 from lambdas.contract import (
@@ -138,7 +138,7 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
-            self._exit.enter_context(self._forwarders_on_their_clock())
+            self._exit.enter_context(slack_backoff_on(self.forwarder_clock))
             self.slack.start()
             self._exit.callback(self.slack.close)
             self._stack = deploy_stack(self.settings, self.region, self.slack.url(DEFAULT_WEBHOOK))
@@ -158,16 +158,6 @@ class Sandbox:
             raise RuntimeError("the sandbox is not running: use it in a `with` block")
         return self._stack
 
-    @contextlib.contextmanager
-    def _forwarders_on_their_clock(self) -> Iterator[None]:
-        """The Slack forwarder's back-off waits cost simulated time on its own clock, not real time."""
-        clock = self.forwarder_clock
-        with (
-            mock.patch("notifications.slack_webhook._sleep", clock.advance),
-            mock.patch("notifications.slack_webhook._monotonic", side_effect=lambda: clock.elapsed_seconds),
-        ):
-            yield
-
     def client(self, service: str) -> Any:
         """A boto3 client for the sandbox (answered by moto)."""
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
@@ -177,25 +167,14 @@ class Sandbox:
     def add_user(self, spec: UserSpec) -> CreatedUser:
         """Create a scenario user; its own automation behaviour (if any) applies to its runs."""
         user = create_user(spec, self.clock.now(), self.account_id, self.region)
-        self._add_slack_webhook(spec.tags)
+        channel = resolve_owner(spec.tags, (), "-", self.settings.slack_channel_tag_keys).slack_channel
+        if channel:  # the team set up a webhook for its channel
+            add_channel_webhook(self.slack, self.stack.slack_webhook_secret_name, channel, self.region)
         if spec.automation:
             self.automation.per_resource_id[user.user_id] = AutomationBehaviour(
                 **spec.automation.model_dump()
             )
         return user
-
-    def _add_slack_webhook(self, tags: dict[str, str]) -> None:
-        """A user tagged with a Slack channel: that channel gets its own webhook, as a team would set up."""
-        channel = resolve_owner(
-            tags, (), "unused@example.com", self.settings.slack_channel_tag_keys
-        ).slack_channel
-        if channel is None:
-            return
-        secrets = self.client("secretsmanager")
-        name = self.stack.slack_webhook_secret_name
-        webhooks = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
-        webhooks.setdefault("channels", {})[channel] = self.slack.url(channel)
-        secrets.put_secret_value(SecretId=name, SecretString=json.dumps(webhooks))
 
     def compliance_change(
         self,
@@ -306,14 +285,7 @@ class Sandbox:
 
     def forwarder_failures(self, channel: str) -> list[dict[str, Any]]:
         """Invocation records in the `slack` or `email` forwarder's dead-letter queue (read once)."""
-        url = self.stack.forwarder_dead_letter_queue_urls[channel]
-        sqs = self.client("sqs")
-        records = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in batch:
-                records.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return records
+        return drain_queue(self.client("sqs"), self.stack.forwarder_dead_letter_queue_urls[channel])
 
     def notification_state(self, user_id: str) -> list[dict[str, Any]]:
         """The notification-state items of one user (what its owner was told, when, until when)."""

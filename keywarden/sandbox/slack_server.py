@@ -7,14 +7,21 @@ a slow answer) to rehearse the forwarder's retries and its dead-letter queue.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from unittest import mock
 from urllib.parse import quote, unquote
+
+import boto3
+
+from keywarden.sandbox.clock import VirtualClock
 
 
 @dataclass(frozen=True)
@@ -108,3 +115,21 @@ class SlackWebhookServer:
         """Posts Slack accepted (200), in order."""
         with self._lock:
             return [p for p in self.posts if p.status == 200]
+
+
+def add_channel_webhook(server: SlackWebhookServer, secret_name: str, channel: str, region: str) -> None:
+    """Give `channel` its own webhook in the Slack secret, as a team would when it sets one up."""
+    secrets = boto3.client("secretsmanager", region_name=region)
+    webhooks = json.loads(secrets.get_secret_value(SecretId=secret_name)["SecretString"])
+    webhooks.setdefault("channels", {})[channel] = server.url(channel)
+    secrets.put_secret_value(SecretId=secret_name, SecretString=json.dumps(webhooks))
+
+
+@contextlib.contextmanager
+def slack_backoff_on(clock: VirtualClock) -> Iterator[None]:
+    """The Slack forwarder's back-off waits cost simulated time on `clock`, not real time."""
+    with (
+        mock.patch("notifications.slack_webhook._sleep", clock.advance),
+        mock.patch("notifications.slack_webhook._monotonic", side_effect=lambda: clock.elapsed_seconds),
+    ):
+        yield

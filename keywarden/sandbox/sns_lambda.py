@@ -169,3 +169,13 @@ def sns_lambda_delivery(delivery: SnsToLambda) -> Iterator[SnsToLambda]:
 
     with mock.patch.object(Subscription, "publish", publish):
         yield delivery
+
+
+def drain_queue(sqs: Any, url: str) -> list[Any]:
+    """Every message body (JSON) waiting in an SQS queue, removed as read."""
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
