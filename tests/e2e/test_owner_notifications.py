@@ -245,3 +245,17 @@ def test_slack_down_ends_in_the_dead_letter_queue_and_never_leaks_the_webhook(sa
     assert "Slack answered 500" in logs
     assert not [url for url in secret_urls if url in logs]
     assert "/services/" not in logs
+
+
+def test_an_email_ses_refuses_ends_in_the_dead_letter_queue(sandbox: Sandbox) -> None:
+    sandbox.client("sesv2").delete_email_identity(EmailIdentity="keywarden@example.com")
+    user = sandbox.add_user(BOB)
+    remediate(sandbox, user.user_id)
+    assert [d.channel for d in sandbox.deliveries()] == ["slack"]
+    [record] = sandbox.forwarder_failures("email")
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["responsePayload"]["errorType"] == "MessageRejected"
+    assert (
+        "Did not have authority to send from email keywarden@example.com"
+        in record["responsePayload"]["errorMessage"]
+    )
