@@ -158,13 +158,23 @@ def _backoff(attempt: int, policy: RetryPolicy) -> float:
     return random.uniform(0, ceiling) if policy.jitter else ceiling  # noqa: S311 - jitter, not crypto
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook never redirects; following one could send the message somewhere else."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _post_once(url: str, body: bytes, timeout: float) -> tuple[int | None, str | None, float | None]:
     """(status, error, Retry-After seconds) of one POST; never lets the URL reach an error."""
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked in _safe_url
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as answer:
             return int(answer.status), None, None
     except urllib.error.HTTPError as error:
         try:

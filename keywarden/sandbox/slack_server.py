@@ -29,6 +29,8 @@ class ScriptedAnswer:
     status: int = 200
     body: str = "ok"
     retry_after: str | None = None
+    location: str | None = None
+    """A redirect target (Location header)."""
     delay_seconds: float = 0.0
     """Real seconds to wait before answering (to make the client time out)."""
 
@@ -70,6 +72,8 @@ class SlackWebhookServer:
                     self.send_response(answer.status)
                     if answer.retry_after is not None:
                         self.send_header("Retry-After", answer.retry_after)
+                    if answer.location is not None:
+                        self.send_header("Location", answer.location)
                     self.send_header("Content-Type", "text/plain")
                     self.end_headers()
                     self.wfile.write(answer.body.encode())

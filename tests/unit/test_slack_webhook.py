@@ -194,3 +194,10 @@ class TestRouting:
 
     def test_the_url_is_not_in_the_route_repr(self) -> None:
         assert "hooks.slack.com" not in repr(route("#payments", self.WEBHOOKS))
+
+
+def test_a_redirect_is_not_followed(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(302, "moved", location=slack.url("elsewhere")))
+    with pytest.raises(SlackDeliveryError, match=r"^Slack answered 302 moved; not retried"):
+        post(slack.url("default"))
+    assert [p.webhook for p in slack.posts] == ["default"]
