@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -106,7 +107,9 @@ def render_owner_email(facts: NotificationFacts) -> OwnerEmail:
 
 def to_mime(email: OwnerEmail, sender: str) -> bytes:
     """A multipart/alternative message (text, then HTML), UTF-8 throughout, as SES sends it raw."""
-    message = EmailMessage()
+    # SMTP line endings; headers folded only past RFC 5322's hard limit: at 78 columns Python
+    # folds a long subject right after "Subject:", and some clients then show a leading space.
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = ", ".join(email.to)
     if email.cc:

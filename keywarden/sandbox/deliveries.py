@@ -52,6 +52,11 @@ def _addresses(value: Any) -> tuple[str, ...]:
     return tuple(a.strip() for a in str(value or "").split(",") if a.strip())
 
 
+def _lines(content: str) -> str:
+    """Mail travels with CRLF line endings; a reader sees lines."""
+    return content.replace("\r\n", "\n")
+
+
 def email_delivery(raw: str, user_name: str | None) -> Delivery:
     """Read the MIME message SES sent: recipients, subject, text and HTML parts."""
     message = message_from_string(raw, policy=policy.default)
@@ -62,11 +67,11 @@ def email_delivery(raw: str, user_name: str | None) -> Delivery:
         channel="email",
         recipient=", ".join(_addresses(message["To"])),
         subject=str(message["Subject"]),
-        text=text_part.get_content() if text_part else "",
+        text=_lines(text_part.get_content()) if text_part else "",
         user_name=user_name,
         cc=_addresses(message["Cc"]),
         sender=str(message["From"]),
-        html=html_part.get_content() if html_part else None,
+        html=_lines(html_part.get_content()) if html_part else None,
     )
 
 

@@ -165,8 +165,16 @@ class TestEmail:
         assert parsed["To"] == "bob@example.com"
         assert parsed["Cc"] == "sec@example.com"
         assert parsed.get_content_type() == "multipart/alternative"
-        assert parsed.get_body(("plain",)).get_content() == email.text
-        assert parsed.get_body(("html",)).get_content() == email.html
+        # SMTP line endings on the wire; the same lines once read.
+        assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == email.text
+        assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == email.html
+
+    def test_a_long_ascii_subject_is_not_folded_into_a_leading_space(self) -> None:
+        facts = notification_facts((deactivated("AKIARZPUZDIKC7YNNNVJ"),), user_name="alice")
+        raw = to_mime(render_owner_email(facts), "keywarden@example.com")
+        subject = "[keywarden] Access key AKIARZPUZDIKC7YNNNVJ of IAM user alice was deactivated"
+        assert f"Subject: {subject}\r\n".encode() in raw
+        assert message_from_bytes(raw, policy=policy.default)["Subject"] == subject
 
 
 class TestSnsMessage:
