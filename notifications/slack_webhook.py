@@ -41,8 +41,9 @@ class SlackWebhooks(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    default: str
-    channels: dict[str, str] = Field(default_factory=dict)
+    # repr=False: printing or logging the model must not show the URLs.
+    default: str = Field(repr=False)
+    channels: dict[str, str] = Field(default_factory=dict, repr=False)
     """`#channel-name` (or channel id) -> webhook URL."""
 
     @field_validator("default")

@@ -192,8 +192,9 @@ class TestRouting:
     def test_no_channel_goes_to_the_default(self) -> None:
         assert route(None, self.WEBHOOKS).channel == "default"
 
-    def test_the_url_is_not_in_the_route_repr(self) -> None:
+    def test_the_urls_are_not_in_reprs(self) -> None:
         assert "hooks.slack.com" not in repr(route("#payments", self.WEBHOOKS))
+        assert "hooks.slack.com" not in repr(self.WEBHOOKS)
 
 
 def test_a_redirect_is_not_followed(slack: SlackWebhookServer) -> None:
