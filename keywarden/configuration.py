@@ -13,8 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lambdas.contract import (
     DEFAULT_CONFIG_RULE_NAME,
     DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
+    DEFAULT_NOTIFICATION_WINDOW_HOURS,
     DEFAULT_OWNER_EMAIL_TAG_KEYS,
+    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
     RUNBOOK_DEFAULT_VERSION,
+    OwnerMessageAttribute,
+    Severity,
 )
 from lambdas.owners import is_email_address
 
@@ -57,6 +61,28 @@ class DeploymentSettings(BaseModel):
     poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
     max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
     runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
+    # Owner notifications (Slack and email forwarders).
+    slack_channel_tag_keys: tuple[str, ...] = Field(
+        default=DEFAULT_SLACK_CHANNEL_TAG_KEYS, alias="slackChannelTagKeys"
+    )
+    notification_window_hours: int = Field(
+        default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0, le=8760, alias="notificationWindowHours"
+    )
+    """A repeated event for the same key and result within this window does not notify again."""
+    notification_sender_email: str = Field(default="keywarden@example.com", alias="notificationSenderEmail")
+    """The SES-verified address owner emails come from."""
+    slack_webhook_secret_name: str = Field(
+        default="keywarden/slack-webhook",
+        pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
+        alias="slackWebhookSecretName",
+    )
+    slack_severities: tuple[Severity, ...] = Field(
+        default=tuple(Severity), min_length=1, alias="slackSeverities"
+    )
+    """Severities the Slack forwarder receives (its subscription's filter policy)."""
+    email_severities: tuple[Severity, ...] = Field(
+        default=tuple(Severity), min_length=1, alias="emailSeverities"
+    )
 
     # --- deployment only (the CDK stack; the sandbox ignores them) ---
     name_prefix: str = Field(default="keywarden", pattern=r"^[a-z][a-z0-9-]{0,23}$", alias="namePrefix")
@@ -74,14 +100,22 @@ class DeploymentSettings(BaseModel):
     powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
     """Overrides the Powertools layer published for the region (for partitions without it)."""
 
-    @field_validator("security_contact_email")
+    @field_validator("security_contact_email", "notification_sender_email")
     @classmethod
     def _contact_is_email(cls, value: str) -> str:
         if not is_email_address(value):
             raise ValueError(f"{value!r} is not an email address")
         return value
 
-    @field_validator("owner_tag_keys", "operator_emails", "owner_notification_emails", mode="before")
+    @field_validator(
+        "owner_tag_keys",
+        "operator_emails",
+        "owner_notification_emails",
+        "slack_channel_tag_keys",
+        "slack_severities",
+        "email_severities",
+        mode="before",
+    )
     @classmethod
     def _split_lists(cls, value: Any) -> Any:
         return _split_list(value)
@@ -133,7 +167,22 @@ class DeploymentSettings(BaseModel):
             "OWNER_TAG_KEYS": ",".join(self.owner_tag_keys),
             "GRACE_PERIOD_DAYS": str(self.grace_period_days),
             "RECORD_RETENTION_DAYS": str(self.record_retention_days),
+            "SLACK_CHANNEL_TAG_KEYS": ",".join(self.slack_channel_tag_keys),
+            "NOTIFICATION_WINDOW_HOURS": str(self.notification_window_hours),
         }
+
+    def slack_forwarder_environment(self) -> dict[str, str]:
+        """Environment variables of the Slack forwarder (read by notifications/settings.py)."""
+        return {"SLACK_WEBHOOK_SECRET_NAME": self.slack_webhook_secret_name}
+
+    def email_forwarder_environment(self) -> dict[str, str]:
+        """Environment variables of the email forwarder (read by notifications/settings.py)."""
+        return {"SENDER_EMAIL": self.notification_sender_email}
+
+    def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
+        """The owners' topic subscription filter policy of the `slack` or `email` forwarder."""
+        severities = self.slack_severities if channel == "slack" else self.email_severities
+        return {OwnerMessageAttribute.SEVERITY: sorted(s.value for s in severities)}
 
     def parse_event_function_environment(self) -> dict[str, str]:
         return {"CONFIG_RULE_NAME": self.config_rule_name}

@@ -2,7 +2,8 @@
 
 alice and bob each have one access key created 120 days ago. alice never used hers: the runbook
 deactivates it. bob used his today: the runbook silently leaves it active, and without keywarden
-nobody would know. bob's owner is in his tags.
+nobody would know. bob's owner and his team's Slack channel are in his tags: keywarden posts to
+the channel and emails the owner.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ DEMO_SCENARIO = Scenario(
         UserSpec(name="alice", keys=[KeySpec(created_days_ago=120, last_used_days_ago=None)]),
         UserSpec(
             name="bob",
-            tags={"owner-email": "bob.owner@example.com", "team": "payments"},
+            tags={
+                "owner-email": "bob.owner@example.com",
+                "slack-channel": "#payments-alerts",
+                "team": "payments",
+            },
             keys=[
                 KeySpec(
                     created_days_ago=120,

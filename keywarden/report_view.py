@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from keywarden.simulation import NotificationReport, SimulationReport, UserReport
+from keywarden.simulation import DeliveryReport, NotificationReport, SimulationReport, UserReport
 
 OUTCOME_STYLES = {
     "REMEDIATED": "green",
@@ -59,6 +59,24 @@ def _owner_notifications(user: UserReport, report: SimulationReport) -> list[Not
     return [n for n in report.notifications if n.attributes.get("user_name") == user.name]
 
 
+def _deliveries(user: UserReport, report: SimulationReport) -> list[DeliveryReport]:
+    return [d for d in report.deliveries if d.user_name == user.name]
+
+
+def _print_delivery(delivery: DeliveryReport, console: Console) -> None:
+    """The message as its reader sees it: Slack's text, or the email's headers and plain text."""
+    if delivery.channel == "slack":
+        console.print(f"\n[bold]Slack message in {delivery.recipient}[/]")
+        console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
+        return
+    headers = [f"From:    {delivery.sender}", f"To:      {delivery.recipient}"]
+    if delivery.cc:
+        headers.append(f"Cc:      {', '.join(delivery.cc)}")
+    headers.append(f"Subject: {delivery.subject}")
+    console.print(f"\n[bold]Email to {delivery.recipient}[/]")
+    console.print(Panel(Text("\n".join(headers) + "\n\n" + delivery.text.rstrip()), width=MESSAGE_WIDTH))
+
+
 def _operator_alerts(user: UserReport, report: SimulationReport) -> list[NotificationReport]:
     if user.execution is None:
         return []
@@ -82,9 +100,15 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
     console.print(_keys_table(user))
     if user.password_result:
         console.print(f"Console password: {user.password_result}")
-    for note in _owner_notifications(user, report):
-        console.print(f"\n[bold]Notification published for {note.attributes.get('owner_email', '?')}[/]")
-        console.print(Panel(Text(note.message), title=note.subject, title_align="left", width=MESSAGE_WIDTH))
+    deliveries = _deliveries(user, report)
+    for delivery in deliveries:
+        _print_delivery(delivery, console)
+    if not deliveries:  # no forwarder took it (filter policies): show what was published
+        for note in _owner_notifications(user, report):
+            console.print(f"\n[bold]Notification published for {note.attributes.get('owner_email', '?')}[/]")
+            console.print(
+                Panel(Text(note.message), title=note.subject, title_align="left", width=MESSAGE_WIDTH)
+            )
     for alert in _operator_alerts(user, report):
         console.print("\n[bold red]Operator alert[/]")
         console.print(
@@ -117,5 +141,6 @@ def print_report(report: SimulationReport, console: Console) -> None:
         "Outcomes: "
         + ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
         + f"; {len(report.notifications)} owner notification(s), "
+        + f"{len(report.deliveries)} delivered (Slack, email), "
         + f"{len(report.operator_alerts)} operator alert(s)"
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox import ExecutionReport, PublishedMessage, Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
+from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
 from lambdas.contract import KeyResult, RemediationOutcome
@@ -60,12 +61,28 @@ class NotificationReport(BaseModel):
     attributes: dict[str, str]
 
 
+class DeliveryReport(BaseModel):
+    """A message a forwarder delivered: a Slack post Slack accepted, or an email SES sent."""
+
+    channel: str
+    """`slack` or `email`."""
+    recipient: str
+    """The Slack channel, or the email's To addresses."""
+    cc: list[str]
+    sender: str | None
+    """The email's From address (None for Slack)."""
+    subject: str
+    text: str
+    user_name: str | None
+
+
 class SimulationReport(BaseModel):
     max_access_key_age: int
     max_credential_usage_age: int
     users: list[UserReport]
     notifications: list[NotificationReport]
     operator_alerts: list[NotificationReport]
+    deliveries: list[DeliveryReport]
 
 
 def _plain(value: Any) -> Any:
@@ -148,6 +165,18 @@ def _notification(topic: str, message: PublishedMessage) -> NotificationReport:
     )
 
 
+def _delivery(delivery: Delivery) -> DeliveryReport:
+    return DeliveryReport(
+        channel=delivery.channel,
+        recipient=delivery.recipient,
+        cc=list(delivery.cc),
+        sender=delivery.sender,
+        subject=delivery.subject,
+        text=delivery.text,
+        user_name=delivery.user_name,
+    )
+
+
 def run_scenario(scenario: Scenario) -> SimulationReport:
     """Deploy keywarden in a fresh sandbox, create the scenario's users, let Config's events flow."""
     settings = DeploymentSettings(
@@ -172,10 +201,12 @@ def run_scenario(scenario: Scenario) -> SimulationReport:
             reports.append(_remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn)))
         owners = [_notification("owners", m) for m in sandbox.published("owners")]
         operators = [_notification("operators", m) for m in sandbox.published("operators")]
+        deliveries = [_delivery(d) for d in sandbox.deliveries()]
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
         users=reports,
         notifications=owners,
         operator_alerts=operators,
+        deliveries=deliveries,
     )

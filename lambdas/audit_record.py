@@ -101,7 +101,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "keys": [_key_map(k) for k in facts.keys],
             "password_result": facts.password.value,
             "automation": _automation_map(facts.automation),
-            "owner": facts.owner.model_dump() if facts.owner else None,
+            "owner": facts.owner.model_dump(exclude_none=True) if facts.owner else None,
             "notification_subject": facts.notification_subject,
             "max_access_key_age_days": facts.max_access_key_age_days,
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,

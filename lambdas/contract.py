@@ -143,6 +143,75 @@ OPERATOR_ALERT_OUTCOMES: Final = frozenset(
 DEFAULT_OWNER_EMAIL_TAG_KEYS: Final = ("owner-email", "owner")
 """IAM user tags read, in order, for the key owner's email address."""
 
+DEFAULT_SLACK_CHANNEL_TAG_KEYS: Final = ("slack-channel",)
+"""IAM user tags read, in order, for the owner's Slack channel."""
+
+
+# --- Owner notifications ------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """How urgent an owner notification is (a message attribute, for subscription filter policies)."""
+
+    HIGH = "high"
+    """A stale key is still active: the owner must rotate it before the deadline."""
+    MEDIUM = "medium"
+    """A key was deactivated: the owner's workload may now fail."""
+    LOW = "low"
+    """Only the console password was deleted."""
+
+
+class OwnerMessageAttribute:
+    """Names of the message attributes on the owners' topic (what filter policies can match)."""
+
+    USER_NAME: Final = "user_name"
+    OUTCOME: Final = "outcome"
+    ACCOUNT_ID: Final = "account_id"
+    OWNER_EMAIL: Final = "owner_email"
+    OWNER_KNOWN: Final = "owner_known"
+    """"true" when the address came from the user's tags, "false" for the fallback contact."""
+    SEVERITY: Final = "severity"
+
+
+DEFAULT_NOTIFICATION_WINDOW_HOURS: Final = 168
+"""A key's owner is told about the same result at most once in this many hours."""
+
+
+class NotificationStateTable:
+    """Attribute names of the DynamoDB notification-state table.
+
+    One item per credential an owner was told about (pk USER#<user id>, sk KEY#<key id> or
+    PASSWORD): its last notified result, when, until when a repeat is suppressed, the deadline.
+    Unlike the audit table, items are updated: this is the state a reminder job can build on.
+    """
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    RESULT: Final = "result"
+    USER_NAME: Final = "user_name"
+    ACCOUNT_ID: Final = "account_id"
+    OWNER_EMAIL: Final = "owner_email"
+    SLACK_CHANNEL: Final = "slack_channel"
+    DEADLINE: Final = "deadline"
+    FIRST_NOTIFIED_AT: Final = "first_notified_at"
+    LAST_NOTIFIED_AT: Final = "last_notified_at"
+    SUPPRESS_UNTIL: Final = "suppress_until"
+    """Epoch seconds; a notification about the same result before then is a duplicate."""
+    NOTIFICATION_COUNT: Final = "notification_count"
+    LAST_EXECUTION: Final = "last_execution"
+    EXPIRES_AT: Final = "expires_at"
+    """TTL attribute (epoch seconds)."""
+
+    PASSWORD_SK: Final = "PASSWORD"  # noqa: S105 (a sort key, not a secret)
+
+    @staticmethod
+    def user_pk(user_id: str) -> str:
+        return f"USER#{user_id}"
+
+    @staticmethod
+    def key_sk(access_key_id: str) -> str:
+        return f"KEY#{access_key_id}"
+
 
 # --- Audit table --------------------------------------------------------------------------
 

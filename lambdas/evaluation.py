@@ -25,10 +25,12 @@ from lambdas.models import (
     Evaluation,
     FrozenModel,
     KeyOutcome,
+    NotificationClaim,
     OperatorAlert,
     RemediationRequest,
     SnapshotResult,
 )
+from lambdas.notification_state import duplicate_notice, notification_claims
 from lambdas.owners import resolve_owner
 from notifications.owner_message import (
     NotificationFacts,
@@ -60,6 +62,9 @@ class EvaluationSettings:
     owner_tag_keys: tuple[str, ...]
     grace_period_days: int
     retention_days: int
+    slack_channel_tag_keys: tuple[str, ...] = ()
+    notification_window_hours: int = 0
+    """0: every event notifies; otherwise one notification per key and result per window."""
 
 
 @dataclass(frozen=True)
@@ -160,25 +165,33 @@ def evaluate(request: EvaluateInput, settings: EvaluationSettings) -> Evaluation
         outcome, reason = decide_outcome(state.automation, keys, password)
 
     owner = notification = None
+    claims: list[NotificationClaim] = []
     account_id = state.request.account_id or "unknown"
     if before_user is not None and needs_owner_notification(keys, password):
-        owner = resolve_owner(before_user.tags, settings.owner_tag_keys, settings.security_contact_email)
-        notification = render_owner_notification(
-            NotificationFacts(
-                user_name=before_user.user_name,
-                account_id=account_id,
-                region=state.request.region or "unknown",
-                rule_name=state.request.rule_name or "unknown",
-                outcome=outcome,
-                keys=keys,
-                password=password,
-                owner=owner,
-                max_access_key_age_days=settings.policy.max_access_key_age_days,
-                max_credential_usage_age_days=settings.policy.max_credential_usage_age_days,
-                deadline=(now + timedelta(days=settings.grace_period_days)).date(),
-                now=now,
-            )
+        owner = resolve_owner(
+            before_user.tags,
+            settings.owner_tag_keys,
+            settings.security_contact_email,
+            settings.slack_channel_tag_keys,
         )
+        facts = NotificationFacts(
+            user_name=before_user.user_name,
+            user_id=before_user.user_id,
+            account_id=account_id,
+            region=state.request.region or "unknown",
+            rule_name=state.request.rule_name or "unknown",
+            outcome=outcome,
+            keys=keys,
+            password=password,
+            owner=owner,
+            security_contact_email=settings.security_contact_email,
+            max_access_key_age_days=settings.policy.max_access_key_age_days,
+            max_credential_usage_age_days=settings.policy.max_credential_usage_age_days,
+            deadline=(now + timedelta(days=settings.grace_period_days)).date(),
+            notified_at=now,
+        )
+        notification = render_owner_notification(facts)
+        claims = notification_claims(facts, request.execution_name, settings.notification_window_hours)
 
     user_name = before_user.user_name if before_user else None
     alert = None
@@ -222,6 +235,8 @@ def evaluate(request: EvaluateInput, settings: EvaluationSettings) -> Evaluation
         password_deleted=password is PasswordResult.DELETED,
         notify_owner=notification is not None,
         notification=notification,
+        notification_claims=claims,
+        duplicate_notice=duplicate_notice(settings.notification_window_hours) if claims else None,
         operator_alert=alert,
         record_items=[to_attribute_values(item) for item in items],
     )

@@ -180,14 +180,44 @@ class OwnerContact(FrozenModel):
     email: str
     source: str
     """Where the address came from: `tag:<key>`, or `fallback` (with the reason)."""
+    slack_channel: str | None = None
+    """`#name` or a channel id from the user's tags; None: the default channel."""
+    slack_channel_source: str | None = None
+    """`tag:<key>`, or `default channel` (with the reason); None when no channel tag is configured."""
+
+    @property
+    def email_is_fallback(self) -> bool:
+        """True when no valid owner address was tagged and the fallback contact is used."""
+        return self.source.startswith("fallback")
 
 
 class OwnerNotification(FrozenModel):
     """An SNS message for the owners' topic."""
 
     subject: str
+    text: str
+    """The readable body (what an inbox or an email subscription shows)."""
     message: str
+    """The SNS message, published with MessageStructure=json: `default` and `email` carry `text`,
+    `lambda` carries the structured facts the Slack and email forwarders render."""
     attributes: dict[str, dict[str, str]]
+
+
+class NotificationClaim(FrozenModel):
+    """A conditional DynamoDB UpdateItem on the notification-state table for one credential.
+
+    It succeeds when the owner was not told about this result within the window; the workflow
+    notifies when at least one claim succeeds, and releases its claims if the publish fails.
+    """
+
+    key: dict[str, dict[str, str]]
+    update_expression: str
+    condition_expression: str
+    attribute_names: dict[str, str]
+    attribute_values: dict[str, dict[str, str]]
+    release_expression: str
+    release_condition: str
+    release_values: dict[str, dict[str, str]]
 
 
 class OperatorAlert(FrozenModel):
@@ -206,6 +236,10 @@ class Evaluation(FrozenModel):
     password_deleted: bool
     notify_owner: bool
     notification: OwnerNotification | None
+    notification_claims: list[NotificationClaim] = Field(default_factory=list)
+    """One per notified credential; empty when nobody is notified."""
+    duplicate_notice: str | None = None
+    """Recorded in the audit items when every claim fails: why the owner was not told again."""
     operator_alert: OperatorAlert | None
     record_items: list[dict[str, Any]]
     """Audit items in DynamoDB attribute-value form, ready for dynamodb:putItem."""

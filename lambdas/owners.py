@@ -8,6 +8,12 @@ from collections.abc import Mapping, Sequence
 from lambdas.models import OwnerContact
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.
+_SLACK_CHANNEL_NAME = re.compile(r"^#?([a-z0-9_][a-z0-9_-]{0,79})$")
+# Or a channel id (C… public, G… private), which survives renames.
+_SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,20}$")
+
+FALLBACK_PREFIX = "fallback"
 
 
 def is_email_address(value: str) -> bool:
@@ -15,19 +21,62 @@ def is_email_address(value: str) -> bool:
     return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
 
 
-def resolve_owner(tags: Mapping[str, str], tag_keys: Sequence[str], fallback_email: str) -> OwnerContact:
-    """The first tag (in `tag_keys` order) holding a valid address, else the fallback contact."""
+def slack_channel(value: str) -> str | None:
+    """`#name` for a channel name (with or without #), the id for a channel id, None if malformed."""
+    value = value.strip()
+    if _SLACK_CHANNEL_ID.fullmatch(value):
+        return value
+    name = _SLACK_CHANNEL_NAME.fullmatch(value)
+    return f"#{name.group(1)}" if name else None
+
+
+def _owner_email(tags: Mapping[str, str], tag_keys: Sequence[str], fallback_email: str) -> tuple[str, str]:
     malformed: list[str] = []
     for key in tag_keys:
         value = tags.get(key, "").strip()
         if not value:
             continue
         if is_email_address(value):
-            return OwnerContact(email=value, source=f"tag:{key}")
+            return value, f"tag:{key}"
         malformed.append(key)
     reason = (
-        f"fallback: malformed address in tag {', '.join(malformed)}"
+        f"{FALLBACK_PREFIX}: malformed address in tag {', '.join(malformed)}"
         if malformed
-        else f"fallback: no owner tag ({', '.join(tag_keys)})"
+        else f"{FALLBACK_PREFIX}: no owner tag ({', '.join(tag_keys)})"
     )
-    return OwnerContact(email=fallback_email, source=reason)
+    return fallback_email, reason
+
+
+def _owner_slack_channel(tags: Mapping[str, str], tag_keys: Sequence[str]) -> tuple[str | None, str | None]:
+    if not tag_keys:
+        return None, None
+    malformed: list[str] = []
+    for key in tag_keys:
+        value = tags.get(key, "").strip()
+        if not value:
+            continue
+        channel = slack_channel(value)
+        if channel:
+            return channel, f"tag:{key}"
+        malformed.append(key)
+    if malformed:
+        return None, f"default channel: malformed channel in tag {', '.join(malformed)}"
+    return None, f"default channel: no channel tag ({', '.join(tag_keys)})"
+
+
+def resolve_owner(
+    tags: Mapping[str, str],
+    tag_keys: Sequence[str],
+    fallback_email: str,
+    slack_channel_tag_keys: Sequence[str] = (),
+) -> OwnerContact:
+    """The first tag (in `tag_keys` order) holding a valid address, else the fallback contact.
+
+    The Slack channel is read the same way from `slack_channel_tag_keys`; without a valid one,
+    messages go to the default channel. Either way the source says where the value came from.
+    """
+    email, source = _owner_email(tags, tag_keys, fallback_email)
+    channel, channel_source = _owner_slack_channel(tags, slack_channel_tag_keys)
+    return OwnerContact(
+        email=email, source=source, slack_channel=channel, slack_channel_source=channel_source
+    )

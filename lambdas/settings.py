@@ -9,9 +9,17 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lambdas.classification import CredentialPolicy
-from lambdas.contract import DEFAULT_OWNER_EMAIL_TAG_KEYS
+from lambdas.contract import (
+    DEFAULT_NOTIFICATION_WINDOW_HOURS,
+    DEFAULT_OWNER_EMAIL_TAG_KEYS,
+    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
+)
 from lambdas.evaluation import EvaluationSettings
 from lambdas.owners import is_email_address
+
+
+def _comma_separated(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 class _EnvSettings(BaseModel):
@@ -34,6 +42,12 @@ class EvaluateSettings(_EnvSettings):
     )
     grace_period_days: int = Field(alias="GRACE_PERIOD_DAYS", default=14, ge=0)
     retention_days: int = Field(alias="RECORD_RETENTION_DAYS", default=0, ge=0)
+    slack_channel_tag_keys: str = Field(
+        alias="SLACK_CHANNEL_TAG_KEYS", default=",".join(DEFAULT_SLACK_CHANNEL_TAG_KEYS)
+    )
+    notification_window_hours: int = Field(
+        alias="NOTIFICATION_WINDOW_HOURS", default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0
+    )
 
     @field_validator("security_contact_email")
     @classmethod
@@ -46,9 +60,11 @@ class EvaluateSettings(_EnvSettings):
         return EvaluationSettings(
             policy=CredentialPolicy(self.max_access_key_age_days, self.max_credential_usage_age_days),
             security_contact_email=self.security_contact_email,
-            owner_tag_keys=tuple(k.strip() for k in self.owner_tag_keys.split(",") if k.strip()),
+            owner_tag_keys=_comma_separated(self.owner_tag_keys),
             grace_period_days=self.grace_period_days,
             retention_days=self.retention_days,
+            slack_channel_tag_keys=_comma_separated(self.slack_channel_tag_keys),
+            notification_window_hours=self.notification_window_hours,
         )
 
 

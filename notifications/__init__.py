@@ -1,1 +1,9 @@
-"""Messages to key owners and operators, rendered from evaluation results."""
+"""Messages to key owners: rendering (text, HTML email, Slack) and the forwarders that deliver them."""
+
+from typing import Final
+
+FORWARDER_HANDLERS: Final = {
+    "slack": "notifications.handlers.slack_forwarder.handler",
+    "email": "notifications.handlers.email_forwarder.handler",
+}
+"""The Lambda functions subscribed to the owners' topic: channel -> handler (module and function)."""

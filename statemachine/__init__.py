@@ -23,6 +23,7 @@ SUBSTITUTIONS: Final = (
     "PollIntervalSeconds",
     "MaxPollAttempts",
     "AuditTableName",
+    "NotificationStateTableName",
     "OwnersTopicArn",
     "OperatorsTopicArn",
 )

@@ -78,3 +78,41 @@ def compliance_event(
             "resourceType": resource_type,
         },
     }
+
+
+def notification_facts(
+    keys: tuple[Any, ...] = (),
+    *,
+    user_name: str = "bob",
+    tags: dict[str, str] | None = None,
+    password: Any = None,
+    now: datetime = NOW,
+) -> Any:
+    """NotificationFacts for `keys` (KeyOutcome), the owner resolved from `tags` as Evaluate does."""
+    from datetime import date
+
+    from lambdas.contract import PasswordResult, RemediationOutcome
+    from lambdas.owners import resolve_owner
+    from notifications.facts import NotificationFacts
+
+    return NotificationFacts(
+        user_name=user_name,
+        user_id="AIDAEXAMPLEUSERID0001",
+        account_id="111122223333",
+        region="eu-west-1",
+        rule_name="keywarden-access-keys-rotated",
+        outcome=RemediationOutcome.KEYS_LEFT_ACTIVE,
+        keys=keys,
+        password=password or PasswordResult.NO_PASSWORD,
+        owner=resolve_owner(
+            tags if tags is not None else {"owner-email": "bob@example.com", "slack-channel": "#payments"},
+            ("owner-email", "owner"),
+            "security@example.com",
+            ("slack-channel",),
+        ),
+        security_contact_email="security@example.com",
+        max_access_key_age_days=90,
+        max_credential_usage_age_days=90,
+        deadline=date(2026, 12, 12),
+        notified_at=now,
+    )

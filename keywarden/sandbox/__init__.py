@@ -1,9 +1,10 @@
 """The local AWS sandbox: moto, extended until keywarden's workflow runs in it end to end.
 
 `Sandbox` is a context manager: it starts moto, applies the extensions (SSM automation,
-in-process Lambda, EventBridge to Step Functions, an AWS-faithful interpreter on a virtual
-clock), deploys keywarden's resources, and offers what a person or a test needs to drive and
-inspect a run. Nothing leaves the process: every AWS call is answered by moto.
+in-process Lambda, EventBridge to Step Functions, SNS to Lambda as AWS delivers it, an
+AWS-faithful interpreter on a virtual clock), deploys keywarden's resources, and offers what a
+person or a test needs to drive and inspect a run. Nothing leaves the process: every AWS call
+is answered by moto, and Slack is a webhook server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from moto import mock_aws
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webhook, slack_backoff_on
+from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import UserSpec
 from lambdas.contract import (
@@ -39,10 +43,14 @@ from lambdas.contract import (
     IAM_USER_RESOURCE_TYPE,
     NON_COMPLIANT,
     AuditTable,
+    NotificationStateTable,
 )
+from lambdas.owners import resolve_owner
 
 SANDBOX_ACCOUNT_ID = "123456789012"
 SANDBOX_REGION = "us-east-1"
+SANDBOX_DEFAULT_SLACK_CHANNEL = "#keywarden-alerts"
+"""The channel the sandbox's default webhook posts to."""
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "sandbox",
@@ -107,6 +115,14 @@ class Sandbox:
         self.delivery = StepFunctionsDelivery()
         self.mocked_cases = mocked_cases
         """Test cases of a Step Functions Local mock config: start "<arn>#<case>" to run one."""
+        self.slack = SlackWebhookServer()
+        self.sns_to_lambda = SnsToLambda(self.lambdas, self.clock)
+        self.forwarder_clock = VirtualClock(self.clock.now())
+        """The forwarders' own time: their back-offs do not delay the workflow (in AWS they run apart)."""
+        self._recorder = DeliveryRecorder(
+            self.slack, SANDBOX_ACCOUNT_ID, SANDBOX_REGION, SANDBOX_DEFAULT_SLACK_CHANNEL
+        )
+        self.sns_to_lambda.observers.append(self._recorder.around)
         self._exit = contextlib.ExitStack()
         self._stack: SandboxStack | None = None
 
@@ -127,7 +143,11 @@ class Sandbox:
             self._exit.enter_context(back_dated_login_profiles())
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
-            self._stack = deploy_stack(self.settings, self.region)
+            self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
+            self._exit.enter_context(slack_backoff_on(self.forwarder_clock))
+            self.slack.start()
+            self._exit.callback(self.slack.close)
+            self._stack = deploy_stack(self.settings, self.region, self.slack.url(DEFAULT_WEBHOOK))
         except BaseException:
             self._exit.close()
             raise
@@ -153,6 +173,9 @@ class Sandbox:
     def add_user(self, spec: UserSpec) -> CreatedUser:
         """Create a scenario user; its own automation behaviour (if any) applies to its runs."""
         user = create_user(spec, self.clock.now(), self.account_id, self.region)
+        channel = resolve_owner(spec.tags, (), "-", self.settings.slack_channel_tag_keys).slack_channel
+        if channel:  # the team set up a webhook for its channel
+            add_channel_webhook(self.slack, self.stack.slack_webhook_secret_name, channel, self.region)
         if spec.automation:
             self.automation.per_resource_id[user.user_id] = AutomationBehaviour(
                 **spec.automation.model_dump()
@@ -261,6 +284,22 @@ class Sandbox:
                 )
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return messages
+
+    def deliveries(self) -> list[Delivery]:
+        """What the forwarders delivered so far: Slack messages Slack accepted, emails SES sent."""
+        return list(self._recorder.deliveries)
+
+    def forwarder_failures(self, channel: str) -> list[dict[str, Any]]:
+        """Invocation records in the `slack` or `email` forwarder's dead-letter queue (read once)."""
+        return drain_queue(self.client("sqs"), self.stack.forwarder_dead_letter_queue_urls[channel])
+
+    def notification_state(self, user_id: str) -> list[dict[str, Any]]:
+        """The notification-state items of one user (what its owner was told, when, until when)."""
+        table = boto3.resource("dynamodb", region_name=self.region).Table(
+            self.stack.notification_state_table_name
+        )
+        pk = Key(NotificationStateTable.PARTITION_KEY).eq(NotificationStateTable.user_pk(user_id))
+        return list(table.query(KeyConditionExpression=pk)["Items"])
 
     def access_keys(self, user_name: str) -> dict[str, str]:
         """Access key id -> status, as IAM has them now."""

@@ -133,14 +133,16 @@ def _captured_output(buffer: io.StringIO) -> Iterator[None]:
     """Keep handler logs out of the terminal (and out of `simulate --json` on stdout)."""
     handler = powertools_logger.registered_handler
     stream = getattr(handler, "stream", None)
+    # Assign rather than setStream(): setStream flushes the previous stream, which may be closed
+    # (the stdout of a finished CLI invocation, when the logger was created during it).
     if stream is not None:
-        handler.setStream(buffer)  # type: ignore[attr-defined]
+        handler.stream = buffer  # type: ignore[attr-defined]
     try:
         with contextlib.redirect_stdout(buffer):
             yield
     finally:
         if stream is not None:
-            handler.setStream(stream)  # type: ignore[attr-defined]
+            handler.stream = stream  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager

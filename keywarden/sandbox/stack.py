@@ -1,7 +1,9 @@
 """keywarden's resources, created in the local sandbox the way the CDK stack creates them in AWS.
 
 Same ASL file, same event pattern, same handlers and settings; the sandbox adds an SQS "inbox"
-on each topic so that published notifications can be read back.
+on each topic so that published notifications can be read back. The Slack and email
+forwarders subscribe to the owners' topic with their filter policies, as in AWS; their
+webhook secret points at the sandbox's local Slack stand-in, their sender is verified in SES.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from typing import Any
 import boto3
 
 from keywarden.configuration import DeploymentSettings
-from lambdas.contract import RUNBOOK_NAME, AuditTable, compliance_change_event_pattern
+from lambdas.contract import (
+    RUNBOOK_NAME,
+    AuditTable,
+    NotificationStateTable,
+    compliance_change_event_pattern,
+)
+from notifications import FORWARDER_HANDLERS
 from statemachine import FUNCTION_HANDLERS, render_definition
 
 PREFIX = "keywarden"
@@ -33,6 +41,11 @@ class SandboxStack:
     automation_role_arn: str
     event_rule_name: str
     function_arns: dict[str, str]
+    notification_state_table_name: str
+    slack_webhook_secret_name: str
+    forwarder_function_arns: dict[str, str]
+    """`slack` / `email` -> function ARN."""
+    forwarder_dead_letter_queue_urls: dict[str, str]
 
 
 def _role(iam: Any, name: str, service: str) -> str:
@@ -88,7 +101,73 @@ def _audit_table(dynamodb: Any) -> str:
     return name
 
 
-def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
+def _notification_state_table(dynamodb: Any) -> str:
+    name = f"{PREFIX}-notification-state"
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": NotificationStateTable.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": NotificationStateTable.SORT_KEY, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": NotificationStateTable.PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": NotificationStateTable.SORT_KEY, "AttributeType": "S"},
+        ],
+        SSESpecification={"Enabled": True},
+    )
+    dynamodb.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": NotificationStateTable.EXPIRES_AT},
+    )
+    return name
+
+
+def _forwarders(
+    session: boto3.Session, settings: DeploymentSettings, owners_topic: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The Slack and email forwarders: own role, on-failure queue, filtered subscription."""
+    iam, sqs, sns = session.client("iam"), session.client("sqs"), session.client("sns")
+    lambda_client = session.client("lambda")
+    environments = {
+        # The sandbox changes the webhook secret as users with channels arrive: no caching.
+        "slack": {**settings.slack_forwarder_environment(), "SLACK_WEBHOOK_CACHE_SECONDS": "0"},
+        "email": settings.email_forwarder_environment(),
+    }
+    functions, dead_letters = {}, {}
+    for channel, handler in FORWARDER_HANDLERS.items():
+        role = _role(iam, f"{PREFIX}-{channel}-forwarder", "lambda.amazonaws.com")
+        dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-{channel}-forwarder-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        arn = lambda_client.create_function(
+            FunctionName=f"{PREFIX}-{channel}-forwarder",
+            Runtime="python3.13",
+            Architectures=["arm64"],
+            Role=role,
+            Handler=handler,
+            Code={"ZipFile": _placeholder_code()},
+            Timeout=30,
+            MemorySize=256,
+            Environment={"Variables": environments[channel]},
+        )["FunctionArn"]
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=arn,
+            MaximumRetryAttempts=2,
+            DestinationConfig={"OnFailure": {"Destination": dlq_arn}},
+        )
+        sns.subscribe(
+            TopicArn=owners_topic,
+            Protocol="lambda",
+            Endpoint=arn,
+            Attributes={"FilterPolicy": json.dumps(settings.forwarder_filter_policy(channel))},
+        )
+        functions[channel], dead_letters[channel] = arn, dlq_url
+    return functions, dead_letters
+
+
+def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: str) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region."""
     session = boto3.Session(region_name=region)
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
@@ -104,6 +183,11 @@ def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
     events_role = _role(iam, f"{PREFIX}-events", "events.amazonaws.com")
 
     table = _audit_table(session.client("dynamodb"))
+    notification_state = _notification_state_table(session.client("dynamodb"))
+    session.client("secretsmanager").create_secret(
+        Name=settings.slack_webhook_secret_name, SecretString=json.dumps({"default": slack_webhook_url})
+    )
+    session.client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender_email)
     owners_topic = sns.create_topic(Name=f"{PREFIX}-owners")["TopicArn"]
     operators_topic = sns.create_topic(Name=f"{PREFIX}-operators")["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -139,6 +223,7 @@ def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
             "PollIntervalSeconds": str(settings.poll_interval_seconds),
             "MaxPollAttempts": str(settings.max_poll_attempts),
             "AuditTableName": table,
+            "NotificationStateTableName": notification_state,
             "OwnersTopicArn": owners_topic,
             "OperatorsTopicArn": operators_topic,
         }
@@ -163,6 +248,7 @@ def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
             }
         ],
     )
+    forwarder_functions, forwarder_dead_letters = _forwarders(session, settings, owners_topic)
     return SandboxStack(
         state_machine_arn=state_machine,
         table_name=table,
@@ -174,4 +260,8 @@ def deploy_stack(settings: DeploymentSettings, region: str) -> SandboxStack:
         automation_role_arn=automation_role,
         event_rule_name=rule_name,
         function_arns=function_arns,
+        notification_state_table_name=notification_state,
+        slack_webhook_secret_name=settings.slack_webhook_secret_name,
+        forwarder_function_arns=forwarder_functions,
+        forwarder_dead_letter_queue_urls=forwarder_dead_letters,
     )

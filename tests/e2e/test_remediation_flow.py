@@ -65,8 +65,9 @@ def test_the_workflow_path_is_the_designed_one(demo: SimulationReport) -> None:
     assert alice.execution is not None
     path = alice.execution.path
     assert path[:5] == ["ParseEvent", "IsEventAccepted", "SnapshotBefore", "DoesUserExist", "StartAutomation"]
-    assert path[-9:] == [
-        "SnapshotAfter", "Evaluate", "ShouldNotifyOwner", "NotifyOwner",
+    assert path[-14:] == [
+        "SnapshotAfter", "Evaluate", "ShouldNotifyOwner",
+        "ClaimOwnerNotification", "ClaimKey", "Claimed", "CountNewClaims", "IsNewNotification", "NotifyOwner",
         "RecordRemediation", "PutAuditItem", "PutAuditItem", "NeedsOperators", "Remediated",
     ]  # fmt: skip
     # The default emulated runbook takes 30 simulated seconds; the workflow polls every 15.

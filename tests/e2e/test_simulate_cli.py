@@ -67,6 +67,22 @@ def test_json_output_documents_every_user(tmp_path: Path) -> None:
     assert (users["bob"]["notified"], users["carl"]["notified"]) == (True, False)
     assert {n["attributes"]["user_name"] for n in report["notifications"]} == {"alice", "bob", "dora"}
     assert report["max_credential_usage_age"] == 60
+    bob_deliveries = [d for d in report["deliveries"] if d["user_name"] == "bob"]
+    assert [(d["channel"], d["recipient"], d["cc"]) for d in bob_deliveries] == [
+        ("slack", "#keywarden-alerts", []),
+        ("email", "bob@example.com", []),
+    ]
+    slack, email = bob_deliveries
+    assert (
+        slack["subject"]
+        == "Action needed: rotate access key AKIABOB0000000000001 of IAM user bob (120 days old)"
+    )
+    assert "Last used: " in slack["text"]
+    assert email["subject"] == "[keywarden] " + slack["subject"]
+    assert "AKIABOB0000000000001: STILL ACTIVE - action needed" in email["text"]
+    assert {(d["user_name"], d["channel"]) for d in report["deliveries"]} == {
+        (name, channel) for name in ("alice", "bob", "dora") for channel in ("slack", "email")
+    }
 
 
 def test_human_output_names_outcomes(tmp_path: Path) -> None:

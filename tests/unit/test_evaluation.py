@@ -181,7 +181,7 @@ class TestOutcome:
         )
         assert result.outcome is RemediationOutcome.REMEDIATED
         assert result.password_deleted
-        assert "Console password: DELETED" in result.notification.message
+        assert "Console password: DELETED" in result.notification.text
 
     def test_a_missing_user_is_recorded_not_failed(self) -> None:
         missing = SnapshotResult(found=False, taken_at=NOW)

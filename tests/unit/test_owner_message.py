@@ -24,10 +24,11 @@ def facts(keys: tuple, password: PasswordResult = PasswordResult.NO_PASSWORD) ->
         keys=keys,
         password=password,
         owner=OwnerContact(email="bob@example.com", source="tag:owner-email"),
+        security_contact_email="security@example.com",
         max_access_key_age_days=90,
         max_credential_usage_age_days=90,
         deadline=date(2026, 12, 12),
-        now=NOW,
+        notified_at=NOW,
     )
 
 
@@ -39,15 +40,16 @@ def test_a_skipped_key_message_names_key_age_last_use_and_deadline() -> None:
         note.subject
         == "[keywarden] Action needed: rotate access key AKIAIOSFODNN7EXAMPLE of IAM user bob (120 days old)"
     )
-    assert "Access key AKIAIOSFODNN7EXAMPLE: STILL ACTIVE - action needed" in note.message
-    assert "Created:   2026-07-31 (120 days ago)" in note.message
-    assert "Last used: 2026-11-28 12:00 UTC (today), by s3 in eu-west-1" in note.message
-    assert "before 2026-12-12" in note.message
+    assert "Access key AKIAIOSFODNN7EXAMPLE: STILL ACTIVE - action needed" in note.text
+    assert "Created:   2026-07-31 (120 days ago)" in note.text
+    assert "Last used: 2026-11-28 12:00 UTC (today), by s3 in eu-west-1" in note.text
+    assert "before 2026-12-12" in note.text
     assert note.attributes == {
         "user_name": {"DataType": "String", "StringValue": "bob"},
         "outcome": {"DataType": "String", "StringValue": "KEYS_LEFT_ACTIVE"},
         "account_id": {"DataType": "String", "StringValue": "111122223333"},
         "owner_email": {"DataType": "String", "StringValue": "bob@example.com"},
+        "owner_known": {"DataType": "String", "StringValue": "true"},
         "severity": {"DataType": "String", "StringValue": "high"},
     }
 
@@ -57,8 +59,8 @@ def test_a_deactivated_key_message_warns_the_workload_may_fail() -> None:
     outcome = classify_key(unused, unused.model_copy(update={"status": KeyStatus.INACTIVE}), POLICY, NOW, NOW)
     note = render_owner_notification(facts((outcome,)))
     assert note.subject == "[keywarden] Access key AKIAIOSFODNN7EXAMPL2 of IAM user bob was deactivated"
-    assert "Last used: never" in note.message
-    assert "InvalidClientTokenId" in note.message
+    assert "Last used: never" in note.text
+    assert "InvalidClientTokenId" in note.text
 
 
 def test_only_notified_results_appear_and_every_line_fits_an_email() -> None:
@@ -66,10 +68,10 @@ def test_only_notified_results_appear_and_every_line_fits_an_email() -> None:
     old = key("AKIAOLDKEY0000000001", created_days_ago=95, last_used_days_ago=9)
     outcomes = tuple(classify_key(k, k, POLICY, NOW, NOW) for k in (young, old))
     note = render_owner_notification(facts(outcomes, PasswordResult.DELETED))
-    assert "AKIAYOUNGKEY00000001" not in note.message
-    assert "AKIAOLDKEY0000000001" in note.message
-    assert "Console password: DELETED" in note.message
-    assert max(len(line) for line in note.message.splitlines()) <= 78
+    assert "AKIAYOUNGKEY00000001" not in note.text
+    assert "AKIAOLDKEY0000000001" in note.text
+    assert "Console password: DELETED" in note.text
+    assert max(len(line) for line in note.text.splitlines()) <= 78
 
 
 def test_who_gets_told() -> None:

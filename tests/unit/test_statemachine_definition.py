@@ -100,3 +100,50 @@ def test_audit_items_are_written_once(definition: dict[str, Any]) -> None:
     ]
     assert puts
     assert all(s["Parameters"]["ConditionExpression"] == "attribute_not_exists(pk)" for s in puts)
+
+
+def test_the_owner_message_is_published_with_per_protocol_bodies(definition: dict[str, Any]) -> None:
+    notify = definition["States"]["NotifyOwner"]
+    assert notify["Parameters"] == {
+        "TopicArn": "value-of-OwnersTopicArn",
+        "Subject.$": "$.evaluation.notification.subject",
+        "MessageStructure": "json",
+        "Message.$": "$.evaluation.notification.message",
+        "MessageAttributes.$": "$.evaluation.notification.attributes",
+    }
+
+
+def test_the_owner_is_notified_only_after_a_claim_succeeds(definition: dict[str, Any]) -> None:
+    top = definition["States"]
+    assert top["ShouldNotifyOwner"]["Choices"][0]["Next"] == "ClaimOwnerNotification"
+    claim_map = top["ClaimOwnerNotification"]
+    assert claim_map["ItemsPath"] == "$.evaluation.notification_claims"
+    claim = claim_map["ItemProcessor"]["States"]["ClaimKey"]
+    assert claim["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert claim["Parameters"]["TableName"] == "value-of-NotificationStateTableName"
+    assert claim["Parameters"]["ConditionExpression.$"] == "$.condition_expression"
+    assert claim["Catch"] == [
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ResultPath": None,
+            "Next": "AlreadyNotified",
+        }
+    ]
+    assert top["CountNewClaims"]["Parameters"] == {"any_new.$": "States.ArrayContains($.claims, 'CLAIMED')"}
+    assert top["IsNewNotification"]["Choices"][0]["Next"] == "NotifyOwner"
+    assert top["IsNewNotification"]["Default"] == "OwnerNotificationSuppressed"
+    # A state table that cannot be reached must not silence the owner.
+    assert claim_map["Catch"][0]["Next"] == "NotifyOwner"
+
+
+def test_a_suppressed_notification_is_recorded_and_a_failed_one_gives_back_its_claims(
+    definition: dict[str, Any],
+) -> None:
+    top = definition["States"]
+    suppressed = top["OwnerNotificationSuppressed"]
+    assert suppressed["Parameters"] == {"notification_suppressed": {"S.$": "$.evaluation.duplicate_notice"}}
+    assert (suppressed["ResultPath"], suppressed["Next"]) == ("$.notification_fields", "RecordRemediation")
+    assert top["OwnerNotificationFailed"]["Next"] == "ReleaseOwnerNotificationClaims"
+    release = top["ReleaseOwnerNotificationClaims"]["ItemProcessor"]["States"]["ReleaseClaim"]
+    assert release["Parameters"]["UpdateExpression.$"] == "$.release_expression"
+    assert top["ReleaseOwnerNotificationClaims"]["Next"] == "RecordRemediation"

@@ -1,0 +1,107 @@
+"""No spam: the notification-state items that let the workflow tell an owner once per window.
+
+Pure: builds the conditional UpdateItem parameters the workflow sends to DynamoDB (its
+ClaimOwnerNotification state). One item per notified credential, keyed by user and key, so
+a repeated event for the same user and key within the window finds its claim already taken,
+and a later scheduled reminder can query what each owner was told, when, and by which date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from boto3.dynamodb.types import TypeSerializer
+
+from lambdas.contract import NotificationStateTable as State
+from lambdas.models import NotificationClaim
+from notifications.facts import NotificationFacts
+
+_serializer = TypeSerializer()
+STATE_RETENTION = timedelta(days=90)
+"""Items outlive the later of their window and their deadline by this much (then TTL removes them)."""
+
+# A claim succeeds when the credential was never notified, its window is over, or its result
+# changed (a key that was skipped and is now deactivated is news for its owner).
+CLAIM_CONDITION = (
+    f"attribute_not_exists({State.PARTITION_KEY}) OR {State.SUPPRESS_UNTIL} <= :now OR #result <> :result"
+)
+RELEASE_EXPRESSION = f"SET {State.SUPPRESS_UNTIL} = :released"
+RELEASE_CONDITION = f"{State.LAST_EXECUTION} = :execution"
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _claimed_credentials(facts: NotificationFacts) -> list[tuple[str, str]]:
+    """(sort key, result) of every credential the message tells the owner about."""
+    claimed = [(State.key_sk(k.access_key_id), k.result.value) for k in facts.notified_keys]
+    if facts.password_deleted:
+        claimed.append((State.PASSWORD_SK, facts.password.value))
+    return claimed
+
+
+def notification_claims(
+    facts: NotificationFacts, execution_name: str, window_hours: int
+) -> list[NotificationClaim]:
+    """One conditional update per notified credential, valid for `window_hours` from now."""
+    if facts.user_id is None:
+        return []
+    now = facts.notified_at
+    suppress_until = now + timedelta(hours=window_hours)
+    deadline_end = datetime.combine(facts.deadline, now.timetz())
+    expires_at = max(suppress_until, deadline_end) + STATE_RETENTION
+    common = {
+        ":now": _epoch(now),
+        ":notified_at": now.isoformat(),
+        ":suppress_until": _epoch(suppress_until),
+        ":user_name": facts.user_name,
+        ":account_id": facts.account_id,
+        ":owner_email": facts.owner.email,
+        ":deadline": facts.deadline.isoformat(),
+        ":execution": execution_name,
+        ":expires_at": _epoch(expires_at),
+        ":one": 1,
+    }
+    assignments = [
+        "#result = :result",
+        f"{State.USER_NAME} = :user_name",
+        f"{State.ACCOUNT_ID} = :account_id",
+        f"{State.OWNER_EMAIL} = :owner_email",
+        f"{State.DEADLINE} = :deadline",
+        f"{State.LAST_NOTIFIED_AT} = :notified_at",
+        f"{State.FIRST_NOTIFIED_AT} = if_not_exists({State.FIRST_NOTIFIED_AT}, :notified_at)",
+        f"{State.SUPPRESS_UNTIL} = :suppress_until",
+        f"{State.LAST_EXECUTION} = :execution",
+        f"{State.EXPIRES_AT} = :expires_at",
+    ]
+    if facts.owner.slack_channel:
+        common[":slack_channel"] = facts.owner.slack_channel
+        assignments.append(f"{State.SLACK_CHANNEL} = :slack_channel")
+    update = f"SET {', '.join(assignments)} ADD {State.NOTIFICATION_COUNT} :one"
+    return [
+        NotificationClaim(
+            key={
+                State.PARTITION_KEY: {"S": State.user_pk(facts.user_id)},
+                State.SORT_KEY: {"S": sort_key},
+            },
+            update_expression=update,
+            condition_expression=CLAIM_CONDITION,
+            attribute_names={"#result": State.RESULT},
+            attribute_values={
+                name: _serializer.serialize(value) for name, value in {**common, ":result": result}.items()
+            },
+            release_expression=RELEASE_EXPRESSION,
+            release_condition=RELEASE_CONDITION,
+            release_values={":released": {"N": "0"}, ":execution": {"S": execution_name}},
+        )
+        for sort_key, result in _claimed_credentials(facts)
+    ]
+
+
+def duplicate_notice(window_hours: int) -> str:
+    """What the audit record says when every claim was already taken."""
+    return (
+        "not sent again: the owner was already told about the same result for every key "
+        f"within the last {window_hours} hours (notification window)"
+    )

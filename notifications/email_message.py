@@ -1,0 +1,122 @@
+"""The owner's email: recipients, subject, plain text and HTML, as one MIME message. Pure.
+
+Every value from outside keywarden is HTML-escaped; the plain-text part is the same text as
+the SNS message, so an owner reads the same words whichever way the message reaches them.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from notifications.facts import (
+    NotificationFacts,
+    introduction,
+    key_statement,
+    owner_subject,
+    password_statement,
+    why_you_receive_this,
+)
+from notifications.owner_message import render_text
+
+_STYLE = "font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #1b1b1b"
+_CELL = "padding: 2px 12px 2px 0; vertical-align: top"
+
+
+@dataclass(frozen=True)
+class OwnerEmail:
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+
+
+def recipients(facts: NotificationFacts) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(To, Cc): the tagged owner alone; when the owner is unknown, the fallback contact, with the
+    security contact in copy (once, if they are the same address)."""
+    to = (facts.owner.email,)
+    if not facts.owner.email_is_fallback:
+        return to, ()
+    cc = tuple(a for a in (facts.security_contact_email,) if a.lower() != facts.owner.email.lower())
+    return to, cc
+
+
+def _code(value: str) -> str:
+    return f"<code>{html.escape(value)}</code>"
+
+
+def _row(label: str, value: str) -> str:
+    return f'<tr><td style="{_CELL}"><b>{label}</b></td><td style="{_CELL}">{value}</td></tr>'
+
+
+def _heading(text: str, status: str, colour: str) -> str:
+    return f'<h3 style="margin: 18px 0 4px 0">{text}: <span style="color: {colour}">{status}</span></h3>'
+
+
+def _key_section(facts: NotificationFacts) -> list[str]:
+    parts = []
+    for key in facts.notified_keys:
+        statement = key_statement(key, facts, literal=html.escape)
+        colour = "#b35900" if statement.still_active else "#8a1c1c"
+        parts += [
+            _heading(f"Access key {_code(statement.access_key_id)}", statement.headline, colour),
+            "<table>",
+            _row("Created", statement.created),
+            _row("Last used", statement.last_used),
+            "</table>",
+            f"<p>{statement.why}</p>",
+            f"<p><b>{statement.what_to_do}</b></p>",
+        ]
+    return parts
+
+
+def render_html(facts: NotificationFacts) -> str:
+    """The HTML part: the same sentences as the text, laid out, every outside value escaped."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8"></head>',
+        f'<body style="{_STYLE}">',
+        "<p>Hello,</p>",
+        f"<p>{introduction(facts, literal=_code)}</p>",
+        *_key_section(facts),
+    ]
+    if facts.password_deleted:
+        parts += [
+            _heading("Console password", "DELETED", "#8a1c1c"),
+            f"<p>{password_statement(facts)}</p>",
+        ]
+    parts += [
+        '<hr style="border: none; border-top: 1px solid #ccc">',
+        f'<p style="color: #555; font-size: 12px">{why_you_receive_this(facts, literal=html.escape)}</p>',
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def render_owner_email(facts: NotificationFacts) -> OwnerEmail:
+    """Everything the email forwarder sends, decided without AWS."""
+    to, cc = recipients(facts)
+    return OwnerEmail(
+        to=to, cc=cc, subject=owner_subject(facts), text=render_text(facts), html=render_html(facts)
+    )
+
+
+def to_mime(email: OwnerEmail, sender: str) -> bytes:
+    """A multipart/alternative message (text, then HTML), UTF-8 throughout, as SES sends it raw."""
+    # SMTP line endings; headers folded only past RFC 5322's hard limit: at 78 columns Python
+    # folds a long subject right after "Subject:", and some clients then show a leading space.
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+    message["From"] = sender
+    message["To"] = ", ".join(email.to)
+    if email.cc:
+        message["Cc"] = ", ".join(email.cc)
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message.set_content(email.text, charset="utf-8")
+    message.add_alternative(email.html, subtype="html", charset="utf-8")
+    return message.as_bytes()

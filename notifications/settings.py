@@ -1,0 +1,44 @@
+"""Forwarder settings, read from environment variables and validated when a function starts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lambdas.owners import is_email_address
+
+
+class _ForwarderSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+T = TypeVar("T", bound=_ForwarderSettings)
+
+
+class SlackForwarderSettings(_ForwarderSettings):
+    webhook_secret_name: str = Field(alias="SLACK_WEBHOOK_SECRET_NAME", min_length=1)
+    """Secrets Manager secret: a webhook URL, or {"default": url, "channels": {"#name": url}}."""
+    secret_max_age_seconds: int = Field(alias="SLACK_WEBHOOK_CACHE_SECONDS", default=300, ge=0)
+    timeout_seconds: float = Field(alias="SLACK_TIMEOUT_SECONDS", default=5.0, gt=0, le=60)
+    max_attempts: int = Field(alias="SLACK_MAX_ATTEMPTS", default=4, ge=1, le=10)
+
+
+class EmailForwarderSettings(_ForwarderSettings):
+    sender: str = Field(alias="SENDER_EMAIL")
+    """An address (or domain) verified in SES."""
+    configuration_set: str | None = Field(alias="SES_CONFIGURATION_SET", default=None)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_is_email(cls, value: str) -> str:
+        if not is_email_address(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+
+def load_forwarder_settings(model: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """Validate the environment against `model`; a bad value fails the function's start."""
+    return model.model_validate(dict(os.environ if environ is None else environ))

@@ -1,0 +1,204 @@
+"""Posting to a Slack webhook: a local HTTP server answers 200, 429, 500, or too late."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from keywarden.sandbox.slack_server import ScriptedAnswer, SlackWebhookServer
+from notifications.slack_webhook import (
+    RetryPolicy,
+    SlackDeliveryError,
+    SlackWebhooks,
+    parse_webhooks,
+    post_message,
+    route,
+)
+
+PAYLOAD = {"text": "hello", "blocks": []}
+NO_JITTER = RetryPolicy(max_attempts=4, timeout_seconds=2.0, base_delay_seconds=1.0, jitter=False)
+
+
+class FakeTime:
+    """Sleeps are recorded and move a fake monotonic clock: no test waits for a back-off."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackWebhookServer]:
+    server = SlackWebhookServer().start()
+    yield server
+    server.close()
+
+
+def post(url: str, policy: RetryPolicy = NO_JITTER, budget: float = 60.0) -> tuple[int, FakeTime]:
+    time = FakeTime()
+    delivered = post_message(url, PAYLOAD, policy, budget, sleep=time.sleep, monotonic=time.monotonic)
+    return len(delivered.attempts), time
+
+
+def test_200_posts_once(slack: SlackWebhookServer) -> None:
+    attempts, time = post(slack.url("default"))
+    assert attempts == 1
+    assert time.sleeps == []
+    assert [(p.webhook, p.payload, p.status) for p in slack.posts] == [("default", PAYLOAD, 200)]
+
+
+def test_429_waits_exactly_retry_after(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(429, "rate_limited", retry_after="7"))
+    attempts, time = post(slack.url("default"))
+    assert attempts == 2
+    assert time.sleeps == [7.0]
+    assert [p.status for p in slack.posts] == [429, 200]
+
+
+def test_retry_after_as_an_http_date(slack: SlackWebhookServer) -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    slack.answer_next(ScriptedAnswer(429, "rate_limited", retry_after=later))
+    attempts, time = post(slack.url("default"))
+    assert attempts == 2
+    assert 25 <= time.sleeps[0] <= 30
+
+
+def test_5xx_backs_off_exponentially(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(500, "internal_error"), ScriptedAnswer(503, "unavailable"))
+    attempts, time = post(slack.url("default"))
+    assert attempts == 3
+    assert time.sleeps == [1.0, 2.0]
+
+
+def test_full_jitter_stays_under_the_exponential_ceiling(slack: SlackWebhookServer) -> None:
+    slack.answer_next(*[ScriptedAnswer(502, "bad_gateway")] * 3)
+    attempts, time = post(slack.url("default"), RetryPolicy(max_attempts=4, jitter=True))
+    assert attempts == 4
+    assert [0 <= wait <= ceiling for wait, ceiling in zip(time.sleeps, [1, 2, 4], strict=True)] == [True] * 3
+
+
+def test_persistent_500_gives_up_without_revealing_the_url(slack: SlackWebhookServer) -> None:
+    slack.answer_next(*[ScriptedAnswer(500, "internal_error")] * 10)
+    url = slack.url("default")
+    with pytest.raises(SlackDeliveryError) as raised:
+        post(url)
+    assert str(raised.value) == "Slack answered 500 internal_error; gave up after 4 attempts"
+    assert len(slack.posts) == 4
+    assert "127.0.0.1" not in repr(raised.value)
+
+
+def test_a_timeout_is_retried(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(200, "ok", delay_seconds=1.0))
+    policy = RetryPolicy(max_attempts=2, timeout_seconds=0.2, jitter=False)
+    time = FakeTime()
+    delivered = post_message(
+        slack.url("default"), PAYLOAD, policy, 30, sleep=time.sleep, monotonic=time.monotonic
+    )
+    first, second = delivered.attempts
+    assert (first.status, first.error) == (None, "the request timed out (TimeoutError)")
+    assert second.status == 200
+    assert time.sleeps == [1.0]
+
+
+def test_only_timeouts_is_a_failure(slack: SlackWebhookServer) -> None:
+    slack.answer_next(*[ScriptedAnswer(200, "ok", delay_seconds=0.6)] * 2)
+    policy = RetryPolicy(max_attempts=2, timeout_seconds=0.2, jitter=False)
+    with pytest.raises(SlackDeliveryError, match=r"timed out \(TimeoutError\); gave up after 2 attempts"):
+        post(slack.url("default"), policy)
+
+
+def test_a_client_error_is_not_retried(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(404, "no_service"))
+    with pytest.raises(SlackDeliveryError, match=r"^Slack answered 404 no_service; not retried"):
+        post(slack.url("default"))
+    assert len(slack.posts) == 1
+
+
+def test_a_retry_after_beyond_the_time_left_gives_up_at_once(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(429, "rate_limited", retry_after="120"))
+    with pytest.raises(SlackDeliveryError, match="would not finish within the function's time"):
+        post(slack.url("default"), budget=28)
+    assert len(slack.posts) == 1
+
+
+def test_nobody_listening_is_retried_then_fails(slack: SlackWebhookServer) -> None:
+    url = slack.url("default")
+    slack.close()
+    with pytest.raises(SlackDeliveryError, match=r"failed \(ConnectionRefusedError\); gave up after 4"):
+        post(url)
+
+
+class TestWebhookSecret:
+    def test_a_bare_url_is_the_default_webhook(self) -> None:
+        assert parse_webhooks(" https://hooks.slack.com/services/T0/B0/x \n") == SlackWebhooks(
+            default="https://hooks.slack.com/services/T0/B0/x"
+        )
+
+    def test_channels_are_normalised(self) -> None:
+        webhooks = parse_webhooks(
+            '{"default": "https://hooks.slack.com/d", "channels": {"payments": "https://hooks.slack.com/p",'
+            ' "C0123ABCD9": "https://hooks.slack.com/c"}}'
+        )
+        assert webhooks.channels == {
+            "#payments": "https://hooks.slack.com/p",
+            "C0123ABCD9": "https://hooks.slack.com/c",
+        }
+
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "http://hooks.slack.com/services/T0/B0/leaked",
+            '{"default": "ftp://hooks.slack.com/leaked"}',
+            '{"default": "https://hooks.slack.com/d", "channels": {"Bad Channel": "https://hooks.slack.com/leaked"}}',
+            '{"default": "https://hooks.slack.com/leaked", "extra": 1}',
+            "{not json leaked",
+        ],
+    )
+    def test_an_unusable_secret_is_refused_without_echoing_it(self, secret: str) -> None:
+        with pytest.raises(SlackDeliveryError, match="the Slack webhook secret is not usable") as raised:
+            parse_webhooks(secret)
+        assert "leaked" not in str(raised.value)
+
+    def test_plain_http_only_on_loopback(self) -> None:
+        assert parse_webhooks("http://127.0.0.1:8080/services/default").default.startswith("http://127.0.0.1")
+
+
+class TestRouting:
+    WEBHOOKS = SlackWebhooks(
+        default="https://hooks.slack.com/d", channels={"#payments": "https://hooks.slack.com/p"}
+    )
+
+    def test_the_owner_channel_with_its_own_webhook(self) -> None:
+        target = route("#payments", self.WEBHOOKS)
+        assert (target.url, target.channel, target.note) == ("https://hooks.slack.com/p", "#payments", None)
+
+    def test_a_channel_without_a_webhook_goes_to_the_default_and_says_so(self) -> None:
+        target = route("#billing", self.WEBHOOKS)
+        assert (target.url, target.channel) == ("https://hooks.slack.com/d", "default")
+        assert target.note == (
+            "This was meant for #billing, which has no keywarden webhook: posted to the default channel."
+        )
+
+    def test_no_channel_goes_to_the_default(self) -> None:
+        assert route(None, self.WEBHOOKS).channel == "default"
+
+    def test_the_urls_are_not_in_reprs(self) -> None:
+        assert "hooks.slack.com" not in repr(route("#payments", self.WEBHOOKS))
+        assert "hooks.slack.com" not in repr(self.WEBHOOKS)
+
+
+def test_a_redirect_is_not_followed(slack: SlackWebhookServer) -> None:
+    slack.answer_next(ScriptedAnswer(302, "moved", location=slack.url("elsewhere")))
+    with pytest.raises(SlackDeliveryError, match=r"^Slack answered 302 moved; not retried"):
+        post(slack.url("default"))
+    assert [p.webhook for p in slack.posts] == ["default"]
