@@ -26,6 +26,7 @@ from moto import mock_aws
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
@@ -121,6 +122,7 @@ class Sandbox:
             self._exit.enter_context(automation_api(self.automation))
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
+            self._exit.enter_context(fast_dynamodb())
             self._stack = deploy_stack(self.settings, self.region)
         except BaseException:
             self._exit.close()
