@@ -159,12 +159,15 @@ def aws_errors(doing: str, connection: AuditTableConnection | None = None) -> It
         yield
     except ClientError as error:
         code, message, _ = _error_parts(error)
-        if connection and code == "ResourceNotFoundException":
+        # AWS: ValidationException "The table does not have the specified index"; moto says
+        # ResourceNotFoundException "Invalid index".
+        missing_index = "index" in message.lower()
+        if connection and code == "ResourceNotFoundException" and not missing_index:
             raise AuditError(
                 f"audit table {connection.table!r} not found in {connection.where()}: check --table, "
                 f"{TABLE_ENVIRONMENT_VARIABLE}, --region and --profile"
             ) from error
-        if connection and code == "ValidationException" and "index" in message.lower():
+        if connection and code in {"ValidationException", "ResourceNotFoundException"} and missing_index:
             raise AuditError(
                 f"table {connection.table!r} lacks keywarden's indexes ({message}): is it the audit "
                 "table, deployed by this version of keywarden?"

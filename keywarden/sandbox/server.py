@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import socket
 import sys
 import threading
 import traceback
@@ -109,20 +110,32 @@ class SandboxServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the server is not running")
-        return f"http://{LOOPBACK}:{self._server.server_port}"
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
 
     def __enter__(self) -> SandboxServer:
         api = KeywardenApi(self.sandbox, DomainDispatcherApplication(create_backend_app))
         # werkzeug logs a line per request; the sandbox is chatty enough without them.
         logging.getLogger("werkzeug").setLevel(logging.INFO if self.verbose else logging.ERROR)
+        # Bind here: werkzeug reports a taken port by printing and calling sys.exit().
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self._server = make_server(
-                LOOPBACK, self.port, api, threaded=True, request_handler=MotoRequestHandler
-            )
+            listener.bind((LOOPBACK, self.port))
+            listener.listen(128)
         except OSError as error:
+            listener.close()
             raise PortUnavailableError(
                 f"cannot serve on {LOOPBACK}:{self.port}: {error.strerror or error}"
             ) from error
+        with listener:  # the server works on its own duplicate of the socket
+            self._server = make_server(
+                LOOPBACK,
+                self.port,
+                api,
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listener.fileno(),
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="keywarden-sandbox", daemon=True
         )
