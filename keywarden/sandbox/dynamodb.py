@@ -47,11 +47,7 @@ def as_wire_json(value: Any) -> Any:
             return {"M": {name: as_wire_json(v) for name, v in inner.items()}}
         if kind == "L":
             return {"L": [as_wire_json(v) for v in inner]}
-        if kind == "B" and isinstance(inner, bytes):
-            return {"B": base64.b64encode(inner).decode()}
-        if kind == "BS":
-            return {"BS": [base64.b64encode(v).decode() if isinstance(v, bytes) else v for v in inner]}
-        return {kind: inner}
+        return {kind: inner}  # bytes (B, BS) are base64-encoded by json.dumps(default=_base64)
     if isinstance(value, dict):
         return {name: as_wire_json(v) for name, v in value.items()}
     if isinstance(value, list):
@@ -72,6 +68,13 @@ def _string_fast_path(name: str) -> Any:
     return comparison
 
 
+def _base64(value: Any) -> str:
+    """Binary values travel base64-encoded in DynamoDB's JSON."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @contextlib.contextmanager
 def fast_dynamodb() -> Iterator[None]:
     """Apply both speed-ups while the context is open."""
@@ -79,7 +82,7 @@ def fast_dynamodb() -> Iterator[None]:
 
     def query(self: DynamoHandler) -> str:
         answer = original_query(self)  # errors are raised here, and serialized by moto as before
-        return json.dumps(as_wire_json(answer.result))
+        return json.dumps(as_wire_json(answer.result), default=_base64)
 
     with contextlib.ExitStack() as patches:
         patches.enter_context(mock.patch.object(Item, "__init__", _item_init))
