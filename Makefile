@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e constraints clean
+.PHONY: demo test lint unit e2e bench-audit constraints clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,10 @@ unit: $(VENV)/.test
 
 e2e: $(VENV)/.test
 	$(BIN)/pytest tests/e2e
+
+# Figures, not a test: audit history --account over 20,000 audit items in the sandbox.
+bench-audit: $(VENV)/.test
+	$(BIN)/python benchmarks/audit_history.py
 
 # After changing a pin in pyproject.toml: record every installed version.
 constraints: $(VENV)/.test

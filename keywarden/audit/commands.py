@@ -127,6 +127,7 @@ def _print_stats(stats: QueryStats) -> None:
         f"{stats.items_returned} returned ({ratio:.2f} read per returned), "
         f"{stats.read_capacity_units:g} read capacity units",
         highlight=False,
+        soft_wrap=True,
     )
 
 
