@@ -115,7 +115,8 @@ def connect(options: ConnectionOptions) -> AuditTableConnection:
             endpoint_url = checked_url(options.endpoint_url)
         except SandboxError as error:
             raise AuditError(f"--endpoint-url: {error}") from error
-        if options.table is None or options.region is None:
+        # A keywarden sandbox listens on loopback only; never send it a question elsewhere.
+        if is_loopback(endpoint_url) and (options.table is None or options.region is None):
             sandbox = describe_sandbox(endpoint_url)
     session = _session(options)
     region = options.region or (sandbox.region if sandbox else None) or session.region_name
