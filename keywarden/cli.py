@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from keywarden.audit.commands import audit_app
 from keywarden.scenario import ScenarioError, load_scenario
 
 
@@ -22,10 +23,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(audit_app, name="audit")
+
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(help="Run in a sandbox started with `keywarden sandbox` (e.g. http://127.0.0.1:5000)."),
+]
+
+
+def _remote_report(endpoint_url: str, scenario: Any) -> Any:
+    """Run the scenario in the sandbox at `endpoint_url`; a short error if that fails."""
+    from keywarden.sandbox_client import SandboxError, run_scenario_remotely
+    from keywarden.simulation import SimulationReport
+
+    try:
+        answer = run_scenario_remotely(endpoint_url, scenario.model_dump(mode="json"))
+    except SandboxError as error:
+        Console(stderr=True).print(f"[red]error:[/] {error}", highlight=False)
+        raise typer.Exit(code=1) from error
+    return SimulationReport.model_validate(answer)
 
 
 @app.command()
-def demo() -> None:
+def demo(endpoint_url: EndpointOption = None) -> None:
     """Run the two-user story on the local sandbox: alice's unused key, bob's key used today."""
     from keywarden.demo import DEMO_SCENARIO
     from keywarden.report_view import print_report
@@ -37,13 +57,15 @@ def demo() -> None:
         "alice never used hers; bob used his today. AWS Config flags both users NON_COMPLIANT.\n"
         "Everything below runs in a local AWS sandbox (moto): no AWS account is touched.\n"
     )
-    print_report(run_scenario(DEMO_SCENARIO), console)
+    report = _remote_report(endpoint_url, DEMO_SCENARIO) if endpoint_url else run_scenario(DEMO_SCENARIO)
+    print_report(report, console)
 
 
 @app.command()
 def simulate(
     scenario_file: Annotated[Path, typer.Argument(help="A scenario JSON file (format in README.md).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")] = False,
+    endpoint_url: EndpointOption = None,
 ) -> None:
     """Run any scenario on the local sandbox and print the outcome for each user."""
     from keywarden.report_view import print_report
@@ -54,11 +76,28 @@ def simulate(
     except ScenarioError as error:
         Console(stderr=True).print(f"[red]error:[/] {error}", highlight=False)
         raise typer.Exit(code=2) from error
-    report = run_scenario(scenario)
+    report = _remote_report(endpoint_url, scenario) if endpoint_url else run_scenario(scenario)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
         print_report(report, _console())
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 5000,
+    verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Serve the local AWS sandbox, with keywarden deployed, on 127.0.0.1 until stopped (Ctrl-C)."""
+    from keywarden.sandbox.server import PortUnavailableError, serve_until_stopped
+
+    try:
+        serve_until_stopped(port, verbose)
+    except PortUnavailableError as error:
+        Console(stderr=True).print(
+            f"[red]error:[/] {error} (choose another --port; 0 picks a free one)", highlight=False
+        )
+        raise typer.Exit(code=1) from error
 
 
 if __name__ == "__main__":

@@ -99,18 +99,25 @@ def config_finds_stale_key(user: UserSpec, max_access_key_age: int) -> bool:
     return any(k.status == "Active" and k.created_days_ago >= max_access_key_age for k in user.keys)
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; ScenarioError says what is wrong and where."""
+def parse_scenario(text: str | bytes, source: str) -> Scenario:
+    """Validate a scenario's JSON text; ScenarioError says what is wrong and where."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ScenarioError(f"cannot read {path}: {error.strerror}") from error
+        raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise ScenarioError(
-            f"{path} is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+            f"{source} is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from error
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
         problems = [f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}" for e in error.errors()]
-        raise ScenarioError(f"{path} is not a valid scenario:\n  " + "\n  ".join(problems)) from error
+        raise ScenarioError(f"{source} is not a valid scenario:\n  " + "\n  ".join(problems)) from error
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file; ScenarioError says what is wrong and where."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError(f"cannot read {path}: {error.strerror}") from error
+    return parse_scenario(text, str(path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import boto3
 from pydantic import BaseModel
 
 from keywarden.configuration import DeploymentSettings
@@ -177,16 +178,68 @@ def _delivery(delivery: Delivery) -> DeliveryReport:
     )
 
 
-def run_scenario(scenario: Scenario) -> SimulationReport:
-    """Deploy keywarden in a fresh sandbox, create the scenario's users, let Config's events flow."""
-    settings = DeploymentSettings(
+class ScenarioMismatchError(ValueError):
+    """A running sandbox is deployed with other settings than the scenario asks for."""
+
+
+def scenario_settings(scenario: Scenario) -> DeploymentSettings:
+    """The deployment settings a scenario runs under."""
+    return DeploymentSettings(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
         security_contact_email=scenario.security_contact_email,
     )
+
+
+def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
+    wanted, deployed = scenario_settings(scenario), sandbox.settings
+    differences = [
+        f"{name} {getattr(wanted, attribute)!r} (the sandbox has {getattr(deployed, attribute)!r})"
+        for name, attribute in (
+            ("max_access_key_age", "max_access_key_age"),
+            ("max_credential_usage_age", "credential_usage_age"),
+            ("security_contact_email", "security_contact_email"),
+        )
+        if getattr(wanted, attribute) != getattr(deployed, attribute)
+    ]
+    if differences:
+        raise ScenarioMismatchError(
+            "this sandbox is deployed with other settings than the scenario's: "
+            + "; ".join(differences)
+            + ". Run the scenario with `keywarden simulate` (a sandbox of its own)."
+        )
+
+
+def _user_exists(name: str, region: str) -> bool:
+    iam = boto3.client("iam", region_name=region)
+    try:
+        iam.get_user(UserName=name)
+    except iam.exceptions.NoSuchEntityException:
+        return False
+    return True
+
+
+def run_scenario(scenario: Scenario) -> SimulationReport:
+    """Deploy keywarden in a fresh sandbox, create the scenario's users, let Config's events flow."""
     default_behaviour = AutomationBehaviour(**scenario.automation.model_dump())
+    with Sandbox(scenario_settings(scenario), automation=default_behaviour) as sandbox:
+        return run_scenario_in(sandbox, scenario)
+
+
+def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
+    """Run a scenario in a sandbox that is already running (`keywarden sandbox`).
+
+    The sandbox must be deployed with the scenario's settings (ScenarioMismatchError otherwise).
+    Users that already exist under a scenario user's name are replaced; audit records stay.
+    """
+    _check_settings(sandbox, scenario)
+    previous_behaviour = sandbox.automation.default
+    sandbox.automation.default = AutomationBehaviour(**scenario.automation.model_dump())
     reports = []
-    with Sandbox(settings, automation=default_behaviour) as sandbox:
+    try:
+        for spec in scenario.users:
+            if _user_exists(spec.name, sandbox.region):
+                delete_user(spec.name, sandbox.region)
         created = [sandbox.add_user(spec) for spec in scenario.users]
         for spec, user in zip(scenario.users, created, strict=True):
             if not config_finds_stale_key(spec, scenario.max_access_key_age):
@@ -202,6 +255,8 @@ def run_scenario(scenario: Scenario) -> SimulationReport:
         owners = [_notification("owners", m) for m in sandbox.published("owners")]
         operators = [_notification("operators", m) for m in sandbox.published("operators")]
         deliveries = [_delivery(d) for d in sandbox.deliveries()]
+    finally:
+        sandbox.automation.default = previous_behaviour
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,

@@ -2,7 +2,8 @@
 
 Attribute names come from `AuditTable`. Only the summary item carries the user, account and
 outcome index attributes, and only key items carry `access_key_id`, so each index holds one
-kind of item (sparse indexes, no filtering at read time).
+kind of item (sparse indexes, no filtering at read time). Every summary item has an account
+and an outcome, so by_account and by_outcome each list every remediation.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from lambdas.contract import AuditTable, PasswordResult, RemediationOutcome
+from lambdas.contract import AuditTable, PasswordResult, RemediationOutcome, audit_timestamp
 from lambdas.models import AutomationProgress, KeyOutcome, OwnerContact, RemediationRequest
 
 _serializer = TypeSerializer()
@@ -62,6 +63,11 @@ def _automation_map(automation: AutomationProgress | None) -> dict[str, Any] | N
     )
 
 
+def _account_of(execution_arn: str) -> str:
+    """The workflow's own account (arn:aws:states:region:ACCOUNT:execution:...)."""
+    return execution_arn.split(":")[4]
+
+
 def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
     """A plain item in DynamoDB's attribute-value form ({"S": ...}), as dynamodb:putItem takes it."""
     return {name: _serializer.serialize(value) for name, value in item.items()}
@@ -70,13 +76,16 @@ def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
 def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
     """The summary item and the per-key items, as plain Python values."""
     pk = AuditTable.remediation_pk(facts.execution_name)
-    recorded_at = facts.recorded_at.isoformat()
+    recorded_at = audit_timestamp(facts.recorded_at)
+    shard = AuditTable.shard_of(facts.execution_name)
     expires_at = (
         int((facts.recorded_at + timedelta(days=facts.retention_days)).timestamp())
         if facts.retention_days > 0
         else None
     )
-    account_id = facts.request.account_id
+    # An input too broken to name its account is still filed under the workflow's account.
+    account_id = facts.request.account_id or _account_of(facts.execution_arn)
+    owner = facts.owner.model_dump(exclude_none=True) if facts.owner else None
     summary = _without_empty(
         {
             AuditTable.PARTITION_KEY: pk,
@@ -86,6 +95,8 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             AuditTable.USER_NAME: facts.user_name,
             AuditTable.USER_ID: facts.user_id,
             AuditTable.ACCOUNT_ID: account_id,
+            AuditTable.ACCOUNT_SHARD: AuditTable.sharded(account_id, shard),
+            AuditTable.OUTCOME_SHARD: AuditTable.sharded(facts.outcome.value, shard),
             "region": facts.request.region,
             "reason": facts.reason,
             "execution_arn": facts.execution_arn,
@@ -101,7 +112,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "keys": [_key_map(k) for k in facts.keys],
             "password_result": facts.password.value,
             "automation": _automation_map(facts.automation),
-            "owner": facts.owner.model_dump(exclude_none=True) if facts.owner else None,
+            "owner": owner,
             "notification_subject": facts.notification_subject,
             "max_access_key_age_days": facts.max_access_key_age_days,
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,
@@ -119,7 +130,10 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
                 "key": _key_map(key),
                 "user": _without_empty({"user_name": facts.user_name, "user_id": facts.user_id}),
                 "account": account_id,
+                "region": facts.request.region,
                 "remediation_outcome": facts.outcome.value,
+                "owner": owner,
+                "execution_arn": facts.execution_arn,
                 AuditTable.EXPIRES_AT: expires_at,
             }
         )

@@ -7,6 +7,8 @@ defined exactly once.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -132,6 +134,9 @@ class RemediationOutcome(StrEnum):
     """Config would not flag the user: no remediation ran (sandbox simulations only)."""
 
 
+RECORDED_OUTCOMES: Final = tuple(o for o in RemediationOutcome if o is not RemediationOutcome.COMPLIANT)
+"""Every outcome an audit record can hold (COMPLIANT belongs to simulations and is never recorded)."""
+
 OPERATOR_ALERT_OUTCOMES: Final = frozenset(
     {RemediationOutcome.FAILED, RemediationOutcome.TIMED_OUT, RemediationOutcome.REJECTED}
 )
@@ -215,9 +220,24 @@ class NotificationStateTable:
 
 # --- Audit table --------------------------------------------------------------------------
 
+DEFAULT_STACK_NAME: Final = "keywarden"
+AUDIT_TABLE_OUTPUT: Final = "AuditTableName"
+"""The stack output (CloudFormation OutputKey) holding the audit table's name; the CLI reads it."""
+
+
+def audit_timestamp(moment: datetime) -> str:
+    """`recorded_at`'s one format: UTC, milliseconds, `Z` (2026-11-28T12:00:00.123Z).
+
+    It is Step Functions' own `$$.State.EnteredTime` format, so the workflow's failure path can
+    store that value as it is, and every `recorded_at` sorts as text in time order, which is
+    what the indexes' range conditions (BETWEEN, >=, <=) compare.
+    """
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
 
 class AuditTable:
-    """Attribute names of the DynamoDB audit table and its indexes."""
+    """Attribute names of the DynamoDB audit table and its indexes (README: "The audit table")."""
 
     PARTITION_KEY: Final = "pk"
     SORT_KEY: Final = "sk"
@@ -227,6 +247,10 @@ class AuditTable:
     ACCOUNT_ID: Final = "account_id"
     OUTCOME: Final = "outcome"
     ACCESS_KEY_ID: Final = "access_key_id"
+    ACCOUNT_SHARD: Final = "account_shard"
+    """`<account id>#<shard>`: the partition key of by_account."""
+    OUTCOME_SHARD: Final = "outcome_shard"
+    """`<outcome>#<shard>`: the partition key of by_outcome."""
     EXPIRES_AT: Final = "expires_at"
     """TTL attribute (epoch seconds); absent unless a retention is configured."""
 
@@ -239,6 +263,15 @@ class AuditTable:
     REMEDIATION_SK: Final = "REMEDIATION"
     KEY_SK_PREFIX: Final = "KEY#"
 
+    INDEX_SHARDS: Final = 4
+    """Partitions per account and per outcome in by_account / by_outcome.
+
+    An account or an outcome alone is a low-cardinality key whose sort key (time) only grows:
+    every write would land on one partition. Spreading each over a few shards keeps a burst of
+    records (a first Config evaluation of a large account) off a single partition; a reader
+    queries every shard and merges by time. Only ever raise it (readers query shards 0..N-1).
+    """
+
     @classmethod
     def indexes(cls) -> dict[str, tuple[str, str]]:
         """Global secondary indexes: name -> (partition key, sort key). All keys are strings."""
@@ -246,10 +279,53 @@ class AuditTable:
             cls.BY_USER_NAME: (cls.USER_NAME, cls.RECORDED_AT),
             cls.BY_USER_ID: (cls.USER_ID, cls.RECORDED_AT),
             cls.BY_ACCESS_KEY: (cls.ACCESS_KEY_ID, cls.RECORDED_AT),
-            cls.BY_ACCOUNT: (cls.ACCOUNT_ID, cls.RECORDED_AT),
-            cls.BY_OUTCOME: (cls.OUTCOME, cls.RECORDED_AT),
+            cls.BY_ACCOUNT: (cls.ACCOUNT_SHARD, cls.RECORDED_AT),
+            cls.BY_OUTCOME: (cls.OUTCOME_SHARD, cls.RECORDED_AT),
         }
 
     @staticmethod
     def remediation_pk(execution_name: str) -> str:
         return f"REMEDIATION#{execution_name}"
+
+    @classmethod
+    def shard_of(cls, execution_name: str) -> int:
+        """A remediation's shard: stable for one execution, spread evenly over executions."""
+        digest = hashlib.sha256(execution_name.encode()).digest()
+        return int.from_bytes(digest[:4], "big") % cls.INDEX_SHARDS
+
+    @staticmethod
+    def sharded(value: str, shard: int) -> str:
+        return f"{value}#{shard}"
+
+    @classmethod
+    def all_shards(cls, value: str) -> list[str]:
+        """Every partition key value a reader must query for one account or one outcome."""
+        return [cls.sharded(value, shard) for shard in range(cls.INDEX_SHARDS)]
+
+    @staticmethod
+    def auditor_policy(table_arn: str, kms_key_arn: str | None = None) -> dict[str, Any]:
+        """The auditors' IAM policy: Query and GetItem on the table and its indexes, nothing else.
+
+        With a customer-managed KMS key, DynamoDB decrypts on the caller's behalf, so the caller
+        also needs kms:Decrypt on that key, and only through DynamoDB.
+        """
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "ReadAuditHistory",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Query", "dynamodb:GetItem"],
+                "Resource": [table_arn, f"{table_arn}/index/*"],
+            }
+        ]
+        if kms_key_arn:
+            region = table_arn.split(":")[3]
+            statements.append(
+                {
+                    "Sid": "DecryptAuditHistoryThroughDynamoDB",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": kms_key_arn,
+                    "Condition": {"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+                }
+            )
+        return {"Version": "2012-10-17", "Statement": statements}

@@ -28,6 +28,7 @@ from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
+from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
@@ -141,6 +142,7 @@ class Sandbox:
             self._exit.enter_context(automation_api(self.automation))
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
+            self._exit.enter_context(fast_dynamodb())
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))

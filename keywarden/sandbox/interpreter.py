@@ -6,6 +6,7 @@ Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_
 - States.ALL does not catch States.Runtime nor States.DataLimitExceeded: they end the execution;
 - Wait states and Retry back-offs cost simulated time on a `VirtualClock`, not real sleep;
 - state entry times, history timestamps and execution dates read the same clock;
+- `$$.State.EnteredTime` is written as AWS writes it (2026-11-28T12:00:00.123Z, milliseconds);
 - executions run to the end inside StartExecution (one at a time), so the clock is not
   advanced by two executions at once and a run is deterministic.
 """
@@ -87,6 +88,24 @@ def _clock_datetime_module(clock: VirtualClock) -> SimpleNamespace:
     )
 
 
+def _entered_time_datetime_module(clock: VirtualClock) -> SimpleNamespace:
+    """For the state module, whose only use of `datetime` is `$$.State.EnteredTime`'s isoformat():
+    Step Functions gives milliseconds and `Z` (moto: microseconds and +00:00)."""
+
+    class EnteredTime(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz: real_datetime.tzinfo | None = None) -> EnteredTime:
+            return cls.fromtimestamp(clock.now().timestamp(), tz)
+
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            utc = self.astimezone(real_datetime.UTC)
+            return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+    return SimpleNamespace(
+        datetime=EnteredTime, timezone=real_datetime.timezone, timedelta=real_datetime.timedelta
+    )
+
+
 @contextlib.contextmanager
 def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
     """Apply every correction while the context is open."""
@@ -124,6 +143,9 @@ def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
         patches.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
         patches.enter_context(mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=clock.advance)))
         patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_inline))
-        for module in (state_module, event_manager, execution_module, parser_models):
+        for module in (event_manager, execution_module, parser_models):
             patches.enter_context(mock.patch.object(module, "datetime", clock_datetime))
+        patches.enter_context(
+            mock.patch.object(state_module, "datetime", _entered_time_datetime_module(clock))
+        )
         yield

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import sys
 import threading
@@ -132,17 +133,18 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def _captured_output(buffer: io.StringIO) -> Iterator[None]:
     """Keep handler logs out of the terminal (and out of `simulate --json` on stdout)."""
     handler = powertools_logger.registered_handler
-    stream = getattr(handler, "stream", None)
-    # Assign rather than setStream(): setStream flushes the previous stream, which may be closed
-    # (the stdout of a finished CLI invocation, when the logger was created during it).
-    if stream is not None:
-        handler.stream = buffer  # type: ignore[attr-defined]
+    stream_handler = handler if isinstance(handler, logging.StreamHandler) else None
+    previous = stream_handler.stream if stream_handler else None
+    # Swap the stream without setStream(), which flushes the old one: that stream may be
+    # closed by now (the stdout of an earlier CLI invocation in the same process).
+    if stream_handler:
+        stream_handler.stream = buffer
     try:
         with contextlib.redirect_stdout(buffer):
             yield
     finally:
-        if stream is not None:
-            handler.stream = stream  # type: ignore[attr-defined]
+        if stream_handler:
+            stream_handler.stream = previous
 
 
 @contextlib.contextmanager

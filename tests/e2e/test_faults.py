@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,7 @@ from keywarden.sandbox import Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
-from lambdas.contract import AutomationStatus
+from lambdas.contract import AuditTable, AutomationStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +105,12 @@ def test_throttling_beyond_the_retries_is_a_recorded_failure(sandbox: Sandbox) -
     assert summary["reason"].startswith("Ssm.AutomationExecutionLimitExceededException")
     assert summary["account_id"] == sandbox.account_id
     assert '"configRuleName":"keywarden-access-keys-rotated"' in summary["workflow_input"]
+    # What the failure path knows is recorded, so the run is found by user, account and outcome.
+    assert (summary["user_name"], summary["region"]) == ("henry", sandbox.region)
+    assert summary["user_id"].startswith("AIDA")
+    assert summary["outcome_shard"] in {f"FAILED#{n}" for n in range(AuditTable.INDEX_SHARDS)}
+    assert summary["account_shard"] in {f"{sandbox.account_id}#{n}" for n in range(AuditTable.INDEX_SHARDS)}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", summary["recorded_at"])
     assert sandbox.published("operators")[0].subject == "[keywarden] Remediation FAILED"
 
 
@@ -139,6 +146,8 @@ def test_a_broken_function_is_recorded_as_failed_with_its_error(sandbox: Sandbox
     [summary] = sandbox.audit_items(execution)
     assert summary["outcome"] == "FAILED"
     assert "SECURITY_CONTACT_EMAIL" in summary["reason"]
+    [automation] = sandbox.automation.executions
+    assert summary["automation"] == {"execution_id": automation}  # the runbook did run: say which
     [alert] = sandbox.published("operators")
     assert "SECURITY_CONTACT_EMAIL" in alert.message
 

@@ -9,7 +9,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from lambdas.classification import CredentialPolicy
-from lambdas.contract import AUTOMATION_FAILED, AutomationStatus, RemediationOutcome
+from lambdas.contract import AUTOMATION_FAILED, AuditTable, AutomationStatus, RemediationOutcome
 from lambdas.evaluation import EvaluateInput, EvaluationSettings, WorkflowState, evaluate
 from lambdas.models import (
     AccessKeySnapshot,
@@ -239,7 +239,7 @@ class TestAuditItems:
         assert summary["sk"] == "REMEDIATION"
         assert summary["outcome"] == "KEYS_LEFT_ACTIVE"
         assert (summary["user_name"], summary["account_id"]) == ("bob", "111122223333")
-        assert summary["recorded_at"] == NOW.isoformat()
+        assert summary["recorded_at"] == "2026-11-28T12:00:00.000Z"  # UTC, milliseconds: sorts as text
         assert summary["automation"] == {"execution_id": "auto-1", "status": "Success", "polls": 2}
         assert summary["owner"] == {"email": "bob@example.com", "source": "tag:owner"}
         assert [k["result"] for k in summary["keys"]] == ["DEACTIVATED", "SKIPPED_RECENTLY_USED"]
@@ -251,6 +251,23 @@ class TestAuditItems:
         # Index attributes stay on their own kind of item (sparse indexes).
         assert all("user_name" not in i and "outcome" not in i for i in key_items)
         assert "access_key_id" not in summary
+        assert key_items[0]["owner"] == {"email": "bob@example.com", "source": "tag:owner"}
+        assert key_items[0]["execution_arn"] == EXECUTION
+
+    def test_account_and_outcome_partitions_are_sharded_per_remediation(self) -> None:
+        result = run(WorkflowState(request=REQUEST, before=SnapshotResult(found=False, taken_at=NOW)))
+        summary = items(result)[0]
+        shard = AuditTable.shard_of("run-1")
+        assert summary["account_shard"] == f"111122223333#{shard}"
+        assert summary["outcome_shard"] == f"USER_NOT_FOUND#{shard}"
+        shards = {AuditTable.shard_of(f"run-{n}") for n in range(200)}
+        assert shards == set(range(AuditTable.INDEX_SHARDS))
+
+    def test_an_input_without_account_is_filed_under_the_workflow_account(self) -> None:
+        result = run(WorkflowState(request=RemediationRequest(accepted=False, reason="not JSON")))
+        summary = items(result)[0]
+        assert summary["account_id"] == "111122223333"  # from the execution ARN
+        assert summary["account_shard"].startswith("111122223333#")
 
     def test_a_retention_sets_the_ttl_attribute(self) -> None:
         settings = EvaluationSettings(**{**SETTINGS.__dict__, "retention_days": 400})

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.contract import AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
+from lambdas.contract import AUTOMATION_TERMINAL, RUNBOOK_NAME, AuditTable, AutomationStatus
 from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
 
 VALUES = {name: f"value-of-{name}" for name in SUBSTITUTIONS} | {
@@ -21,6 +21,8 @@ def states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for state in definition["States"].values():
         if state["Type"] == "Map":
             found |= states(state["ItemProcessor"])
+        for branch in state.get("Branches", []):
+            found |= states(branch)
     return found
 
 
@@ -147,3 +149,15 @@ def test_a_suppressed_notification_is_recorded_and_a_failed_one_gives_back_its_c
     release = top["ReleaseOwnerNotificationClaims"]["ItemProcessor"]["States"]["ReleaseClaim"]
     assert release["Parameters"]["UpdateExpression.$"] == "$.release_expression"
     assert top["ReleaseOwnerNotificationClaims"]["Next"] == "RecordRemediation"
+
+
+def test_the_failure_record_is_indexed_like_every_other_record(definition: dict[str, Any]) -> None:
+    described = states(definition)["DescribeFailure"]["Parameters"]
+    last_shard = AuditTable.INDEX_SHARDS - 1
+    random_shard = f"States.MathRandom(0, {last_shard})"
+    assert described["outcome_shard"]["S.$"] == f"States.Format('FAILED#{{}}', {random_shard})"
+    assert described["account_shard"]["S.$"].endswith(f"States.MathRandom(0, {last_shard}))")
+    assert described["recorded_at"] == {"S.$": "$$.State.EnteredTime"}  # the audit_timestamp format
+    record = definition["States"]["RecordFailure"]
+    assert record["Type"] == "Parallel"  # a failure while recording is caught, and still alerts
+    assert record["Catch"][0]["Next"] == "AlertOperatorsOfError"

@@ -1,0 +1,212 @@
+"""The `keywarden audit` commands: `history` and `summary` (registered in keywarden/cli.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+
+from keywarden.audit.connection import (
+    TABLE_ENVIRONMENT_VARIABLE,
+    AuditTableConnection,
+    ConnectionOptions,
+    aws_errors,
+    connect,
+)
+from keywarden.audit.errors import AuditError
+from keywarden.audit.periods import Period, parse_period
+from keywarden.audit.queries import (
+    Criteria,
+    PartitionQuery,
+    QueryStats,
+    check_criteria,
+    parse_outcomes,
+    plan_history,
+    plan_summary,
+    read_items,
+)
+from keywarden.audit.render import OutputFormat, print_table, write_csv, write_json
+from keywarden.audit.summary import (
+    SUMMARY_PROJECTION,
+    print_summary,
+    summarize,
+    write_summary_csv,
+    write_summary_json,
+)
+from lambdas.contract import DEFAULT_STACK_NAME
+
+audit_app = typer.Typer(
+    help="Answer auditors from keywarden's audit table (DynamoDB Query on its indexes, never Scan).",
+    no_args_is_help=True,
+)
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option(help="From this date (2026-09-01), time (2026-09-01T09:30:00Z) or duration ago (90d). UTC."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Up to and including this date, time or duration ago. UTC.")
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table for people, json, csv.")]
+TableOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar=TABLE_ENVIRONMENT_VARIABLE,
+        help="The audit table's name (default: the stack's AuditTableName output).",
+    ),
+]
+StackOption = Annotated[
+    str, typer.Option(envvar="KEYWARDEN_STACK_NAME", help="The CloudFormation stack that names the table.")
+]
+ProfileOption = Annotated[str | None, typer.Option(help="An AWS profile (default: the standard chain).")]
+RegionOption = Annotated[str | None, typer.Option(help="The table's region.")]
+EndpointOption = Annotated[
+    str | None, typer.Option(help="Another endpoint, e.g. a keywarden sandbox: http://127.0.0.1:5000")
+]
+StatsOption = Annotated[
+    bool, typer.Option("--stats", help="Also print what the reads cost (items read, returned, capacity).")
+]
+PageSizeOption = Annotated[int | None, typer.Option(hidden=True, min=1, help="Items per Query page.")]
+
+
+def _fail_cleanly(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except AuditError as error:
+        Console(stderr=True).print(f"[red]error:[/] {error.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=error.exit_code) from error
+
+
+@contextlib.contextmanager
+def _utf8_stdout() -> Iterator[TextIO]:
+    """stdout as UTF-8 whatever the locale says, without newline translation (CSV writes CRLF)."""
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()
+
+
+def _console() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+def _read(
+    connection: AuditTableConnection,
+    queries: list[PartitionQuery],
+    period: Period,
+    stats: QueryStats,
+    projection: tuple[str, ...] = (),
+    page_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The items, with the first page already read: a missing table fails before any output."""
+    items = read_items(
+        connection.client, connection.table, queries, period,
+        projection=projection, page_size=page_size, stats=stats,
+    )  # fmt: skip
+    with aws_errors(f"querying {connection.table}", connection):
+        first = next(items, None)
+    if first is None:
+        return iter(())
+    return itertools.chain([first], items)
+
+
+def _print_stats(stats: QueryStats) -> None:
+    ratio = stats.items_read / stats.items_returned if stats.items_returned else 0.0
+    Console(stderr=True).print(
+        f"{stats.queries} queries, {stats.pages} pages: {stats.items_read} items read, "
+        f"{stats.items_returned} returned ({ratio:.2f} read per returned), "
+        f"{stats.read_capacity_units:g} read capacity units",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@audit_app.command()
+def history(
+    user: Annotated[str | None, typer.Option(help="An IAM user name, or its unique id (AIDA...).")] = None,
+    key: Annotated[str | None, typer.Option(help="An access key id: that key's history.")] = None,
+    account: Annotated[str | None, typer.Option(help="An AWS account id.")] = None,
+    outcome: Annotated[
+        list[str] | None, typer.Option(help="REMEDIATED, KEYS_LEFT_ACTIVE, FAILED... (repeatable).")
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    table: TableOption = None,
+    stack_name: StackOption = DEFAULT_STACK_NAME,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    stats: StatsOption = False,
+    page_size: PageSizeOption = None,
+) -> None:
+    """Every remediation that matches, oldest first (--key: that key's record in each remediation)."""
+
+    def run() -> None:
+        criteria = check_criteria(
+            Criteria(
+                user=user,
+                key=key.strip().upper() if key else None,
+                account=account.strip() if account else None,
+                outcomes=parse_outcomes(outcome or []),
+                period=parse_period(since, until),
+            )
+        )
+        connection = connect(ConnectionOptions(table, stack_name, profile, region, endpoint_url))
+        counted = QueryStats()
+        items = _read(connection, plan_history(criteria), criteria.period, counted, page_size=page_size)
+        with aws_errors(f"querying {connection.table}", connection):
+            if output_format is OutputFormat.TABLE:
+                print_table(items, _console(), f"keywarden audit history, {criteria.period.describe()} (UTC)")
+            else:
+                with _utf8_stdout() as stream:
+                    (write_json if output_format is OutputFormat.JSON else write_csv)(items, stream)
+        if stats:
+            _print_stats(counted)
+
+    _fail_cleanly(run)
+
+
+@audit_app.command()
+def summary(
+    account: Annotated[str | None, typer.Option(help="Only this AWS account.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    table: TableOption = None,
+    stack_name: StackOption = DEFAULT_STACK_NAME,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    stats: StatsOption = False,
+) -> None:
+    """How many remediations ended with each outcome, in total and per account, over a period."""
+
+    def run() -> None:
+        criteria = check_criteria(Criteria(account=account, period=parse_period(since, until)))
+        connection = connect(ConnectionOptions(table, stack_name, profile, region, endpoint_url))
+        counted = QueryStats()
+        queries = plan_summary(criteria.account)
+        items = _read(connection, queries, criteria.period, counted, projection=SUMMARY_PROJECTION)
+        with aws_errors(f"querying {connection.table}", connection):
+            counts = summarize(items, criteria.period)
+        if output_format is OutputFormat.TABLE:
+            print_summary(counts, _console())
+        else:
+            write = write_summary_json if output_format is OutputFormat.JSON else write_summary_csv
+            with _utf8_stdout() as stream:
+                write(counts, stream)
+        if stats:
+            _print_stats(counted)
+
+    _fail_cleanly(run)

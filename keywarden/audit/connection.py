@@ -1,0 +1,186 @@
+"""Reaching the audit table: credentials, region, endpoint and table name, and AWS's errors in words.
+
+The table name comes from --table, else $KEYWARDEN_AUDIT_TABLE, else (against a keywarden
+sandbox) the sandbox itself, else the CloudFormation output `AuditTableName` of the stack
+(--stack-name, default `keywarden`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+    SSOError,
+    TokenRetrievalError,
+)
+
+from keywarden.audit.errors import AuditError
+from keywarden.sandbox_client import SandboxError, checked_url, describe_sandbox, is_loopback
+from lambdas.contract import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME
+
+TABLE_ENVIRONMENT_VARIABLE = "KEYWARDEN_AUDIT_TABLE"
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+_REJECTED_CREDENTIALS = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+}
+_XML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.DOTALL)
+_DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    table: str | None = None
+    stack_name: str = DEFAULT_STACK_NAME
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditTableConnection:
+    client: Any
+    """A boto3 DynamoDB client."""
+    table: str
+    region: str
+    endpoint_url: str | None
+
+    def where(self) -> str:
+        return f"{self.region}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
+
+
+def _session(options: ConnectionOptions) -> boto3.Session:
+    try:
+        return boto3.Session(profile_name=options.profile)
+    except ProfileNotFound as error:
+        raise AuditError(f"AWS profile {options.profile!r} not found in the AWS config files") from error
+
+
+def _with_credentials(session: boto3.Session, endpoint_url: str | None) -> boto3.Session:
+    """The session if the standard chain finds credentials; a local endpoint (the sandbox)
+    accepts placeholders; anything else without credentials is an error."""
+    with aws_errors("reading credentials"):
+        found = session.get_credentials()
+    if found is not None:
+        return session
+    if endpoint_url and is_loopback(endpoint_url):
+        return boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # noqa: S106
+    raise AuditError(
+        "no AWS credentials found: sign in (aws sso login, aws configure), "
+        "pass --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )
+
+
+def _table_from_stack(session: boto3.Session, region: str, endpoint_url: str | None, stack: str) -> str:
+    cloudformation = session.client(
+        "cloudformation", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
+    )
+    hint = f"pass --table or set {TABLE_ENVIRONMENT_VARIABLE} (or --stack-name if the stack has another name)"
+    try:
+        with aws_errors(f"reading stack {stack}"):
+            stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except AuditError as error:
+        raise AuditError(f"no audit table name: {error.message}; {hint}") from error
+    outputs = {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs", [])}
+    if AUDIT_TABLE_OUTPUT not in outputs:
+        raise AuditError(f"stack {stack} in {region} has no {AUDIT_TABLE_OUTPUT} output; {hint}")
+    return str(outputs[AUDIT_TABLE_OUTPUT])
+
+
+def connect(options: ConnectionOptions) -> AuditTableConnection:
+    """A DynamoDB client and the audit table's name; AuditError says what is missing."""
+    endpoint_url = None
+    sandbox = None
+    if options.endpoint_url:
+        try:
+            endpoint_url = checked_url(options.endpoint_url)
+        except SandboxError as error:
+            raise AuditError(f"--endpoint-url: {error}") from error
+        # A keywarden sandbox listens on loopback only; never send it a question elsewhere.
+        if is_loopback(endpoint_url) and (options.table is None or options.region is None):
+            sandbox = describe_sandbox(endpoint_url)
+    session = _session(options)
+    region = options.region or (sandbox.region if sandbox else None) or session.region_name
+    if not region:
+        raise AuditError("no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile")
+    session = _with_credentials(session, endpoint_url)
+    table = options.table or (sandbox.table_name if sandbox else None)
+    if not table:
+        table = _table_from_stack(session, region, endpoint_url, options.stack_name)
+    client = session.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
+    return AuditTableConnection(client=client, table=table, region=region, endpoint_url=endpoint_url)
+
+
+def _error_parts(error: ClientError) -> tuple[str, str, int]:
+    """Code, message and HTTP status; a message some endpoints send as XML is reduced to its text."""
+    details = error.response.get("Error", {})
+    code, message = str(details.get("Code", "")), str(details.get("Message", "") or error)
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    embedded = _XML_MESSAGE.search(message)
+    if embedded:
+        message = embedded.group(1)
+    return code, message, status
+
+
+def _client_error_message(error: ClientError, doing: str) -> str:
+    code, message, status = _error_parts(error)
+    if code in _DENIED or status == 403:
+        return (
+            f"access denied {doing}: {message} (auditors need dynamodb:Query on the audit table "
+            "and its indexes: README, 'The auditor policy')"
+        )
+    if code in _REJECTED_CREDENTIALS:
+        return f"AWS refused the credentials {doing} ({code}): they are invalid or expired; sign in again"
+    return f"{doing} failed: {code}: {message}"
+
+
+@contextlib.contextmanager
+def aws_errors(doing: str, connection: AuditTableConnection | None = None) -> Iterator[None]:
+    """Turn boto3's exceptions into one-line AuditErrors while `doing` something."""
+    try:
+        yield
+    except ClientError as error:
+        code, message, _ = _error_parts(error)
+        # AWS: ValidationException "The table does not have the specified index"; moto says
+        # ResourceNotFoundException "Invalid index".
+        missing_index = "index" in message.lower()
+        if connection and code == "ResourceNotFoundException" and not missing_index:
+            raise AuditError(
+                f"audit table {connection.table!r} not found in {connection.where()}: check --table, "
+                f"{TABLE_ENVIRONMENT_VARIABLE}, --region and --profile"
+            ) from error
+        if connection and code in {"ValidationException", "ResourceNotFoundException"} and missing_index:
+            raise AuditError(
+                f"table {connection.table!r} lacks keywarden's indexes ({message}): is it the audit "
+                "table, deployed by this version of keywarden?"
+            ) from error
+        raise AuditError(_client_error_message(error, doing)) from error
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise AuditError(f"no usable AWS credentials ({error}): sign in, or pass --profile") from error
+    except (TokenRetrievalError, SSOError) as error:
+        raise AuditError(f"the AWS SSO session cannot be used ({error}): run `aws sso login`") from error
+    except NoRegionError as error:
+        raise AuditError("no AWS region: pass --region, or set AWS_REGION") from error
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
+        raise AuditError(f"cannot reach AWS {doing}: {error}") from error
+    except BotoCoreError as error:
+        raise AuditError(f"{doing} failed: {error}") from error

@@ -1,0 +1,89 @@
+"""`audit summary`: how many remediations ended how, per account, over a period."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from keywarden.audit.periods import Period
+from keywarden.audit.render import OUTCOME_STYLES, UTF8_BOM
+from lambdas.contract import RECORDED_OUTCOMES, AuditTable
+
+SUMMARY_PROJECTION = (AuditTable.ACCOUNT_ID, AuditTable.OUTCOME)
+"""What counting needs from each item: the reads return only these (and recorded_at)."""
+
+
+@dataclass
+class Summary:
+    period: Period
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    by_account: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_outcome.values())
+
+    def add(self, item: dict[str, Any]) -> None:
+        outcome = str(item.get(AuditTable.OUTCOME, "unknown"))
+        account = str(item.get(AuditTable.ACCOUNT_ID, "unknown"))
+        self.by_outcome[outcome] += 1
+        self.by_account.setdefault(account, Counter())[outcome] += 1
+
+    def as_json(self) -> dict[str, Any]:
+        since, until = self.period.bounds()
+        return {
+            "since": since,
+            "until": until,
+            "total": self.total,
+            "by_outcome": {o.value: self.by_outcome.get(o.value, 0) for o in RECORDED_OUTCOMES},
+            "by_account": {
+                account: {"total": sum(counts.values()), **dict(sorted(counts.items()))}
+                for account, counts in sorted(self.by_account.items())
+            },
+        }
+
+
+def summarize(items: Iterable[dict[str, Any]], period: Period) -> Summary:
+    summary = Summary(period)
+    for item in items:
+        summary.add(item)
+    return summary
+
+
+def write_summary_json(summary: Summary, stream: TextIO) -> None:
+    stream.write(json.dumps(summary.as_json(), indent=2) + "\n")
+
+
+def write_summary_csv(summary: Summary, stream: TextIO) -> None:
+    """account_id,outcome,count: one row per account and outcome that occurred."""
+    stream.write(UTF8_BOM)
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(("account_id", "outcome", "count"))
+    for account, counts in sorted(summary.by_account.items()):
+        for outcome, count in sorted(counts.items()):
+            writer.writerow((account, outcome, count))
+
+
+def print_summary(summary: Summary, console: Console) -> None:
+    """Counts per outcome, then an account x outcome table."""
+    outcomes = [o.value for o in RECORDED_OUTCOMES if summary.by_outcome.get(o.value)]
+    console.print(f"[bold]Remediations[/], {summary.period.describe()} (UTC): {summary.total}")
+    if not summary.total:
+        return
+    per_outcome = Table("outcome", "count", box=None, pad_edge=False)
+    for outcome in outcomes:
+        style = OUTCOME_STYLES.get(outcome, "red")
+        per_outcome.add_row(Text(outcome, style), str(summary.by_outcome[outcome]))
+    console.print(per_outcome)
+    per_account = Table("account", *outcomes, "total", title="Per account", title_justify="left")
+    for account, counts in sorted(summary.by_account.items()):
+        per_account.add_row(account, *(str(counts.get(o, 0)) for o in outcomes), str(sum(counts.values())))
+    console.print(per_account)
