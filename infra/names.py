@@ -22,6 +22,10 @@ class ResourceNames:
         return f"{self.prefix}-audit"
 
     @property
+    def notification_state_table(self) -> str:
+        return f"{self.prefix}-notification-state"
+
+    @property
     def owners_topic(self) -> str:
         return f"{self.prefix}-owners"
 
@@ -53,6 +57,10 @@ class ResourceNames:
     def function(self, handler: str) -> str:
         """`lambdas.handlers.parse_event.handler` -> `keywarden-parse-event` (as in the sandbox)."""
         return f"{self.prefix}-{handler.split('.')[-2].replace('_', '-')}"
+
+    def forwarder_dead_letter_queue(self, channel: str) -> str:
+        """`slack` -> `keywarden-slack-forwarder-dlq`: where the forwarder's failed deliveries land."""
+        return f"{self.prefix}-{channel}-forwarder-dlq"
 
     def function_log_group(self, handler: str) -> str:
         return f"/aws/lambda/{self.function(handler)}"

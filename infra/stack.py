@@ -14,6 +14,8 @@ from infra.constructs.config_rule import AccessKeysRotatedRule
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.event_rule import ComplianceEventRule
 from infra.constructs.functions import WorkflowFunctions
+from infra.constructs.notification_state_table import NotificationStateTable
+from infra.constructs.owner_notifications import OwnerNotifications
 from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 from infra.names import ResourceNames
@@ -28,6 +30,9 @@ class KeywardenStack(Stack):
         )
         key = EncryptionKey(self, "Encryption", alias=names.key_alias)
         self.table = AuditTable(self, "AuditTable", table_name=names.audit_table, key=key.key).table
+        self.notification_state = NotificationStateTable(
+            self, "NotificationState", table_name=names.notification_state_table, key=key.key
+        ).table
         self.topics = Topics(
             self,
             "Topics",
@@ -38,6 +43,15 @@ class KeywardenStack(Stack):
             operator_emails=settings.operator_emails,
         )
         functions = WorkflowFunctions(self, "Functions", settings=settings, names=names, key=key)
+        notifications = OwnerNotifications(
+            self,
+            "Notifications",
+            settings=settings,
+            names=names,
+            key=key,
+            package=functions.package,
+            owners=self.topics.owners,
+        )
         automation = AutomationRole(self, "Automation")
         self.workflow = Workflow(
             self,
@@ -47,6 +61,7 @@ class KeywardenStack(Stack):
             key=key,
             functions=functions.functions,
             table=self.table,
+            notification_state=self.notification_state,
             owners=self.topics.owners,
             operators=self.topics.operators,
             automation_role=automation.role,
@@ -73,7 +88,13 @@ class KeywardenStack(Stack):
                 "Alarms",
                 names=names,
                 state_machine=self.workflow.state_machine,
-                dead_letter_queue=events.dead_letter_queue,
+                dead_letter_queues={
+                    "dead-letter-queue": events.dead_letter_queue,
+                    **{
+                        f"{channel}-forwarder-dead-letter-queue": forwarder.dead_letter_queue
+                        for channel, forwarder in notifications.forwarders.items()
+                    },
+                },
                 operators=self.topics.operators,
                 key=key,
             )
@@ -82,3 +103,11 @@ class KeywardenStack(Stack):
         CfnOutput(self, "OperatorsTopicArn", value=self.topics.operators.topic_arn)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
+        CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
+        CfnOutput(self, "SlackWebhookSecretArn", value=notifications.webhook_secret.secret_arn)
+        for channel, forwarder in notifications.forwarders.items():
+            CfnOutput(
+                self,
+                f"{channel.capitalize()}ForwarderDeadLetterQueueUrl",
+                value=forwarder.dead_letter_queue.queue_url,
+            )

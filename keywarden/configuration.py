@@ -83,6 +83,10 @@ class DeploymentSettings(BaseModel):
     email_severities: tuple[Severity, ...] = Field(
         default=tuple(Severity), min_length=1, alias="emailSeverities"
     )
+    ses_configuration_set: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", alias="sesConfigurationSet"
+    )
+    """An SES configuration set owner emails are sent with (event publishing, dedicated IPs)."""
 
     # --- deployment only (the CDK stack; the sandbox ignores them) ---
     name_prefix: str = Field(default="keywarden", pattern=r"^[a-z][a-z0-9-]{0,23}$", alias="namePrefix")
@@ -97,6 +101,11 @@ class DeploymentSettings(BaseModel):
     """Subscribed by email to the owners' topic (a copy of every owner notification)."""
     create_alarms: bool = Field(default=True, alias="createAlarms")
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
+    create_sender_identity: bool = Field(default=True, alias="createSenderIdentity")
+    """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
+    slack_forwarder_concurrency: int = Field(default=2, ge=0, le=100, alias="slackForwarderConcurrency")
+    """Reserved concurrency of the Slack forwarder (Slack takes about one message a second per
+    webhook); 0 reserves none, for accounts whose concurrency quota leaves nothing to reserve."""
     powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
     """Overrides the Powertools layer published for the region (for partitions without it)."""
 
@@ -177,7 +186,15 @@ class DeploymentSettings(BaseModel):
 
     def email_forwarder_environment(self) -> dict[str, str]:
         """Environment variables of the email forwarder (read by notifications/settings.py)."""
-        return {"SENDER_EMAIL": self.notification_sender_email}
+        environment = {"SENDER_EMAIL": self.notification_sender_email}
+        if self.ses_configuration_set:
+            environment["SES_CONFIGURATION_SET"] = self.ses_configuration_set
+        return environment
+
+    @property
+    def notification_sender_domain(self) -> str:
+        """The domain of notificationSenderEmail (SES may have verified it rather than the address)."""
+        return self.notification_sender_email.rsplit("@", 1)[1]
 
     def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
         """The owners' topic subscription filter policy of the `slack` or `email` forwarder."""

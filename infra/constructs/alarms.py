@@ -1,10 +1,13 @@
-"""CloudWatch alarms to the operators' topic: executions failed, timed out or throttled, DLQ not empty.
+"""CloudWatch alarms to the operators' topic: executions failed, timed out or throttled, a DLQ not empty.
 
 Failed executions already alert the operators from the workflow itself; the alarms are the net
-for what the workflow cannot report (timeouts, throttling, events that never started it).
+for what the workflow cannot report (timeouts, throttling, events that never started it, owner
+notifications a forwarder could not deliver).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -27,7 +30,7 @@ class Alarms(Construct):
         *,
         names: ResourceNames,
         state_machine: sfn.StateMachine,
-        dead_letter_queue: sqs.IQueue,
+        dead_letter_queues: Mapping[str, sqs.IQueue],
         operators: sns.ITopic,
         key: EncryptionKey,
     ) -> None:
@@ -37,9 +40,12 @@ class Alarms(Construct):
             "executions-failed": state_machine.metric_failed(period=five_minutes, statistic="Sum"),
             "executions-timed-out": state_machine.metric_timed_out(period=five_minutes, statistic="Sum"),
             "executions-throttled": state_machine.metric_throttled(period=five_minutes, statistic="Sum"),
-            "dead-letter-queue-not-empty": dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=five_minutes, statistic="Maximum"
-            ),
+            **{
+                f"{what}-not-empty": queue.metric_approximate_number_of_messages_visible(
+                    period=five_minutes, statistic="Maximum"
+                )
+                for what, queue in dead_letter_queues.items()
+            },
         }
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for what, metric in metrics.items():

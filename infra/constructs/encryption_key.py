@@ -1,4 +1,4 @@
-"""The customer managed KMS key of keywarden's data: audit table, topics and log groups.
+"""The customer managed KMS key of keywarden's data: tables, topics, the webhook secret, log groups.
 
 One key with automatic rotation, kept when the stack is deleted (the audit table it protects
 is kept too). Every service that uses it on keywarden's behalf gets a key-policy statement
@@ -45,7 +45,7 @@ class EncryptionKey(Construct):
             self,
             "Key",
             alias=alias,
-            description="keywarden: audit table, SNS topics and log groups",
+            description="keywarden: tables, SNS topics, Slack webhook secret and log groups",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )

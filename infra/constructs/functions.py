@@ -1,4 +1,6 @@
-"""The workflow's Lambda functions: python3.13 on arm64, the Powertools layer, a role each.
+"""keywarden's Lambda functions: python3.13 on arm64, the Powertools layer, a role each.
+
+The workflow's functions are made here; the notification forwarders use the same builder and package.
 
 The code package holds only the two packages the handlers import (lambdas/ and notifications/);
 the Powertools layer brings aws_lambda_powertools, pydantic and the X-Ray SDK, the runtime boto3.
@@ -9,6 +11,8 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -49,6 +53,80 @@ def package_directory() -> Path:
     return staging
 
 
+@dataclass(frozen=True)
+class FunctionPackage:
+    """What every keywarden function runs: the one code asset and the Powertools layer."""
+
+    code: lambda_.Code
+    layer: lambda_.ILayerVersion
+
+
+def keywarden_function(
+    scope: Construct,
+    function_id: str,
+    *,
+    handler: str,
+    package: FunctionPackage,
+    settings: DeploymentSettings,
+    names: ResourceNames,
+    key: EncryptionKey,
+    environment: Mapping[str, str],
+    timeout: Duration,
+    purpose: str,
+    wildcard_reason: str = "",
+    reserved_concurrency: int | None = None,
+) -> tuple[lambda_.Function, iam.Role]:
+    """A function with its own role, its own encrypted log group, JSON logs and X-Ray tracing.
+
+    The role can write the function's logs and traces, nothing else: callers add what it needs.
+    `wildcard_reason` extends the acknowledgement of the role's `Resource: *` (X-Ray's own).
+    """
+    function_name = names.function(handler)
+    role = iam.Role(
+        scope,
+        f"{function_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"keywarden {function_name}: {purpose}",
+    )
+    log_group = key.log_group(
+        scope, f"{function_id}Logs", names.function_log_group(handler), settings.log_retention_days
+    )
+    log_group.grant_write(role)
+    function = lambda_.Function(
+        scope,
+        function_id,
+        function_name=function_name,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=handler,
+        code=package.code,
+        role=role,
+        layers=[package.layer],
+        environment={**environment, "POWERTOOLS_SERVICE_NAME": "keywarden"},
+        timeout=timeout,
+        memory_size=256,
+        reserved_concurrent_executions=reserved_concurrency,
+        tracing=lambda_.Tracing.ACTIVE,
+        log_group=log_group,
+        logging_format=lambda_.LoggingFormat.JSON,
+        application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+        system_log_level_v2=lambda_.SystemLogLevel.WARN,
+    )
+    acknowledge(
+        function,
+        "AwsSolutions-L1",
+        f"{function_name} runs python3.13, the runtime keywarden is tested on and the "
+        "one its Powertools layer (python313-arm64) is built for; both move together.",
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        f"X-Ray tracing of {function_name}: xray:PutTraceSegments and "
+        "xray:PutTelemetryRecords accept no resource but '*'." + wildcard_reason,
+    )
+    return function, role
+
+
 class WorkflowFunctions(Construct):
     """One function per entry of FUNCTION_HANDLERS, keyed by its ASL substitution name."""
 
@@ -65,59 +143,31 @@ class WorkflowFunctions(Construct):
         layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
             self, POWERTOOLS_LAYER_PARAMETER
         )
-        layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
-        code = lambda_.Code.from_asset(str(package_directory()))
+        self.package = FunctionPackage(
+            code=lambda_.Code.from_asset(str(package_directory())),
+            layer=lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn),
+        )
         environments = settings.function_environments()
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for substitution, handler in FUNCTION_HANDLERS.items():
-            function_id = substitution.removesuffix("FunctionArn")
-            role = iam.Role(
+            self.functions[substitution], self.roles[substitution] = keywarden_function(
                 self,
-                f"{function_id}Role",
-                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                description=f"keywarden {names.function(handler)}: its own logs and traces only",
-            )
-            log_group = key.log_group(
-                self, f"{function_id}Logs", names.function_log_group(handler), settings.log_retention_days
-            )
-            log_group.grant_write(role)
-            function = lambda_.Function(
-                self,
-                function_id,
-                function_name=names.function(handler),
-                runtime=lambda_.Runtime.PYTHON_3_13,
-                architecture=lambda_.Architecture.ARM_64,
+                substitution.removesuffix("FunctionArn"),
                 handler=handler,
-                code=code,
-                role=role,
-                layers=[layer],
-                environment={**environments[substitution], "POWERTOOLS_SERVICE_NAME": "keywarden"},
+                package=self.package,
+                settings=settings,
+                names=names,
+                key=key,
+                environment=environments[substitution],
                 timeout=Duration.seconds(60),
-                memory_size=256,
-                tracing=lambda_.Tracing.ACTIVE,
-                log_group=log_group,
-                logging_format=lambda_.LoggingFormat.JSON,
-                application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-                system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            )
-            acknowledge(
-                function,
-                "AwsSolutions-L1",
-                f"{names.function(handler)} runs python3.13, the runtime keywarden is tested on and the "
-                "one its Powertools layer (python313-arm64) is built for; both move together.",
-            )
-            wildcard_reason = (
-                f"X-Ray tracing of {names.function(handler)}: xray:PutTraceSegments and "
-                "xray:PutTelemetryRecords accept no resource but '*'."
-            )
-            if handler == SNAPSHOT_HANDLER:
-                wildcard_reason += (
+                purpose="its own logs and traces only",
+                wildcard_reason=(
                     " iam:ListUsers (the only way to find a user by its unique id) is authorized on '*' only."
-                )
-            acknowledge(role, "AwsSolutions-IAM5[Resource::*]", wildcard_reason)
-            self.functions[substitution] = function
-            self.roles[substitution] = role
+                    if handler == SNAPSHOT_HANDLER
+                    else ""
+                ),
+            )
         self._allow_iam_reads(self.roles["SnapshotUserFunctionArn"], names.function(SNAPSHOT_HANDLER))
 
     @staticmethod

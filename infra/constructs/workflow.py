@@ -48,6 +48,7 @@ class Workflow(Construct):
         key: EncryptionKey,
         functions: Mapping[str, lambda_.IFunction],
         table: dynamodb.ITable,
+        notification_state: dynamodb.ITable,
         owners: sns.ITopic,
         operators: sns.ITopic,
         automation_role: iam.IRole,
@@ -59,7 +60,7 @@ class Workflow(Construct):
             assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
             description="keywarden: the remediation workflow",
         )
-        self._grant(key, functions, table, owners, operators, automation_role)
+        self._grant(key, functions, table, notification_state, owners, operators, automation_role)
         substitutions = definition_substitutions(
             {
                 **{name: function.function_arn for name, function in functions.items()},
@@ -70,6 +71,7 @@ class Workflow(Construct):
                 "PollIntervalSeconds": str(settings.poll_interval_seconds),
                 "MaxPollAttempts": str(settings.max_poll_attempts),
                 "AuditTableName": table.table_name,
+                "NotificationStateTableName": notification_state.table_name,
                 "OwnersTopicArn": owners.topic_arn,
                 "OperatorsTopicArn": operators.topic_arn,
             }
@@ -107,6 +109,7 @@ class Workflow(Construct):
         key: EncryptionKey,
         functions: Mapping[str, lambda_.IFunction],
         table: dynamodb.ITable,
+        notification_state: dynamodb.ITable,
         owners: sns.ITopic,
         operators: sns.ITopic,
         automation_role: iam.IRole,
@@ -140,6 +143,12 @@ class Workflow(Construct):
             iam.PolicyStatement(
                 sid="RecordRemediations", actions=["dynamodb:PutItem"], resources=[table.table_arn]
             ),
+            # ClaimKey and ReleaseClaim: conditional updates of one item each, nothing else.
+            iam.PolicyStatement(
+                sid="ClaimOwnerNotifications",
+                actions=["dynamodb:UpdateItem"],
+                resources=[notification_state.table_arn],
+            ),
             # Encrypted topics: SNS uses the publisher's permissions on the key (SNS guide).
             iam.PolicyStatement(
                 sid="EncryptNotifications",
@@ -147,9 +156,10 @@ class Workflow(Construct):
                 resources=[key.key.key_arn],
                 conditions=_via("sns"),
             ),
-            # Encrypted table: what the DynamoDB-managed key grants a table's users, minus CreateGrant.
+            # Encrypted tables (both under this key): what the DynamoDB-managed key grants a table's
+            # users, minus CreateGrant.
             iam.PolicyStatement(
-                sid="EncryptAuditItems",
+                sid="EncryptTableItems",
                 actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[key.key.key_arn],
                 conditions=_via("dynamodb"),

@@ -59,15 +59,24 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "pollIntervalSeconds": "30",
         "maxPollAttempts": "20",
         "namePrefix": "kw-test",
+        "notificationSenderEmail": "keywarden@mail.corp.example",
+        "sesConfigurationSet": "keywarden-owners",
+        "slackWebhookSecretName": "security/kw-test-slack",
+        "slackSeverities": "high",
+        "emailSeverities": "high,medium",
+        "slackForwarderConcurrency": "5",
     }
     return synthesize(context, tmp_path_factory.mktemp("custom"))
 
 
 @pytest.fixture(scope="session")
 def minimal_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """An existing Config rule, no alarms, a layer given by ARN."""
+    """An existing Config rule, no alarms, a layer given by ARN, an SES identity verified beforehand,
+    no reserved concurrency."""
     context = {
         "createConfigRule": "false",
+        "createSenderIdentity": "false",
+        "slackForwarderConcurrency": "0",
         "configRuleName": "securityhub-access-keys-rotated-abc123",
         "createAlarms": "false",
         "powertoolsLayerArn": CHINA_LAYER_ARN,

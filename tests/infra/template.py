@@ -94,3 +94,13 @@ def account_arn(service: str, resource: str, *, region: bool = True, account: bo
         else:
             merged.append(part)
     return {"Fn::Join": ["", merged]}
+
+
+def queue_policy(resources: Resources, queue_id: str) -> dict[str, Any]:
+    """The properties of the one AWS::SQS::QueuePolicy attached to `queue_id`."""
+    (policy,) = [
+        p["Properties"]
+        for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+        if ref(queue_id) in p["Properties"]["Queues"]
+    ]
+    return dict(policy)

@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"powertoolsLayerArn": "arn:aws:lambda:eu-west-1:123:function:nope"}, "powertoolsLayerArn"),
         ({"configRuleName": "spaces are not allowed"}, "configRuleName"),
         ({"maxAccesKeyAge": "90"}, "maxAccesKeyAge"),
+        ({"slackForwarderConcurrency": "-1"}, "slackForwarderConcurrency"),
+        ({"sesConfigurationSet": "owners emails"}, "sesConfigurationSet"),
+        ({"createSenderIdentity": "perhaps"}, "createSenderIdentity"),
+        ({"notificationSenderEmail": "keywarden at example.com"}, "notificationSenderEmail"),
     ],
 )
 def test_a_bad_value_stops_synth_naming_the_setting(context: dict[str, Any], named: str) -> None:

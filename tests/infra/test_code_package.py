@@ -6,6 +6,7 @@ import ast
 import sys
 from pathlib import Path
 
+from notifications import FORWARDER_HANDLERS
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import of_type
@@ -19,7 +20,7 @@ def code_asset(stack: Synthesized) -> Path:
     functions = of_type(stack.resources, "AWS::Lambda::Function").values()
     # The asset's S3 key is its content hash, also the name of its staging directory.
     keys = {f["Properties"]["Code"]["S3Key"] for f in functions}
-    assert len(keys) == 1  # the three functions share one package
+    assert len(keys) == 1  # the workflow functions and the forwarders share one package
     return stack.outdir / f"asset.{keys.pop().removesuffix('.zip')}"
 
 
@@ -35,7 +36,7 @@ def test_the_package_holds_only_the_two_handler_packages(default_stack: Synthesi
 
 def test_every_handler_module_is_in_the_package(default_stack: Synthesized) -> None:
     asset = code_asset(default_stack)
-    for handler in FUNCTION_HANDLERS.values():
+    for handler in (*FUNCTION_HANDLERS.values(), *FORWARDER_HANDLERS.values()):
         module = handler.rsplit(".", 1)[0]
         assert (asset / (module.replace(".", "/") + ".py")).is_file(), handler
 

@@ -11,7 +11,7 @@ from moto.events.models import EventPattern
 from lambdas.contract import compliance_change_event_pattern
 from tests.factories import compliance_event
 from tests.infra.conftest import Synthesized
-from tests.infra.template import arn_of, of_type, only, ref, statements
+from tests.infra.template import arn_of, only, queue_policy, ref, statements
 
 RULE = "keywarden-access-keys-rotated"
 
@@ -55,15 +55,15 @@ def test_another_rule_name_moves_the_pattern(custom_stack: Synthesized) -> None:
 def test_the_target_is_the_workflow_with_retries_and_a_dead_letter_queue(default_stack: Synthesized) -> None:
     resources = default_stack.resources
     rule_id, rule = only(resources, "AWS::Events::Rule", Name="keywarden-noncompliant-user")
-    queue_id, _ = only(resources, "AWS::SQS::Queue")
+    queue_id, _ = only(resources, "AWS::SQS::Queue", QueueName="keywarden-events-dlq")
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == ref(only(resources, "AWS::StepFunctions::StateMachine")[0])
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400}
     assert target["DeadLetterConfig"] == {"Arn": arn_of(queue_id)}
     # The workflow reads the whole event: no Input, InputPath or InputTransformer.
     assert not {"Input", "InputPath", "InputTransformer"} & set(target)
-    (policy,) = of_type(resources, "AWS::SQS::QueuePolicy").values()
-    (send,) = [s for s in statements(policy["Properties"]["PolicyDocument"]) if s["Effect"] == "Allow"]
+    policy = queue_policy(resources, queue_id)
+    (send,) = [s for s in statements(policy["PolicyDocument"]) if s["Effect"] == "Allow"]
     assert send["Principal"] == {"Service": "events.amazonaws.com"}
     assert send["Action"] == "sqs:SendMessage"
     assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": arn_of(rule_id)}}

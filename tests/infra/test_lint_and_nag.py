@@ -41,6 +41,13 @@ ACKNOWLEDGED = {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]",
     ),
     ("keywarden/Events/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("keywarden/Notifications/Slack/Function", "AwsSolutions-L1"),
+    ("keywarden/Notifications/Email/Function", "AwsSolutions-L1"),
+    ("keywarden/Notifications/Slack/FunctionRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/Notifications/Email/FunctionRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/Notifications/Slack/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("keywarden/Notifications/Email/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("keywarden/Notifications/SlackWebhook", "AwsSolutions-SMG4"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox import Sandbox
+from notifications import FORWARDER_HANDLERS
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import of_type, only
@@ -15,6 +16,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     with Sandbox() as sandbox:
         deployed = sandbox.stack
         function_names = {k: v.rsplit(":", 1)[-1] for k, v in deployed.function_arns.items()}
+        forwarder_names = {k: v.rsplit(":", 1)[-1] for k, v in deployed.forwarder_function_arns.items()}
     assert deployed.table_name == names.audit_table
     assert deployed.owners_topic_arn.endswith(f":{names.owners_topic}")
     assert deployed.operators_topic_arn.endswith(f":{names.operators_topic}")
@@ -22,12 +24,22 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     assert deployed.event_rule_name == names.event_rule
     assert deployed.dead_letter_queue_url.endswith(f"/{names.dead_letter_queue}")
     assert function_names == {k: names.function(h) for k, h in FUNCTION_HANDLERS.items()}
+    assert deployed.notification_state_table_name == names.notification_state_table
+    assert forwarder_names == {k: names.function(h) for k, h in FORWARDER_HANDLERS.items()}
+    assert {k: url.rsplit("/", 1)[-1] for k, url in deployed.forwarder_dead_letter_queue_urls.items()} == {
+        k: names.forwarder_dead_letter_queue(k) for k in FORWARDER_HANDLERS
+    }
+    assert deployed.slack_webhook_secret_name == DeploymentSettings().slack_webhook_secret_name
 
     resources = default_stack.resources
     only(resources, "AWS::DynamoDB::Table", TableName=names.audit_table)
+    only(resources, "AWS::DynamoDB::Table", TableName=names.notification_state_table)
+    only(resources, "AWS::SecretsManager::Secret", Name=deployed.slack_webhook_secret_name)
+    for channel in FORWARDER_HANDLERS:
+        only(resources, "AWS::SQS::Queue", QueueName=names.forwarder_dead_letter_queue(channel))
     only(resources, "AWS::Events::Rule", Name=names.event_rule)
     only(resources, "AWS::SQS::Queue", QueueName=names.dead_letter_queue)
     only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.state_machine)
     assert {
         f["Properties"]["FunctionName"] for f in of_type(resources, "AWS::Lambda::Function").values()
-    } == {names.function(h) for h in FUNCTION_HANDLERS.values()}
+    } == {names.function(h) for h in (*FUNCTION_HANDLERS.values(), *FORWARDER_HANDLERS.values())}

@@ -117,7 +117,8 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
     functions = [
         arn_of(only(resources, "AWS::Lambda::Function", Handler=h)[0]) for h in FUNCTION_HANDLERS.values()
     ]
-    table_id, _ = only(resources, "AWS::DynamoDB::Table")
+    table_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+    state_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
     owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
     operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
     key = arn_of(only(resources, "AWS::KMS::Key")[0])
@@ -130,6 +131,7 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
         "iam:PassRole": [arn_of(automation_role(default_stack))],
         "sns:Publish": [ref(owners_id), ref(operators_id)],
         "dynamodb:PutItem": [arn_of(table_id)],
+        "dynamodb:UpdateItem": [arn_of(state_id)],
         "kms:GenerateDataKey": [key, key],
         "kms:Decrypt": [key, key],
         "kms:Encrypt": [key],
@@ -138,6 +140,27 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
     # What AWS requires besides (log delivery, X-Ray), on "*" because those actions take no resource.
     assert {a for a in granted if a.split(":")[0] in {"logs", "xray"}} <= WILDCARD_ONLY_ACTIONS
     assert [s["Principal"] for s in trust(default_stack, role_id)] == [{"Service": "states.amazonaws.com"}]
+
+
+def test_only_the_workflow_touches_the_notification_state_table_and_only_to_update_items(
+    default_stack: Synthesized,
+) -> None:
+    state = arn_of(
+        only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")[0]
+    )
+    on_the_table = [
+        (name, statement)
+        for name, statement in allow_statements(default_stack)
+        if state in as_list(statement.get("Resource", []))
+    ]
+    workflow_policies = {
+        name
+        for name, policy in of_type(default_stack.resources, "AWS::IAM::Policy").items()
+        if ref(role_of_state_machine(default_stack)) in policy["Properties"]["Roles"]
+    }
+    assert [(name in workflow_policies, statement["Action"]) for name, statement in on_the_table] == [
+        (True, "dynamodb:UpdateItem")
+    ]
 
 
 def test_key_use_is_limited_to_the_service_called(default_stack: Synthesized) -> None:

@@ -14,7 +14,7 @@ from keywarden.configuration import LOG_RETENTION_DAYS, DeploymentSettings
 from lambdas.contract import CONFIG_RULE_IDENTIFIER, AuditTable
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
-from tests.infra.template import arn_of, as_list, of_type, only, ref, statements
+from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +99,8 @@ class TestEncryptionAndDurability:
             "/aws/lambda/kw-test-parse-event",
             "/aws/lambda/kw-test-snapshot-user",
             "/aws/lambda/kw-test-evaluate",
+            "/aws/lambda/kw-test-slack-forwarder",
+            "/aws/lambda/kw-test-email-forwarder",
         }
         for group in log_groups:
             assert group["Properties"]["KmsKeyId"] == key_arn(custom_stack)
@@ -117,15 +119,19 @@ class TestEncryptionAndDurability:
             for g in of_type(default_stack.resources, "AWS::Logs::LogGroup").values()
         )
 
-    def test_the_dead_letter_queue_is_encrypted_and_refuses_plain_http(
-        self, default_stack: Synthesized
+    @pytest.mark.parametrize(
+        "name", ["keywarden-events-dlq", "keywarden-slack-forwarder-dlq", "keywarden-email-forwarder-dlq"]
+    )
+    def test_dead_letter_queues_are_encrypted_keep_14_days_and_refuse_plain_http(
+        self, default_stack: Synthesized, name: str
     ) -> None:
-        queue_id, queue = only(default_stack.resources, "AWS::SQS::Queue", QueueName="keywarden-events-dlq")
+        queue_id, queue = only(default_stack.resources, "AWS::SQS::Queue", QueueName=name)
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
-        (policy,) = of_type(default_stack.resources, "AWS::SQS::QueuePolicy").values()
-        denies = [s for s in statements(policy["Properties"]["PolicyDocument"]) if s["Effect"] == "Deny"]
+        assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+        policy = queue_policy(default_stack.resources, queue_id)
+        denies = [s for s in statements(policy["PolicyDocument"]) if s["Effect"] == "Deny"]
         assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
-        assert policy["Properties"]["Queues"] == [ref(queue_id)]
+        assert policy["Queues"] == [ref(queue_id)]
 
 
 class TestFunctions:
@@ -224,7 +230,10 @@ class TestAlarmsAndOutputs:
         resources = default_stack.resources
         operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
         state_machine_id, _ = only(resources, "AWS::StepFunctions::StateMachine")
-        queue_id, _ = only(resources, "AWS::SQS::Queue")
+        queues = {
+            name: only(resources, "AWS::SQS::Queue", QueueName=f"keywarden-{name}")[0]
+            for name in ("events-dlq", "slack-forwarder-dlq", "email-forwarder-dlq")
+        }
         alarms = {
             a["Properties"]["AlarmName"]: a["Properties"]
             for a in of_type(resources, "AWS::CloudWatch::Alarm").values()
@@ -235,6 +244,19 @@ class TestAlarmsAndOutputs:
             "keywarden-executions-timed-out": ("AWS/States", "ExecutionsTimedOut"),
             "keywarden-executions-throttled": ("AWS/States", "ExecutionThrottled"),
             "keywarden-dead-letter-queue-not-empty": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            "keywarden-slack-forwarder-dead-letter-queue-not-empty": (
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+            ),
+            "keywarden-email-forwarder-dead-letter-queue-not-empty": (
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+            ),
+        }
+        watched_queues = {
+            "keywarden-dead-letter-queue-not-empty": queues["events-dlq"],
+            "keywarden-slack-forwarder-dead-letter-queue-not-empty": queues["slack-forwarder-dlq"],
+            "keywarden-email-forwarder-dead-letter-queue-not-empty": queues["email-forwarder-dlq"],
         }
         for name, alarm in alarms.items():
             assert alarm["AlarmActions"] == [ref(operators_id)], name
@@ -242,7 +264,9 @@ class TestAlarmsAndOutputs:
             assert alarm["TreatMissingData"] == "notBreaching"
             dimension = alarm["Dimensions"][0]["Value"]
             assert dimension == (
-                {"Fn::GetAtt": [queue_id, "QueueName"]} if "queue" in name else ref(state_machine_id)
+                {"Fn::GetAtt": [watched_queues[name], "QueueName"]}
+                if "queue" in name
+                else ref(state_machine_id)
             )
 
     def test_cloudwatch_may_publish_to_the_encrypted_operators_topic_for_these_alarms(
@@ -257,10 +281,21 @@ class TestAlarmsAndOutputs:
         assert of_type(minimal_stack.resources, "AWS::CloudWatch::Alarm") == {}
         assert key_statements_for(minimal_stack, "cloudwatch") == []
 
-    def test_outputs_name_the_table_topics_and_state_machine(self, default_stack: Synthesized) -> None:
+    def test_outputs_name_what_operators_look_up(self, default_stack: Synthesized) -> None:
         resources = default_stack.resources
         outputs = {name: o["Value"] for name, o in default_stack.template["Outputs"].items()}
-        assert outputs["AuditTableName"] == ref(only(resources, "AWS::DynamoDB::Table")[0])
+        assert outputs["AuditTableName"] == ref(
+            only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")[0]
+        )
+        assert outputs["NotificationStateTableName"] == ref(
+            only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")[0]
+        )
+        assert outputs["SlackWebhookSecretArn"] == ref(
+            only(resources, "AWS::SecretsManager::Secret", Name="keywarden/slack-webhook")[0]
+        )
+        for channel in ("slack", "email"):
+            queue_id, _ = only(resources, "AWS::SQS::Queue", QueueName=f"keywarden-{channel}-forwarder-dlq")
+            assert outputs[f"{channel.capitalize()}ForwarderDeadLetterQueueUrl"] == ref(queue_id)
         assert outputs["OwnersTopicArn"] == ref(
             only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")[0]
         )

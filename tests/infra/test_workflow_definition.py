@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from lambdas.contract import RUNBOOK_NAME, AuditTable
+from lambdas.contract import RUNBOOK_NAME, AuditTable, NotificationStateTable
 from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
 from tests.infra.conftest import Synthesized
 from tests.infra.template import arn_of, only, ref
@@ -49,7 +50,8 @@ def test_function_substitutions_point_at_the_function_running_that_handler(
 def test_resource_substitutions_point_at_the_right_resources(default_stack: Synthesized) -> None:
     resources = default_stack.resources
     substitutions = state_machine(default_stack)["DefinitionSubstitutions"]
-    table_id, table = only(resources, "AWS::DynamoDB::Table")
+    table_id, table = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+    state_id, state = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
     owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
     operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
     automation_id = substitutions["AutomationRoleArn"]["Fn::GetAtt"][0]
@@ -57,6 +59,10 @@ def test_resource_substitutions_point_at_the_right_resources(default_stack: Synt
 
     assert substitutions["AuditTableName"] == ref(table_id)
     assert table["Properties"]["KeySchema"][0]["AttributeName"] == AuditTable.PARTITION_KEY
+    assert substitutions["NotificationStateTableName"] == ref(state_id)
+    assert (
+        state["Properties"]["TimeToLiveSpecification"]["AttributeName"] == NotificationStateTable.EXPIRES_AT
+    )
     assert substitutions["OwnersTopicArn"] == ref(owners_id)
     assert substitutions["OperatorsTopicArn"] == ref(operators_id)
     assert substitutions["AutomationRoleArn"] == arn_of(automation_id)
@@ -90,6 +96,7 @@ def test_rendered_with_its_substitutions_the_template_runs_the_asl_file(default_
     for name, value in values.items():
         deployed = deployed.replace("${" + name + "}", value)
     assert json.loads(deployed) == rendered
+    assert "${" not in deployed
     assert rendered["States"]["ParseEvent"]["Resource"].startswith("<AWS::Lambda::Function ")
     assert rendered["States"]["StartAutomation"]["Parameters"]["DocumentName"] == RUNBOOK_NAME
 
@@ -108,3 +115,33 @@ def test_the_workflow_is_standard_logged_in_full_and_traced(default_stack: Synth
     assert log_group["LogGroupName"] == "/aws/vendedlogs/states/keywarden-remediation"
     assert log_group["KmsKeyId"] == arn_of(only(default_stack.resources, "AWS::KMS::Key")[0])
     assert log_group["RetentionInDays"] == 365
+
+
+def dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(state name, integration, table) of every DynamoDB task, nested Map states included."""
+    for name, state in states.items():
+        resource = state.get("Resource", "")
+        if resource.startswith("arn:aws:states:::dynamodb:"):
+            yield name, resource.rsplit(":", 1)[-1], state["Parameters"]["TableName"]
+        for processor in ("ItemProcessor", "Iterator"):
+            if processor in state:
+                yield from dynamodb_tasks(state[processor]["States"])
+        for branch in state.get("Branches", []):
+            yield from dynamodb_tasks(branch["States"])
+
+
+def test_claims_update_the_state_table_and_records_go_to_the_audit_table(default_stack: Synthesized) -> None:
+    properties = state_machine(default_stack)
+    values = {k: resolve(v, default_stack) for k, v in properties["DefinitionSubstitutions"].items()}
+    rendered = json.loads(render_definition(values))
+    audit_id, _ = only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+    state_id, _ = only(
+        default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state"
+    )
+    tasks = sorted(dynamodb_tasks(rendered["States"]))
+    assert tasks == [
+        ("ClaimKey", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
+        ("PutAuditItem", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
+        ("RecordFailure", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
+        ("ReleaseClaim", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
+    ]

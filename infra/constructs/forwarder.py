@@ -1,0 +1,117 @@
+"""One owner-notification forwarder: a function subscribed to the owners' topic, with its own DLQ.
+
+SNS invokes the function asynchronously; Lambda retries a failed invocation twice, then sends
+the event and the error to the forwarder's dead-letter queue (an on-failure destination, the
+same the local sandbox configures with put_function_event_invoke_config).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import jsii
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.functions import FunctionPackage, keywarden_function
+from infra.nag import acknowledge
+from infra.names import ResourceNames
+from keywarden.configuration import DeploymentSettings
+
+RETRY_ATTEMPTS: Final = 2
+"""Lambda's retries of a failed asynchronous invocation before the on-failure destination."""
+TIMEOUT: Final = Duration.seconds(30)
+"""Slack: 4 tries of 5 s with back-off fit, and the handler keeps 2 s to report a failure."""
+DEAD_LETTER_RETENTION: Final = Duration.days(14)
+
+
+@jsii.implements(lambda_.IDestination)
+class SendOnlyQueueDestination:
+    """An SQS on-failure destination that grants the function sqs:SendMessage on the queue, only.
+
+    (CDK's SqsDestination grants GetQueueAttributes and GetQueueUrl too; Lambda needs neither.)
+    """
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self,
+        scope: Construct,
+        fn: lambda_.IFunction,
+        *,
+        type: lambda_.DestinationType | None = None,  # the keyword jsii calls bind with
+    ) -> lambda_.DestinationConfig:
+        fn.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="SendFailedDeliveriesToTheDeadLetterQueue",
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn],
+            )
+        )
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)
+
+
+class Forwarder(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        channel: str,
+        handler: str,
+        environment: Mapping[str, str],
+        purpose: str,
+        owners: sns.ITopic,
+        package: FunctionPackage,
+        settings: DeploymentSettings,
+        names: ResourceNames,
+        key: EncryptionKey,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # SQS-managed encryption, as the events DLQ: Lambda can always write to it, where a key
+        # policy mistake would lose the very notifications the queue is there to keep.
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            queue_name=names.forwarder_dead_letter_queue(channel),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            f"This queue is the on-failure destination of the {channel} forwarder's asynchronous "
+            "invocations (its dead-letter queue); a queue behind it would only hold the same failures.",
+        )
+        self.function, self.role = keywarden_function(
+            self,
+            "Function",
+            handler=handler,
+            package=package,
+            settings=settings,
+            names=names,
+            key=key,
+            environment=environment,
+            timeout=TIMEOUT,
+            purpose=purpose,
+            reserved_concurrency=reserved_concurrency,
+        )
+        self.function.configure_async_invoke(
+            retry_attempts=RETRY_ATTEMPTS, on_failure=SendOnlyQueueDestination(self.dead_letter_queue)
+        )
+        filter_policy = {
+            attribute: sns.SubscriptionFilter.string_filter(allowlist=values)
+            for attribute, values in settings.forwarder_filter_policy(channel).items()
+        }
+        # Also allows sns.amazonaws.com to invoke the function, for this topic only (SourceArn).
+        owners.add_subscription(subscriptions.LambdaSubscription(self.function, filter_policy=filter_policy))

@@ -1,0 +1,329 @@
+"""Owner notifications in the template: state table, forwarders, their roles, DLQs and subscriptions."""
+
+from __future__ import annotations
+
+import random
+import string
+from typing import Any
+
+import pytest
+
+from keywarden.configuration import DeploymentSettings
+from lambdas.contract import NotificationStateTable
+from notifications import FORWARDER_HANDLERS
+from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
+from notifications.slack_webhook import SlackDeliveryError, parse_webhooks
+from statemachine import FUNCTION_HANDLERS
+from tests.infra.conftest import Synthesized
+from tests.infra.template import (
+    account_arn,
+    actions_to_resources,
+    arn_of,
+    of_type,
+    only,
+    ref,
+    role_statements,
+    statements,
+)
+
+CHANNELS = list(FORWARDER_HANDLERS)
+
+
+def forwarder(stack: Synthesized, channel: str) -> tuple[str, dict[str, Any]]:
+    """The function running the channel's forwarder handler: (logical id, properties)."""
+    function_id, function = only(
+        stack.resources, "AWS::Lambda::Function", Handler=FORWARDER_HANDLERS[channel]
+    )
+    return function_id, function["Properties"]
+
+
+def role_of(stack: Synthesized, channel: str) -> str:
+    return str(forwarder(stack, channel)[1]["Role"]["Fn::GetAtt"][0])
+
+
+def dead_letter_queue(stack: Synthesized, name: str) -> str:
+    return only(stack.resources, "AWS::SQS::Queue", QueueName=name)[0]
+
+
+def key(stack: Synthesized) -> dict[str, list[str]]:
+    return arn_of(only(stack.resources, "AWS::KMS::Key")[0])
+
+
+def owners_topic(stack: Synthesized, prefix: str = "keywarden") -> dict[str, str]:
+    return ref(only(stack.resources, "AWS::SNS::Topic", TopicName=f"{prefix}-owners")[0])
+
+
+class TestNotificationStateTable:
+    def test_keys_ttl_recovery_encryption_and_retention(self, default_stack: Synthesized) -> None:
+        _, table = only(
+            default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state"
+        )
+        properties = table["Properties"]
+        assert properties["KeySchema"] == [
+            {"AttributeName": NotificationStateTable.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": NotificationStateTable.SORT_KEY, "KeyType": "RANGE"},
+        ]
+        assert properties["AttributeDefinitions"] == [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ]
+        assert "GlobalSecondaryIndexes" not in properties
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["SSESpecification"] == {
+            "KMSMasterKeyId": key(default_stack),
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+        }
+        assert properties["DeletionProtectionEnabled"] is True
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+    def test_its_name_follows_the_prefix(self, custom_stack: Synthesized) -> None:
+        only(custom_stack.resources, "AWS::DynamoDB::Table", TableName="kw-test-notification-state")
+
+
+class TestForwarderFunctions:
+    @pytest.mark.parametrize("channel", CHANNELS)
+    def test_runtime_timeout_logs_tracing_and_environment(
+        self, default_stack: Synthesized, channel: str
+    ) -> None:
+        _, function = forwarder(default_stack, channel)
+        _, evaluate = only(
+            default_stack.resources, "AWS::Lambda::Function", Handler=FUNCTION_HANDLERS["EvaluateFunctionArn"]
+        )
+        settings = DeploymentSettings()
+        environments = {
+            "slack": settings.slack_forwarder_environment(),
+            "email": settings.email_forwarder_environment(),
+        }
+        log_group = default_stack.resources[function["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+        assert function["FunctionName"] == f"keywarden-{channel}-forwarder"
+        assert (function["Runtime"], function["Architectures"]) == ("python3.13", ["arm64"])
+        assert (function["Timeout"], function["MemorySize"]) == (30, 256)
+        # The workflow functions' package and Powertools layer.
+        assert function["Code"] == evaluate["Properties"]["Code"]
+        assert function["Layers"] == evaluate["Properties"]["Layers"]
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert function["LoggingConfig"]["LogFormat"] == "JSON"
+        assert log_group["LogGroupName"] == f"/aws/lambda/keywarden-{channel}-forwarder"
+        assert log_group["KmsKeyId"] == key(default_stack)
+        assert function["Environment"]["Variables"] == {
+            **environments[channel],
+            "POWERTOOLS_SERVICE_NAME": "keywarden",
+        }
+
+    def test_settings_reach_the_forwarders_and_their_handlers_accept_them(
+        self, custom_stack: Synthesized
+    ) -> None:
+        slack = forwarder(custom_stack, "slack")[1]["Environment"]["Variables"]
+        email = forwarder(custom_stack, "email")[1]["Environment"]["Variables"]
+        assert (
+            load_forwarder_settings(SlackForwarderSettings, slack).webhook_secret_name
+            == "security/kw-test-slack"
+        )
+        loaded = load_forwarder_settings(EmailForwarderSettings, email)
+        assert (loaded.sender, loaded.configuration_set) == (
+            "keywarden@mail.corp.example",
+            "keywarden-owners",
+        )
+
+    def test_the_slack_forwarder_runs_two_at_a_time_by_default(
+        self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
+    ) -> None:
+        assert forwarder(default_stack, "slack")[1]["ReservedConcurrentExecutions"] == 2
+        assert forwarder(custom_stack, "slack")[1]["ReservedConcurrentExecutions"] == 5
+        assert "ReservedConcurrentExecutions" not in forwarder(minimal_stack, "slack")[1]
+        assert "ReservedConcurrentExecutions" not in forwarder(default_stack, "email")[1]
+
+
+class TestDelivery:
+    @pytest.mark.parametrize("channel", CHANNELS)
+    def test_failed_invocations_are_retried_twice_then_go_to_the_forwarders_queue(
+        self, default_stack: Synthesized, channel: str
+    ) -> None:
+        function_id, _ = forwarder(default_stack, channel)
+        queue_id = dead_letter_queue(default_stack, f"keywarden-{channel}-forwarder-dlq")
+        _, config = only(
+            default_stack.resources, "AWS::Lambda::EventInvokeConfig", FunctionName=ref(function_id)
+        )
+        assert config["Properties"] == {
+            "FunctionName": ref(function_id),
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {"OnFailure": {"Destination": arn_of(queue_id)}},
+        }
+        assert "DeadLetterConfig" not in forwarder(default_stack, channel)[1]
+
+    @pytest.mark.parametrize("channel", CHANNELS)
+    def test_subscribed_to_the_owners_topic_with_the_filter_policy(
+        self, default_stack: Synthesized, channel: str
+    ) -> None:
+        function_id, _ = forwarder(default_stack, channel)
+        _, subscription = only(
+            default_stack.resources, "AWS::SNS::Subscription", Endpoint=arn_of(function_id)
+        )
+        assert subscription["Properties"] == {
+            "Protocol": "lambda",
+            "TopicArn": owners_topic(default_stack),
+            "Endpoint": arn_of(function_id),
+            "FilterPolicy": {"severity": ["high", "low", "medium"]},
+        }
+        assert subscription["Properties"]["FilterPolicy"] == DeploymentSettings().forwarder_filter_policy(
+            channel
+        )
+
+    def test_severity_settings_become_the_filter_policies(self, custom_stack: Synthesized) -> None:
+        policies = {
+            channel: only(
+                custom_stack.resources,
+                "AWS::SNS::Subscription",
+                Endpoint=arn_of(forwarder(custom_stack, channel)[0]),
+            )[1]["Properties"]["FilterPolicy"]
+            for channel in CHANNELS
+        }
+        assert policies == {"slack": {"severity": ["high"]}, "email": {"severity": ["high", "medium"]}}
+
+    def test_only_the_owners_topic_may_invoke_a_forwarder(self, default_stack: Synthesized) -> None:
+        permissions = sorted(
+            (
+                p["Properties"]["FunctionName"]["Fn::GetAtt"][0],
+                p["Properties"]["Principal"],
+                str(p["Properties"]["SourceArn"]),
+            )
+            for p in of_type(default_stack.resources, "AWS::Lambda::Permission").values()
+        )
+        topic = str(owners_topic(default_stack))
+        assert permissions == sorted(
+            (forwarder(default_stack, channel)[0], "sns.amazonaws.com", topic) for channel in CHANNELS
+        )
+        for permission in of_type(default_stack.resources, "AWS::Lambda::Permission").values():
+            assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
+
+
+class TestForwarderRoles:
+    def _common(self, stack: Synthesized, channel: str) -> dict[str, list[Any]]:
+        _, function = forwarder(stack, channel)
+        log_group = arn_of(function["LoggingConfig"]["LogGroup"]["Ref"])
+        queue = arn_of(dead_letter_queue(stack, f"keywarden-{channel}-forwarder-dlq"))
+        return {
+            "logs:CreateLogStream": [log_group],
+            "logs:PutLogEvents": [log_group],
+            "xray:PutTraceSegments": ["*"],
+            "xray:PutTelemetryRecords": ["*"],
+            "sqs:SendMessage": [queue],
+        }
+
+    @pytest.mark.parametrize("channel", CHANNELS)
+    def test_each_forwarder_has_its_own_role_for_lambda_alone(
+        self, default_stack: Synthesized, channel: str
+    ) -> None:
+        role_id = role_of(default_stack, channel)
+        others = {role_of(default_stack, c) for c in CHANNELS if c != channel} | {
+            only(default_stack.resources, "AWS::Lambda::Function", Handler=h)[1]["Properties"]["Role"][
+                "Fn::GetAtt"
+            ][0]
+            for h in FUNCTION_HANDLERS.values()
+        }
+        role = default_stack.resources[role_id]["Properties"]
+        assert role_id not in others
+        assert [s["Principal"] for s in statements(role["AssumeRolePolicyDocument"])] == [
+            {"Service": "lambda.amazonaws.com"}
+        ]
+        assert "ManagedPolicyArns" not in role
+
+    def test_the_slack_role_reads_exactly_the_webhook_secret(self, default_stack: Synthesized) -> None:
+        resources = default_stack.resources
+        role_id = role_of(default_stack, "slack")
+        secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="keywarden/slack-webhook")
+        granted = actions_to_resources(role_statements(resources, role_id))
+        assert granted == {
+            **self._common(default_stack, "slack"),
+            "secretsmanager:GetSecretValue": [ref(secret_id)],
+            "kms:Decrypt": [key(default_stack)],
+        }
+        (decrypt,) = [s for s in role_statements(resources, role_id) if s["Action"] == "kms:Decrypt"]
+        assert decrypt["Condition"] == {
+            "StringEquals": {
+                "kms:ViaService": {
+                    "Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
+                },
+                "kms:EncryptionContext:SecretARN": ref(secret_id),
+            }
+        }
+
+    def test_the_email_role_sends_only_from_the_sender(self, default_stack: Synthesized) -> None:
+        resources = default_stack.resources
+        statements_ = role_statements(resources, role_of(default_stack, "email"))
+        identities = [
+            account_arn("ses", "identity/keywarden@example.com"),
+            account_arn("ses", "identity/example.com"),
+        ]
+        assert actions_to_resources(statements_) == {
+            **self._common(default_stack, "email"),
+            "ses:SendEmail": identities,
+            "ses:SendRawEmail": identities,
+        }
+        (send,) = [s for s in statements_ if "ses:SendEmail" in s["Action"]]
+        assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "keywarden@example.com"}}
+
+    def test_a_configuration_set_and_another_sender_move_the_email_permissions(
+        self, custom_stack: Synthesized
+    ) -> None:
+        statements_ = role_statements(custom_stack.resources, role_of(custom_stack, "email"))
+        (send,) = [s for s in statements_ if "ses:SendEmail" in s["Action"]]
+        assert send["Resource"] == [
+            account_arn("ses", "identity/keywarden@mail.corp.example"),
+            account_arn("ses", "identity/mail.corp.example"),
+            account_arn("ses", "configuration-set/keywarden-owners"),
+        ]
+        assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "keywarden@mail.corp.example"}}
+
+    def test_neither_forwarder_may_do_the_others_work(self, default_stack: Synthesized) -> None:
+        slack = actions_to_resources(
+            role_statements(default_stack.resources, role_of(default_stack, "slack"))
+        )
+        email = actions_to_resources(
+            role_statements(default_stack.resources, role_of(default_stack, "email"))
+        )
+        assert not [a for a in slack if a.startswith("ses:")]
+        assert not [a for a in email if a.startswith(("secretsmanager:", "kms:"))]
+
+
+class TestSecretAndSenderIdentity:
+    def test_the_webhook_secret_has_no_value_in_the_template(
+        self, default_stack: Synthesized, custom_stack: Synthesized
+    ) -> None:
+        for stack, name in (
+            (default_stack, "keywarden/slack-webhook"),
+            (custom_stack, "security/kw-test-slack"),
+        ):
+            _, secret = only(stack.resources, "AWS::SecretsManager::Secret", Name=name)
+            properties = secret["Properties"]
+            assert "SecretString" not in properties
+            # CloudFormation stores a random placeholder until the operator puts the webhook.
+            assert properties["GenerateSecretString"] == {}
+            assert properties["KmsKeyId"] == key(stack)
+
+    def test_the_placeholder_is_refused_without_being_echoed(self) -> None:
+        # What Secrets Manager generates by default: 32 letters, digits and punctuation.
+        alphabet = string.ascii_letters + string.digits + string.punctuation
+        generator = random.Random(20250)
+        for attempt in range(200):
+            first = "{" if attempt % 10 == 0 else generator.choice(alphabet)
+            placeholder = first + "".join(generator.choice(alphabet) for _ in range(31))
+            with pytest.raises(SlackDeliveryError, match="the Slack webhook secret is not usable") as refused:
+                parse_webhooks(placeholder)
+            assert placeholder not in str(refused.value)
+
+    def test_the_sender_identity(
+        self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
+    ) -> None:
+        only(default_stack.resources, "AWS::SES::EmailIdentity", EmailIdentity="keywarden@example.com")
+        only(custom_stack.resources, "AWS::SES::EmailIdentity", EmailIdentity="keywarden@mail.corp.example")
+        # Verified outside the stack: none created, the forwarder may still send from it.
+        assert of_type(minimal_stack.resources, "AWS::SES::EmailIdentity") == {}
+        statements_ = role_statements(minimal_stack.resources, role_of(minimal_stack, "email"))
+        assert [s["Resource"] for s in statements_ if "ses:SendEmail" in s["Action"]] == [
+            [account_arn("ses", "identity/keywarden@example.com"), account_arn("ses", "identity/example.com")]
+        ]
