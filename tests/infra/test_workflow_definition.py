@@ -142,6 +142,6 @@ def test_claims_update_the_state_table_and_records_go_to_the_audit_table(default
     assert tasks == [
         ("ClaimKey", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
         ("PutAuditItem", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
-        ("RecordFailure", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
+        ("PutFailureRecord", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
         ("ReleaseClaim", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
     ]
