@@ -329,3 +329,12 @@ class AuditTable:
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- Exemption table ----------------------------------------------------------------------
+
+
+class ExemptionTable:
+    """Attribute names of the exemption table (one item per user name or ARN pattern)."""
+
+    PARTITION_KEY: Final = "user"
