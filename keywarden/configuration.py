@@ -61,6 +61,10 @@ class DeploymentSettings(BaseModel):
     poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
     max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
     runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
+    dry_run: bool = Field(default=False, alias="dryRun")
+    """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
+    max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")
+    """Exemptions granted for longer are refused by `keywarden exemptions add` and ignored by the workflow."""
     # Owner notifications (Slack and email forwarders).
     slack_channel_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_SLACK_CHANNEL_TAG_KEYS, alias="slackChannelTagKeys"
@@ -204,10 +208,19 @@ class DeploymentSettings(BaseModel):
     def parse_event_function_environment(self) -> dict[str, str]:
         return {"CONFIG_RULE_NAME": self.config_rule_name}
 
-    def function_environments(self) -> dict[str, dict[str, str]]:
+    def decide_action_function_environment(self, exemption_table_name: str) -> dict[str, str]:
+        """Environment variables of the DecideAction function (read by lambdas/settings.py)."""
+        return {
+            "DRY_RUN": "true" if self.dry_run else "false",
+            "EXEMPTION_TABLE_NAME": exemption_table_name,
+            "MAX_EXEMPTION_DAYS": str(self.max_exemption_days),
+        }
+
+    def function_environments(self, exemption_table_name: str) -> dict[str, dict[str, str]]:
         """Environment of each workflow function, keyed by its ASL substitution name."""
         return {
             "ParseEventFunctionArn": self.parse_event_function_environment(),
             "SnapshotUserFunctionArn": {},
+            "DecideActionFunctionArn": self.decide_action_function_environment(exemption_table_name),
             "EvaluateFunctionArn": self.evaluate_function_environment(),
         }

@@ -7,7 +7,7 @@ user's own tags: a user able to tag itself could exempt itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -34,12 +34,18 @@ class Exemption(FrozenModel):
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
 
+    def longer_than(self, days: int) -> bool:
+        """Granted for more than `days`: the central limit, enforced where exemptions are read."""
+        return self.expires_at - self.added_at > timedelta(days=days)
+
 
 class ExemptionCheck(FrozenModel):
     """The exemption that applies to a user, if any, and an expired one that no longer does."""
 
     applied: Exemption | None = None
     expired: Exemption | None = None
+    too_long: Exemption | None = None
+    """A matching exemption granted for longer than the allowed maximum: ignored, and said so."""
 
     @property
     def exempt(self) -> bool:
@@ -47,15 +53,24 @@ class ExemptionCheck(FrozenModel):
 
 
 def check_exemptions(
-    exemptions: Iterable[Exemption], user_name: str, user_arn: str, now: datetime
+    exemptions: Iterable[Exemption], user_name: str, user_arn: str, now: datetime, max_days: int
 ) -> ExemptionCheck:
-    """The active exemption lasting longest wins; else the most recently expired one is reported."""
+    """The active exemption lasting longest wins; else an expired one (or one too long) is reported.
+
+    An exemption granted for more than `max_days` never applies, even if written around the
+    command line's check: the limit is enforced here, where the workflow reads exemptions.
+    """
     matching = [e for e in exemptions if e.matches(user_name, user_arn)]
-    active = [e for e in matching if not e.expired(now)]
+    too_long = [e for e in matching if e.longer_than(max_days)]
+    allowed = [e for e in matching if not e.longer_than(max_days)]
+    active = [e for e in allowed if not e.expired(now)]
     if active:
         return ExemptionCheck(applied=max(active, key=lambda e: e.expires_at))
-    expired = [e for e in matching if e.expired(now)]
-    return ExemptionCheck(expired=max(expired, key=lambda e: e.expires_at) if expired else None)
+    expired = [e for e in allowed if e.expired(now)]
+    return ExemptionCheck(
+        expired=max(expired, key=lambda e: e.expires_at) if expired else None,
+        too_long=max(too_long, key=lambda e: e.expires_at) if too_long else None,
+    )
 
 
 def exemption_to_item(exemption: Exemption) -> dict[str, Any]:

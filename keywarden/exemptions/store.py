@@ -10,7 +10,7 @@ from lambdas.exemptions import Exemption
 DEFAULT_MAX_EXEMPTION_DAYS = 90
 
 
-class ExemptionRefused(ValueError):
+class ExemptionRefusedError(ValueError):
     """The exemption is not acceptable; the message says why."""
 
 
@@ -25,17 +25,17 @@ def approve(request: ExemptionRequest, added_by: str, now: datetime, max_days: i
     """An exemption needs a user, a reason and an expiry within `max_days` from now."""
     user, reason = request.user.strip(), request.reason.strip()
     if not user:
-        raise ExemptionRefused("an exemption names a user (a name or ARN, wildcards allowed)")
+        raise ExemptionRefusedError("an exemption names a user (a name or ARN, wildcards allowed)")
     if user in {"*", "arn:*"} or user.strip("*?") == "":
-        raise ExemptionRefused(f"{user!r} would exempt every user: name them")
+        raise ExemptionRefusedError(f"{user!r} would exempt every user: name them")
     if not reason:
-        raise ExemptionRefused("an exemption needs a reason")
+        raise ExemptionRefusedError("an exemption needs a reason")
     if request.expires_at is None:
-        raise ExemptionRefused("an exemption needs an expiry")
+        raise ExemptionRefusedError("an exemption needs an expiry")
     if request.expires_at <= now:
-        raise ExemptionRefused(f"the expiry {request.expires_at:%Y-%m-%d %H:%M} UTC is in the past")
+        raise ExemptionRefusedError(f"the expiry {request.expires_at:%Y-%m-%d %H:%M} UTC is in the past")
     if request.expires_at - now > timedelta(days=max_days):
-        raise ExemptionRefused(
+        raise ExemptionRefusedError(
             f"the expiry {request.expires_at:%Y-%m-%d} is more than {max_days} days away "
             f"(latest allowed: {now + timedelta(days=max_days):%Y-%m-%d})"
         )

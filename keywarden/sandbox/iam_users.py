@@ -45,7 +45,9 @@ def _unique_id(prefix: str) -> str:
 def create_user(spec: UserSpec, now: datetime, account_id: str, region: str) -> CreatedUser:
     """Create the user, its keys (with the given ids, if any) and its console password."""
     iam = boto3.client("iam", region_name=region)
-    iam.create_user(UserName=spec.name, Tags=[{"Key": k, "Value": v} for k, v in spec.tags.items()])
+    iam.create_user(
+        UserName=spec.name, Path=spec.path, Tags=[{"Key": k, "Value": v} for k, v in spec.tags.items()]
+    )
     backend = iam_backends[account_id]["aws"]
     moto_user = backend.get_user(spec.name)
     moto_user.id = _unique_id("AIDA")  # moto's ids are random lowercase; IAM's are not
