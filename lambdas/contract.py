@@ -231,6 +231,8 @@ class NotificationStateTable:
 
 DEFAULT_STACK_NAME: Final = "keywarden"
 AUDIT_TABLE_OUTPUT: Final = "AuditTableName"
+EXEMPTION_TABLE_OUTPUT: Final = "ExemptionTableName"
+"""The stack output holding the exemption table's name; `keywarden exemptions` reads it."""
 """The stack output (CloudFormation OutputKey) holding the audit table's name; the CLI reads it."""
 
 

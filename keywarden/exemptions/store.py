@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from keywarden.cli_errors import InputError
 from lambdas.exemptions import Exemption
 
 DEFAULT_MAX_EXEMPTION_DAYS = 90
 
 
-class ExemptionRefusedError(ValueError):
-    """The exemption is not acceptable; the message says why."""
+class ExemptionRefusedError(InputError):
+    """The exemption is not acceptable; the message says why (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,25 @@ def approve(request: ExemptionRequest, added_by: str, now: datetime, max_days: i
             f"(latest allowed: {now + timedelta(days=max_days):%Y-%m-%d})"
         )
     return Exemption(user=user, reason=reason, added_by=added_by, added_at=now, expires_at=request.expires_at)
+
+
+_DURATION = re.compile(r"^(\d{1,4})([hdw])$", re.IGNORECASE)
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_expiry(text: str, now: datetime) -> datetime:
+    """`30d`, `2w`, `12h` from now; a date (the end of that UTC day); or a date and time."""
+    value = text.strip()
+    duration = _DURATION.fullmatch(value)
+    if duration:
+        return now + int(duration.group(1)) * _UNITS[duration.group(2).lower()]
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ExemptionRefusedError(
+            f"--expires {text!r}: use a duration from now (30d, 2w, 12h), a date (2026-12-31) "
+            "or a date and time (2026-12-31T18:00:00Z)"
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
