@@ -34,7 +34,10 @@ class CreatedUser:
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    """moto's form (naive UTC), to the second as IAM reports dates: rounded down, so a key made
+    "90 days ago" is 90 days old from the first instant of the simulation, not a moment later."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return naive.replace(microsecond=0)
 
 
 def _unique_id(prefix: str) -> str:
