@@ -26,6 +26,10 @@ class ResourceNames:
         return f"{self.prefix}-exemptions"
 
     @property
+    def auditor_policy(self) -> str:
+        return f"{self.prefix}-auditors"
+
+    @property
     def exemption_administrator_policy(self) -> str:
         return f"{self.prefix}-exemption-administrators"
 

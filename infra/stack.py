@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.audit_table import AuditTable
+from infra.constructs.auditor_policy import AuditorPolicy
 from infra.constructs.automation_role import AutomationRole
 from infra.constructs.config_rule import AccessKeysRotatedRule
 from infra.constructs.encryption_key import EncryptionKey
@@ -113,6 +114,9 @@ class KeywardenStack(Stack):
                 operators=self.topics.operators,
                 key=key,
             )
+        auditors = AuditorPolicy(
+            self, "Auditors", policy_name=names.auditor_policy, table_name=names.audit_table, key=key
+        )
         # Last: every role of the stack exists now, and none of them may write an exemption.
         self.exemptions.deny_writes(
             keywarden_role_arns=[c.attr_arn for c in self.node.find_all() if isinstance(c, iam.CfnRole)],
@@ -120,6 +124,7 @@ class KeywardenStack(Stack):
         )
         CfnOutput(self, AUDIT_TABLE_OUTPUT, value=self.table.table_name)
         CfnOutput(self, EXEMPTION_TABLE_OUTPUT, value=self.exemptions.table.table_name)
+        CfnOutput(self, "AuditorPolicyArn", value=auditors.policy.managed_policy_arn)
         CfnOutput(
             self,
             "ExemptionAdministratorPolicyArn",

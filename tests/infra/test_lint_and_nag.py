@@ -29,6 +29,11 @@ ACKNOWLEDGED = {
     ("keywarden/Functions/DecideActionRole", "AwsSolutions-IAM5[Resource::*]"),
     ("keywarden/Functions/EvaluateRole", "AwsSolutions-IAM5[Resource::*]"),
     (
+        "keywarden/Auditors/Policy",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"
+        "table/keywarden-audit/index/*]",
+    ),
+    (
         "keywarden/Automation/Role",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
     ),

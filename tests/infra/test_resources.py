@@ -304,6 +304,9 @@ class TestAlarmsAndOutputs:
         assert outputs["ExemptionTableName"] == ref(
             only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")[0]
         )
+        assert outputs["AuditorPolicyArn"] == ref(
+            only(resources, "AWS::IAM::ManagedPolicy", ManagedPolicyName="keywarden-auditors")[0]
+        )
         assert outputs["ExemptionAdministratorPolicyArn"] == ref(
             only(
                 resources, "AWS::IAM::ManagedPolicy", ManagedPolicyName="keywarden-exemption-administrators"
