@@ -31,6 +31,10 @@ LOG_RETENTION_DAYS: Final = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 """Retention periods CloudWatch Logs accepts (up to five years)."""
 
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+_IAM_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$"
+)
+"""An IAM role or user ARN (with its path, if any), as `aws:PrincipalArn` gives it; no wildcards."""
 
 
 def _split_list(value: Any) -> Any:
@@ -104,6 +108,9 @@ class DeploymentSettings(BaseModel):
     owner_notification_emails: tuple[str, ...] = Field(default=(), alias="ownerNotificationEmails")
     """Subscribed by email to the owners' topic (a copy of every owner notification)."""
     create_alarms: bool = Field(default=True, alias="createAlarms")
+    exemption_administrator_arns: tuple[str, ...] = Field(default=(), alias="exemptionAdministratorArns")
+    """IAM roles/users that alone may write the exemption table (its resource policy denies everyone
+    else); empty: IAM policies decide (the exemption administrators' managed policy)."""
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     create_sender_identity: bool = Field(default=True, alias="createSenderIdentity")
     """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
@@ -127,6 +134,7 @@ class DeploymentSettings(BaseModel):
         "slack_channel_tag_keys",
         "slack_severities",
         "email_severities",
+        "exemption_administrator_arns",
         mode="before",
     )
     @classmethod
@@ -139,6 +147,17 @@ class DeploymentSettings(BaseModel):
         bad = [address for address in value if not is_email_address(address)]
         if bad:
             raise ValueError(f"not email addresses: {', '.join(repr(b) for b in bad)}")
+        return value
+
+    @field_validator("exemption_administrator_arns")
+    @classmethod
+    def _iam_principal_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [arn for arn in value if not _IAM_PRINCIPAL_ARN.fullmatch(arn)]
+        if bad:
+            raise ValueError(
+                f"not IAM role or user ARNs (arn:aws:iam::<account>:role/<name>, no wildcards): "
+                f"{', '.join(repr(b) for b in bad)}"
+            )
         return value
 
     @field_validator("log_retention_days")
