@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
@@ -23,9 +23,8 @@ from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
-from lambdas.contract import AUDIT_TABLE_OUTPUT
+from lambdas.contract import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
 
-EXEMPTION_TABLE_OUTPUT: Final = "ExemptionTableName"
 """The stack output holding the exemption table's name (`keywarden exemptions` reads it)."""
 
 
