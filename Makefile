@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e test-sfn-local bench-audit constraints clean synth
+.PHONY: demo test lint unit e2e test-sfn-local mock-payloads bench-audit constraints clean synth
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -69,6 +69,11 @@ test-sfn-local: $(VENV)/.test
 		-e SFN_MOCK_CONFIG=$(SFN_LOCAL_MOCK) $(SFN_LOCAL_IMAGE)
 	SFN_LOCAL_ENDPOINT=http://127.0.0.1:$(SFN_LOCAL_PORT) SFN_LOCAL_REQUIRED=1 $(BIN)/pytest tests/sfn_local; \
 		status=$$?; docker stop keywarden-sfn-local >/dev/null; exit $$status
+
+# After changing the workflow or a Lambda's answer: re-derive every mocked Lambda payload of
+# statemachine/MockConfigFile.json from the real functions (`--check` only compares).
+mock-payloads: $(VENV)/.test
+	$(BIN)/python -m keywarden.sandbox.mocked_payloads
 
 # Figures, not a test: audit history --account over 20,000 audit items in the sandbox.
 bench-audit: $(VENV)/.test

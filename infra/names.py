@@ -22,6 +22,18 @@ class ResourceNames:
         return f"{self.prefix}-audit"
 
     @property
+    def exemption_table(self) -> str:
+        return f"{self.prefix}-exemptions"
+
+    @property
+    def auditor_policy(self) -> str:
+        return f"{self.prefix}-auditors"
+
+    @property
+    def exemption_administrator_policy(self) -> str:
+        return f"{self.prefix}-exemption-administrators"
+
+    @property
     def notification_state_table(self) -> str:
         return f"{self.prefix}-notification-state"
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.audit_table import AuditTable
+from infra.constructs.auditor_policy import AuditorPolicy
 from infra.constructs.automation_role import AutomationRole
 from infra.constructs.config_rule import AccessKeysRotatedRule
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.event_rule import ComplianceEventRule
+from infra.constructs.exemption_table import ExemptionTable
 from infra.constructs.functions import WorkflowFunctions
 from infra.constructs.notification_state_table import NotificationStateTable
 from infra.constructs.owner_notifications import OwnerNotifications
@@ -20,6 +23,9 @@ from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
+from lambdas.contract import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
+
+"""The stack output holding the exemption table's name (`keywarden exemptions` reads it)."""
 
 
 class KeywardenStack(Stack):
@@ -42,7 +48,16 @@ class KeywardenStack(Stack):
             owner_emails=settings.owner_notification_emails,
             operator_emails=settings.operator_emails,
         )
-        functions = WorkflowFunctions(self, "Functions", settings=settings, names=names, key=key)
+        self.exemptions = ExemptionTable(
+            self,
+            "Exemptions",
+            table_name=names.exemption_table,
+            policy_name=names.exemption_administrator_policy,
+            key=key,
+        )
+        functions = WorkflowFunctions(
+            self, "Functions", settings=settings, names=names, key=key, exemptions=self.exemptions
+        )
         notifications = OwnerNotifications(
             self,
             "Notifications",
@@ -98,7 +113,22 @@ class KeywardenStack(Stack):
                 operators=self.topics.operators,
                 key=key,
             )
-        CfnOutput(self, "AuditTableName", value=self.table.table_name)
+        auditors = AuditorPolicy(
+            self, "Auditors", policy_name=names.auditor_policy, table_name=names.audit_table, key=key
+        )
+        # Last: every role of the stack exists now, and none of them may write an exemption.
+        self.exemptions.deny_writes(
+            keywarden_role_arns=[c.attr_arn for c in self.node.find_all() if isinstance(c, iam.CfnRole)],
+            administrator_arns=settings.exemption_administrator_arns,
+        )
+        CfnOutput(self, AUDIT_TABLE_OUTPUT, value=self.table.table_name)
+        CfnOutput(self, EXEMPTION_TABLE_OUTPUT, value=self.exemptions.table.table_name)
+        CfnOutput(self, "AuditorPolicyArn", value=auditors.policy.managed_policy_arn)
+        CfnOutput(
+            self,
+            "ExemptionAdministratorPolicyArn",
+            value=self.exemptions.administrator_policy.managed_policy_arn,
+        )
         CfnOutput(self, "OwnersTopicArn", value=self.topics.owners.topic_arn)
         CfnOutput(self, "OperatorsTopicArn", value=self.topics.operators.topic_arn)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)

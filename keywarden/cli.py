@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from keywarden.audit.commands import audit_app
+from keywarden.exemptions.commands import exemptions_app
 from keywarden.scenario import ScenarioError, load_scenario
 
 
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(audit_app, name="audit")
+app.add_typer(exemptions_app, name="exemptions")
 
 EndpointOption = Annotated[
     str | None,

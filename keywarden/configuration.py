@@ -31,6 +31,10 @@ LOG_RETENTION_DAYS: Final = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 """Retention periods CloudWatch Logs accepts (up to five years)."""
 
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+_IAM_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$"
+)
+"""An IAM role or user ARN (with its path, if any), as `aws:PrincipalArn` gives it; no wildcards."""
 
 
 def _split_list(value: Any) -> Any:
@@ -61,6 +65,10 @@ class DeploymentSettings(BaseModel):
     poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
     max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
     runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
+    dry_run: bool = Field(default=False, alias="dryRun")
+    """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
+    max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")
+    """Exemptions granted for longer are refused by `keywarden exemptions add` and ignored by the workflow."""
     # Owner notifications (Slack and email forwarders).
     slack_channel_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_SLACK_CHANNEL_TAG_KEYS, alias="slackChannelTagKeys"
@@ -100,6 +108,9 @@ class DeploymentSettings(BaseModel):
     owner_notification_emails: tuple[str, ...] = Field(default=(), alias="ownerNotificationEmails")
     """Subscribed by email to the owners' topic (a copy of every owner notification)."""
     create_alarms: bool = Field(default=True, alias="createAlarms")
+    exemption_administrator_arns: tuple[str, ...] = Field(default=(), alias="exemptionAdministratorArns")
+    """IAM roles/users that alone may write the exemption table (its resource policy denies everyone
+    else); empty: IAM policies decide (the exemption administrators' managed policy)."""
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     create_sender_identity: bool = Field(default=True, alias="createSenderIdentity")
     """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
@@ -123,6 +134,7 @@ class DeploymentSettings(BaseModel):
         "slack_channel_tag_keys",
         "slack_severities",
         "email_severities",
+        "exemption_administrator_arns",
         mode="before",
     )
     @classmethod
@@ -135,6 +147,17 @@ class DeploymentSettings(BaseModel):
         bad = [address for address in value if not is_email_address(address)]
         if bad:
             raise ValueError(f"not email addresses: {', '.join(repr(b) for b in bad)}")
+        return value
+
+    @field_validator("exemption_administrator_arns")
+    @classmethod
+    def _iam_principal_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [arn for arn in value if not _IAM_PRINCIPAL_ARN.fullmatch(arn)]
+        if bad:
+            raise ValueError(
+                f"not IAM role or user ARNs (arn:aws:iam::<account>:role/<name>, no wildcards): "
+                f"{', '.join(repr(b) for b in bad)}"
+            )
         return value
 
     @field_validator("log_retention_days")
@@ -204,10 +227,19 @@ class DeploymentSettings(BaseModel):
     def parse_event_function_environment(self) -> dict[str, str]:
         return {"CONFIG_RULE_NAME": self.config_rule_name}
 
-    def function_environments(self) -> dict[str, dict[str, str]]:
+    def decide_action_function_environment(self, exemption_table_name: str) -> dict[str, str]:
+        """Environment variables of the DecideAction function (read by lambdas/settings.py)."""
+        return {
+            "DRY_RUN": "true" if self.dry_run else "false",
+            "EXEMPTION_TABLE_NAME": exemption_table_name,
+            "MAX_EXEMPTION_DAYS": str(self.max_exemption_days),
+        }
+
+    def function_environments(self, exemption_table_name: str) -> dict[str, dict[str, str]]:
         """Environment of each workflow function, keyed by its ASL substitution name."""
         return {
             "ParseEventFunctionArn": self.parse_event_function_environment(),
             "SnapshotUserFunctionArn": {},
+            "DecideActionFunctionArn": self.decide_action_function_environment(exemption_table_name),
             "EvaluateFunctionArn": self.evaluate_function_environment(),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -66,14 +67,14 @@ def _deliveries(user: UserReport, report: SimulationReport) -> list[DeliveryRepo
 def _print_delivery(delivery: DeliveryReport, console: Console) -> None:
     """The message as its reader sees it: Slack's text, or the email's headers and plain text."""
     if delivery.channel == "slack":
-        console.print(f"\n[bold]Slack message in {delivery.recipient}[/]")
+        console.print(f"\n[bold]Slack message in {escape(delivery.recipient)}[/]")
         console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
         return
     headers = [f"From:    {delivery.sender}", f"To:      {delivery.recipient}"]
     if delivery.cc:
         headers.append(f"Cc:      {', '.join(delivery.cc)}")
     headers.append(f"Subject: {delivery.subject}")
-    console.print(f"\n[bold]Email to {delivery.recipient}[/]")
+    console.print(f"\n[bold]Email to {escape(delivery.recipient)}[/]")
     console.print(Panel(Text("\n".join(headers) + "\n\n" + delivery.text.rstrip()), width=MESSAGE_WIDTH))
 
 
@@ -100,19 +101,26 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
     console.print(_keys_table(user))
     if user.password_result:
         console.print(f"Console password: {user.password_result}")
+    published = _owner_notifications(user, report)
+    for note in published:
+        attributes = ", ".join(f"{name}={value}" for name, value in sorted(note.attributes.items()))
+        console.print(
+            Text.assemble("\n", ("Published to the owners' topic (SNS)", "bold"), ": ", note.subject)
+        )
+        console.print(Text(f"  message attributes: {attributes}"))
     deliveries = _deliveries(user, report)
     for delivery in deliveries:
         _print_delivery(delivery, console)
     if not deliveries:  # no forwarder took it (filter policies): show what was published
-        for note in _owner_notifications(user, report):
+        for note in published:
             console.print(f"\n[bold]Notification published for {note.attributes.get('owner_email', '?')}[/]")
             console.print(
-                Panel(Text(note.message), title=note.subject, title_align="left", width=MESSAGE_WIDTH)
+                Panel(Text(note.message), title=Text(note.subject), title_align="left", width=MESSAGE_WIDTH)
             )
     for alert in _operator_alerts(user, report):
         console.print("\n[bold red]Operator alert[/]")
         console.print(
-            Panel(Text(alert.message), title=alert.subject, title_align="left", width=MESSAGE_WIDTH)
+            Panel(Text(alert.message), title=Text(alert.subject), title_align="left", width=MESSAGE_WIDTH)
         )
     if user.audit_record:
         record = Table("attribute", "value", box=None, pad_edge=False)

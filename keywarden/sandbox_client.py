@@ -31,6 +31,7 @@ class SandboxDescription:
     region: str
     account_id: str
     table_name: str
+    exemption_table_name: str
 
 
 def checked_url(url: str) -> str:
@@ -70,6 +71,7 @@ def describe_sandbox(url: str, timeout: float = 3.0) -> SandboxDescription | Non
             region=str(answer["region"]),
             account_id=str(answer["account_id"]),
             table_name=str(answer["table_name"]),
+            exemption_table_name=str(answer["exemption_table_name"]),
         )
     except (OSError, ValueError, KeyError, TypeError, SandboxError):
         return None

@@ -64,6 +64,8 @@ class AutomationSpec(_Strict):
 
 class UserSpec(_Strict):
     name: str = Field(pattern=IAM_USER_NAME)
+    path: str = Field(default="/", pattern=r"^/([\x21-\x7e]{0,510}/)?$")
+    """The IAM path (part of the user's ARN)."""
     tags: dict[str, str] = Field(default_factory=dict)
     keys: list[KeySpec] = Field(default_factory=list, max_length=MAX_KEYS_PER_USER)
     password: PasswordSpec | None = None
@@ -72,10 +74,38 @@ class UserSpec(_Strict):
     """Config's event arrives, but the user was deleted in the meantime."""
 
 
+class ExemptionSpec(_Strict):
+    """An exemption in the exemption table when the scenario starts."""
+
+    user: str = Field(min_length=1)
+    """A user name or ARN pattern (`*`, `?`)."""
+    reason: str = Field(min_length=1)
+    expires_days: int = Field(ge=-3650, le=3650)
+    """Days from now until it expires; negative: it expired that many days ago."""
+    added_days_ago: int | None = Field(default=None, ge=0)
+    """When it was added (default: today, or 30 days before an expiry in the past)."""
+
+    @model_validator(mode="after")
+    def _added_before_expiry(self) -> ExemptionSpec:
+        if self.added_days_ago is not None and -self.added_days_ago >= self.expires_days:
+            raise ValueError("an exemption is added before it expires")
+        return self
+
+    @property
+    def added_days(self) -> int:
+        if self.added_days_ago is not None:
+            return self.added_days_ago
+        return 0 if self.expires_days > 0 else 30 - self.expires_days
+
+
 class Scenario(_Strict):
     max_access_key_age: int = Field(default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, ge=1, le=3650)
     max_credential_usage_age: int | None = Field(default=None, ge=1, le=3650)
     security_contact_email: str = "security@example.com"
+    dry_run: bool = False
+    """Deploy keywarden in dry-run mode: predict, notify and record, change nothing."""
+    max_exemption_days: int = Field(default=90, ge=1, le=365)
+    exemptions: list[ExemptionSpec] = Field(default_factory=list)
     automation: AutomationSpec = Field(default_factory=AutomationSpec)
     users: list[UserSpec] = Field(min_length=1)
 

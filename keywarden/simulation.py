@@ -50,6 +50,10 @@ class UserReport(BaseModel):
     password_result: str | None
     notified: bool
     owner_email: str | None
+    results_predicted: bool = False
+    """DRY_RUN and EXEMPT: the key results are what the runbook would do; nothing changed."""
+    exemption: dict[str, Any] | None = None
+    """The exemption that applied, or a matching one that did not (its `status` says why)."""
     execution_status: str | None
     execution: ExecutionSummary | None
     audit_record: dict[str, Any] | None
@@ -146,6 +150,8 @@ def _remediated_user(
         password_result=summary.get("password_result"),
         notified="notification_message_id" in summary,
         owner_email=(summary.get("owner") or {}).get("email"),
+        results_predicted=bool(summary.get("results_predicted")),
+        exemption=summary.get("exemption"),
         execution_status=run.status,
         execution=ExecutionSummary(
             arn=run.execution_arn,
@@ -188,6 +194,8 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
         security_contact_email=scenario.security_contact_email,
+        dry_run=scenario.dry_run,
+        max_exemption_days=scenario.max_exemption_days,
     )
 
 
@@ -199,6 +207,8 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("max_access_key_age", "max_access_key_age"),
             ("max_credential_usage_age", "credential_usage_age"),
             ("security_contact_email", "security_contact_email"),
+            ("dry_run", "dry_run"),
+            ("max_exemption_days", "max_exemption_days"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
@@ -240,6 +250,8 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
         for spec in scenario.users:
             if _user_exists(spec.name, sandbox.region):
                 delete_user(spec.name, sandbox.region)
+        for exemption in scenario.exemptions:
+            sandbox.add_exemption(exemption)
         created = [sandbox.add_user(spec) for spec in scenario.users]
         for spec, user in zip(scenario.users, created, strict=True):
             if not config_finds_stale_key(spec, scenario.max_access_key_age):

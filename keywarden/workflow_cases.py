@@ -20,12 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keywarden.configuration import DeploymentSettings
 from lambdas.contract import RUNBOOK_NAME
+from lambdas.exemptions import Exemption
 from statemachine import ASL_PATH, FUNCTION_HANDLERS, render_definition
 from statemachine.mock_config import MockConfig, iter_states, reachable_states
 
 EXPECTATIONS_PATH: Final = ASL_PATH.with_name("mock-expectations.json")
 
 _ATTEMPT_EVENTS: Final = frozenset({"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"})
+_LAMBDA_SCHEDULED: Final = "LambdaFunctionScheduled"
 _RUNNING: Final = "RUNNING"
 
 
@@ -52,6 +54,11 @@ class CaseExpectation(_Strict):
     description: str
     input: dict[str, Any] | None = None
     """The execution's input; the file's shared `input` when absent."""
+    deployment: dict[str, Any] = Field(default_factory=dict)
+    """Settings of this case on top of the shared ones; only what the functions read (dryRun ...):
+    every case runs on the same state machine."""
+    exemptions: tuple[Exemption, ...] = ()
+    """The exemption table's content when the case runs (what the real DecideAction reads)."""
     expect: ExpectedEnd
 
 
@@ -65,6 +72,10 @@ class CaseExpectations(_Strict):
 
     def settings(self) -> DeploymentSettings:
         return DeploymentSettings.from_context(self.deployment)
+
+    def settings_for(self, case: str) -> DeploymentSettings:
+        """The shared settings with the case's own on top (what its functions run with)."""
+        return DeploymentSettings.from_context({**self.deployment, **self.cases[case].deployment})
 
     def input_for(self, case: str) -> dict[str, Any]:
         return self.cases[case].input or self.input
@@ -88,21 +99,34 @@ class CaseRun:
     """Every state entered, in order (states inside a Map included)."""
     attempts: Counter[str]
     """Task state -> invocations, retries included (one Scheduled event each)."""
+    lambda_inputs: list[tuple[str, Any]]
+    """(state, input) of every Lambda function invocation, in order: what the workflow built."""
+
+
+def _state_of(event: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> str | None:
+    """The state entered at the start of an event's chain (previousEventId links)."""
+    current = event
+    while "stateEnteredEventDetails" not in current and current.get("previousEventId") in by_id:
+        current = by_id[current["previousEventId"]]
+    details = current.get("stateEnteredEventDetails")
+    return str(details["name"]) if details else None
 
 
 def _attempts(events: list[dict[str, Any]]) -> Counter[str]:
-    """Attribute each Scheduled event to the state entered at the start of its event chain."""
+    """Attribute each Scheduled event to its state."""
     by_id = {event["id"]: event for event in events}
-    attempts: Counter[str] = Counter()
+    states = (_state_of(event, by_id) for event in events if event["type"] in _ATTEMPT_EVENTS)
+    return Counter(state for state in states if state is not None)
+
+
+def _lambda_inputs(events: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    by_id = {event["id"]: event for event in events}
+    inputs = []
     for event in events:
-        if event["type"] not in _ATTEMPT_EVENTS:
-            continue
-        current = event
-        while "stateEnteredEventDetails" not in current and current.get("previousEventId") in by_id:
-            current = by_id[current["previousEventId"]]
-        if "stateEnteredEventDetails" in current:
-            attempts[current["stateEnteredEventDetails"]["name"]] += 1
-    return attempts
+        state = _state_of(event, by_id) if event["type"] == _LAMBDA_SCHEDULED else None
+        if state is not None:
+            inputs.append((state, json.loads(event["lambdaFunctionScheduledEventDetails"]["input"])))
+    return inputs
 
 
 def run_case(
@@ -138,7 +162,18 @@ def run_case(
         output=json.loads(output) if output else None,
         path=[e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e],
         attempts=_attempts(events),
+        lambda_inputs=_lambda_inputs(events),
     )
+
+
+def run_cases(
+    sfn: Any, state_machine_arn: str, expectations: CaseExpectations, name_suffix: str = ""
+) -> dict[str, CaseRun]:
+    """Run every case once, one after the other; each execution is named after its case."""
+    return {
+        case: run_case(sfn, state_machine_arn, case, expectations.input_for(case), case + name_suffix)
+        for case in expectations.cases
+    }
 
 
 _MISSING: Final = object()
@@ -219,6 +254,13 @@ def expectation_problems(
         final = states.get(expect.final_state, {})
         if final and not (final.get("Type") in ("Succeed", "Fail") or final.get("End")):
             problems.append(f"{name}: {expect.final_state!r} does not end the execution")
+        if case.deployment and sfn_local_definition(expectations.settings_for(name)) != sfn_local_definition(
+            expectations.settings()
+        ):
+            problems.append(
+                f"{name}: its deployment settings change the workflow definition; every case runs on "
+                "one state machine, so a case may only change what the functions read (dryRun ...)"
+            )
     return problems
 
 
@@ -240,6 +282,7 @@ def sfn_local_definition(settings: DeploymentSettings, account_id: str = "123456
             "PollIntervalSeconds": str(settings.poll_interval_seconds),
             "MaxPollAttempts": str(settings.max_poll_attempts),
             "AuditTableName": f"{prefix}-audit",
+            "NotificationStateTableName": f"{prefix}-notification-state",
             "OwnersTopicArn": f"arn:aws:sns:{region}:{account_id}:{prefix}-owners",
             "OperatorsTopicArn": f"arn:aws:sns:{region}:{account_id}:{prefix}-operators",
         }

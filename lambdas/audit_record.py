@@ -14,6 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from lambdas.action_decision import ActionDecision
 from lambdas.contract import AuditTable, PasswordResult, RemediationOutcome, audit_timestamp
 from lambdas.models import AutomationProgress, KeyOutcome, OwnerContact, RemediationRequest
 
@@ -39,6 +40,9 @@ class RemediationFacts:
     max_credential_usage_age_days: int
     retention_days: int
     """0 keeps items for ever; otherwise DynamoDB's TTL removes them after this many days."""
+    results_predicted: bool = False
+    """Dry run or exempt: the key results are what the runbook would do; nothing was changed."""
+    decision: ActionDecision | None = None
 
 
 def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +75,20 @@ def _account_of(execution_arn: str) -> str:
 def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
     """A plain item in DynamoDB's attribute-value form ({"S": ...}), as dynamodb:putItem takes it."""
     return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def _exemption_map(decision: ActionDecision | None) -> dict[str, Any] | None:
+    """The exemption that applied, or the one that did not (expired, or granted too long), and why."""
+    if decision is None:
+        return None
+    for exemption, status in (
+        (decision.exemption, "applied"),
+        (decision.expired_exemption, "expired"),
+        (decision.refused_exemption, "ignored: granted for longer than allowed"),
+    ):
+        if exemption is not None:
+            return {**exemption.model_dump(mode="json"), "status": status}
+    return None
 
 
 def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
@@ -116,6 +134,8 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "notification_subject": facts.notification_subject,
             "max_access_key_age_days": facts.max_access_key_age_days,
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,
+            "results_predicted": facts.results_predicted,
+            "exemption": _exemption_map(facts.decision),
             AuditTable.EXPIRES_AT: expires_at,
         }
     )
@@ -134,6 +154,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
                 "remediation_outcome": facts.outcome.value,
                 "owner": owner,
                 "execution_arn": facts.execution_arn,
+                "result_predicted": facts.results_predicted,
                 AuditTable.EXPIRES_AT: expires_at,
             }
         )

@@ -89,11 +89,16 @@ def classify_key(
 
 
 def predict_key(before: AccessKeySnapshot, policy: CredentialPolicy, now: datetime) -> KeyOutcome:
-    """What the runbook would do to one key if it ran at `now` (dry run)."""
+    """What the runbook would do to one key if it ran at `now` (dry run), in the words of a real run.
+
+    The result is the one a real run would record (DEACTIVATED, SKIPPED_RECENTLY_USED ...), so
+    a dry run and the real run after it can be compared key by key; status_after stays the
+    actual (unchanged) status.
+    """
     if before.status is not KeyStatus.ACTIVE:
         return _outcome(before, before, KeyResult.ALREADY_INACTIVE, now)
     if runbook_revokes_key(before, policy.max_credential_usage_age_days, now):
-        return _outcome(before, before, KeyResult.WOULD_DEACTIVATE, now)
+        return _outcome(before, before, KeyResult.DEACTIVATED, now)
     if whole_days_between(before.created_at, now) >= policy.max_access_key_age_days:
         return _outcome(before, before, KeyResult.SKIPPED_RECENTLY_USED, now)
     return _outcome(before, before, KeyResult.COMPLIANT, now)
@@ -122,5 +127,5 @@ def predict_password(
     if before is None:
         return PasswordResult.NO_PASSWORD
     if runbook_deletes_password(before, policy.max_credential_usage_age_days, now):
-        return PasswordResult.WOULD_DELETE
+        return PasswordResult.DELETED
     return PasswordResult.KEPT_RECENTLY_USED

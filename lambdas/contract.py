@@ -102,8 +102,6 @@ class KeyResult(StrEnum):
     """Still active although unused for MaxCredentialUsageAge: the runbook should have revoked it."""
     DELETED = "DELETED"
     """Present before, gone after (deleted by someone while the remediation ran)."""
-    WOULD_DEACTIVATE = "WOULD_DEACTIVATE"
-    """Dry run: the runbook would revoke it."""
 
 
 class PasswordResult(StrEnum):
@@ -113,7 +111,6 @@ class PasswordResult(StrEnum):
     DELETED = "DELETED"
     KEPT_RECENTLY_USED = "KEPT_RECENTLY_USED"
     NOT_REVOKED = "NOT_REVOKED"
-    WOULD_DELETE = "WOULD_DELETE"
 
 
 class RemediationOutcome(StrEnum):
@@ -132,6 +129,18 @@ class RemediationOutcome(StrEnum):
     """The workflow's input was not a NON_COMPLIANT IAM user event for our rule."""
     COMPLIANT = "COMPLIANT"
     """Config would not flag the user: no remediation ran (sandbox simulations only)."""
+    DRY_RUN = "DRY_RUN"
+    """Dry-run mode: nothing was changed; the per-key results are what the runbook would do."""
+    EXEMPT = "EXEMPT"
+    """An exemption protects the user: nothing was changed (results are predictions)."""
+
+
+class RemediationAction(StrEnum):
+    """What the workflow does with a flagged user, decided before any change."""
+
+    REMEDIATE = "REMEDIATE"
+    DRY_RUN = "DRY_RUN"
+    EXEMPT = "EXEMPT"
 
 
 RECORDED_OUTCOMES: Final = tuple(o for o in RemediationOutcome if o is not RemediationOutcome.COMPLIANT)
@@ -222,6 +231,8 @@ class NotificationStateTable:
 
 DEFAULT_STACK_NAME: Final = "keywarden"
 AUDIT_TABLE_OUTPUT: Final = "AuditTableName"
+EXEMPTION_TABLE_OUTPUT: Final = "ExemptionTableName"
+"""The stack output holding the exemption table's name; `keywarden exemptions` reads it."""
 """The stack output (CloudFormation OutputKey) holding the audit table's name; the CLI reads it."""
 
 
@@ -329,3 +340,12 @@ class AuditTable:
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- Exemption table ----------------------------------------------------------------------
+
+
+class ExemptionTable:
+    """Attribute names of the exemption table (one item per user name or ARN pattern)."""
+
+    PARTITION_KEY: Final = "user"

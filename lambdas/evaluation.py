@@ -10,14 +10,22 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime
 
+from lambdas.action_decision import ActionDecision
 from lambdas.audit_record import RemediationFacts, build_record_items, to_attribute_values
-from lambdas.classification import CredentialPolicy, classify_key, classify_password
+from lambdas.classification import (
+    CredentialPolicy,
+    classify_key,
+    classify_password,
+    predict_key,
+    predict_password,
+)
 from lambdas.contract import (
     AUTOMATION_FAILED,
     AUTOMATION_SUCCEEDED,
     OPERATOR_ALERT_OUTCOMES,
     KeyResult,
     PasswordResult,
+    RemediationAction,
     RemediationOutcome,
 )
 from lambdas.models import (
@@ -29,6 +37,7 @@ from lambdas.models import (
     OperatorAlert,
     RemediationRequest,
     SnapshotResult,
+    UserSnapshot,
 )
 from lambdas.notification_state import duplicate_notice, notification_claims
 from lambdas.owners import resolve_owner
@@ -44,6 +53,7 @@ class WorkflowState(FrozenModel):
 
     request: RemediationRequest
     before: SnapshotResult | None = None
+    decision: ActionDecision | None = None
     automation: AutomationProgress | None = None
     after: SnapshotResult | None = None
 
@@ -133,41 +143,82 @@ def _runbook_started_at(automation: AutomationProgress | None, fallback: datetim
     return fallback
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    outcome: RemediationOutcome
+    reason: str
+    keys: tuple[KeyOutcome, ...] = ()
+    password: PasswordResult = PasswordResult.NO_PASSWORD
+    predicted: bool = False
+    """The per-key results are what the runbook would do (dry run, exempt): nothing was changed."""
+
+
+def _predicted(
+    decision: ActionDecision, user: UserSnapshot, settings: EvaluationSettings, now: datetime
+) -> _Judgement:
+    keys = tuple(predict_key(k, settings.policy, now) for k in user.access_keys)
+    password = predict_password(user.login_profile, settings.policy, now)
+    if decision.action is RemediationAction.EXEMPT:
+        return _Judgement(RemediationOutcome.EXEMPT, decision.reason, keys, password, predicted=True)
+    would_revoke = [k.access_key_id for k in keys if k.result is KeyResult.DEACTIVATED]
+    if password is PasswordResult.DELETED:
+        would_revoke.append("console password")
+    would_skip = [k.access_key_id for k in keys if k.result is KeyResult.SKIPPED_RECENTLY_USED]
+    parts = [decision.reason]
+    if would_revoke:
+        parts.append(f"would revoke: {', '.join(would_revoke)}")
+    if would_skip:
+        parts.append(f"would leave active because recently used: {', '.join(would_skip)}")
+    if not (would_revoke or would_skip):
+        parts.append("no stale active credential was found")
+    return _Judgement(RemediationOutcome.DRY_RUN, "; ".join(parts), keys, password, predicted=True)
+
+
+def _judge(state: WorkflowState, settings: EvaluationSettings, now: datetime) -> _Judgement:
+    """Outcome, reason and per-key results from everything the workflow saw."""
+    before_user = state.before.user if state.before else None
+    after_user = state.after.user if state.after else None
+    decision = state.decision
+    if not state.request.accepted:
+        return _Judgement(RemediationOutcome.REJECTED, state.request.reason)
+    if before_user is None:
+        return _Judgement(
+            RemediationOutcome.USER_NOT_FOUND,
+            f"no IAM user has the unique id {state.request.user_id}; it was probably deleted",
+        )
+    if decision is not None and decision.action is not RemediationAction.REMEDIATE:
+        return _predicted(decision, before_user, settings, now)
+    if after_user is None:
+        return _Judgement(
+            RemediationOutcome.USER_NOT_FOUND,
+            f"IAM user {before_user.user_name} was deleted while the remediation ran",
+        )
+    started = _runbook_started_at(state.automation, now)
+    keys = tuple(
+        classify_key(k, after_user.key(k.access_key_id), settings.policy, started, now)
+        for k in before_user.access_keys
+    )
+    password = classify_password(
+        before_user.login_profile, after_user.login_profile, settings.policy, started
+    )
+    outcome, reason = decide_outcome(state.automation, keys, password)
+    if decision is not None and decision.notes:
+        reason = "; ".join([reason, *decision.notes])
+    return _Judgement(outcome, reason, keys, password)
+
+
 def evaluate(request: EvaluateInput, settings: EvaluationSettings) -> Evaluation:
     """Classify every key, decide the outcome, render the owner's message and the audit items."""
     state, now = request.state, request.evaluated_at
     before_user = state.before.user if state.before else None
-    after_user = state.after.user if state.after else None
-    keys: tuple[KeyOutcome, ...] = ()
-    password = PasswordResult.NO_PASSWORD
-
-    if not state.request.accepted:
-        outcome, reason = RemediationOutcome.REJECTED, state.request.reason
-    elif before_user is None:
-        outcome, reason = (
-            RemediationOutcome.USER_NOT_FOUND,
-            (f"no IAM user has the unique id {state.request.user_id}; it was probably deleted"),
-        )
-    elif after_user is None:
-        outcome, reason = (
-            RemediationOutcome.USER_NOT_FOUND,
-            (f"IAM user {before_user.user_name} was deleted while the remediation ran"),
-        )
-    else:
-        started = _runbook_started_at(state.automation, now)
-        keys = tuple(
-            classify_key(k, after_user.key(k.access_key_id), settings.policy, started, now)
-            for k in before_user.access_keys
-        )
-        password = classify_password(
-            before_user.login_profile, after_user.login_profile, settings.policy, started
-        )
-        outcome, reason = decide_outcome(state.automation, keys, password)
+    judgement = _judge(state, settings, now)
+    outcome, reason, keys, password = judgement.outcome, judgement.reason, judgement.keys, judgement.password
 
     owner = notification = None
     claims: list[NotificationClaim] = []
     account_id = state.request.account_id or "unknown"
-    if before_user is not None and needs_owner_notification(keys, password):
+    tell_owner = outcome is not RemediationOutcome.EXEMPT and needs_owner_notification(keys, password)
+    if before_user is not None and tell_owner:
         owner = resolve_owner(
             before_user.tags,
             settings.owner_tag_keys,
@@ -189,6 +240,7 @@ def evaluate(request: EvaluateInput, settings: EvaluationSettings) -> Evaluation
             max_credential_usage_age_days=settings.policy.max_credential_usage_age_days,
             deadline=(now + timedelta(days=settings.grace_period_days)).date(),
             notified_at=now,
+            dry_run=outcome is RemediationOutcome.DRY_RUN,
         )
         notification = render_owner_notification(facts)
         claims = notification_claims(facts, request.execution_name, settings.notification_window_hours)
@@ -224,6 +276,8 @@ def evaluate(request: EvaluateInput, settings: EvaluationSettings) -> Evaluation
             max_access_key_age_days=settings.policy.max_access_key_age_days,
             max_credential_usage_age_days=settings.policy.max_credential_usage_age_days,
             retention_days=settings.retention_days,
+            results_predicted=judgement.predicted,
+            decision=state.decision,
         )
     )
     return Evaluation(

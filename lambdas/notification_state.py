@@ -35,9 +35,11 @@ def _epoch(moment: datetime) -> int:
 
 def _claimed_credentials(facts: NotificationFacts) -> list[tuple[str, str]]:
     """(sort key, result) of every credential the message tells the owner about."""
-    claimed = [(State.key_sk(k.access_key_id), k.result.value) for k in facts.notified_keys]
+    # A dry-run prediction is not the news a real run brings: keep them apart.
+    prefix = "DRY_RUN:" if facts.dry_run else ""
+    claimed = [(State.key_sk(k.access_key_id), prefix + k.result.value) for k in facts.notified_keys]
     if facts.password_deleted:
-        claimed.append((State.PASSWORD_SK, facts.password.value))
+        claimed.append((State.PASSWORD_SK, prefix + facts.password.value))
     return claimed
 
 

@@ -33,6 +33,13 @@ class IntakeSettings(_EnvSettings):
     config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
 
 
+class DecideSettings(_EnvSettings):
+    dry_run: bool = Field(alias="DRY_RUN")
+    """Required, never defaulted: whether keys may be changed is always an explicit setting."""
+    exemption_table_name: str = Field(alias="EXEMPTION_TABLE_NAME", min_length=3)
+    max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=90, ge=1)
+
+
 class EvaluateSettings(_EnvSettings):
     max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
     max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)

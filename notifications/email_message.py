@@ -17,6 +17,7 @@ from notifications.facts import (
     introduction,
     key_statement,
     owner_subject,
+    password_headline,
     password_statement,
     why_you_receive_this,
 )
@@ -86,7 +87,7 @@ def render_html(facts: NotificationFacts) -> str:
     ]
     if facts.password_deleted:
         parts += [
-            _heading("Console password", "DELETED", "#8a1c1c"),
+            _heading("Console password", password_headline(facts), "#8a1c1c"),
             f"<p>{password_statement(facts)}</p>",
         ]
     parts += [

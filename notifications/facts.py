@@ -48,6 +48,8 @@ class NotificationFacts(FrozenModel):
     deadline: date
     """Rotate a key left active before this day (the evaluation day + the grace period)."""
     notified_at: AwareDatetime
+    dry_run: bool = False
+    """Dry-run mode: nothing was changed; the message says what enforcement would do."""
 
     @property
     def notified_keys(self) -> list[KeyOutcome]:
@@ -111,6 +113,24 @@ def key_statement(key: KeyOutcome, facts: NotificationFacts, literal: Literal = 
                 "that uses this one to it, then deactivate and delete this key."
             ),
         )
+    if facts.dry_run:
+        return KeyStatement(
+            access_key_id=key.access_key_id,
+            still_active=True,
+            headline="WOULD BE DEACTIVATED (dry run: not changed yet)",
+            created=created,
+            last_used=used,
+            why=(
+                f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more. "
+                "keywarden runs in dry-run mode and changed nothing; once enforcement is switched on, "
+                "this key will be deactivated and anything still using it will fail with "
+                "InvalidClientTokenId."
+            ),
+            what_to_do=(
+                f"What to do, before {facts.deadline:%Y-%m-%d}: if nothing needs it, delete it now. If "
+                "something does, create a new key for it and move the workload to the new key."
+            ),
+        )
     return KeyStatement(
         access_key_id=key.access_key_id,
         still_active=False,
@@ -128,7 +148,17 @@ def key_statement(key: KeyOutcome, facts: NotificationFacts, literal: Literal = 
     )
 
 
+def password_headline(facts: NotificationFacts) -> str:
+    return "WOULD BE DELETED (dry run: not changed yet)" if facts.dry_run else "DELETED"
+
+
 def password_statement(facts: NotificationFacts) -> str:
+    if facts.dry_run:
+        return (
+            f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more; once "
+            "enforcement is switched on, it will be deleted. What to do: if you no longer need the AWS "
+            "console, nothing; if you do, sign in before enforcement starts (and turn on MFA)."
+        )
     return (
         f"Why: it had not been used for {facts.max_credential_usage_age_days} days or more. "
         "What to do: if you still need the AWS console, ask your AWS administrators for a new "
@@ -137,10 +167,15 @@ def password_statement(facts: NotificationFacts) -> str:
 
 
 def introduction(facts: NotificationFacts, literal: Literal = _plain) -> str:
+    checked = (
+        "keywarden runs in dry-run mode: it changed nothing, and here is what it would do:"
+        if facts.dry_run
+        else "keywarden checked the user's credentials:"
+    )
     return (
         f"AWS Config rule {literal(facts.rule_name)} flagged IAM user {literal(facts.user_name)} in "
         f"account {literal(facts.account_id)} ({literal(facts.region)}): its access keys must be "
-        f"rotated every {facts.max_access_key_age_days} days. keywarden checked the user's credentials:"
+        f"rotated every {facts.max_access_key_age_days} days. {checked}"
     )
 
 
@@ -169,10 +204,12 @@ def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
             f"{facts.user_name} ({skipped[0].age_days} days old)"
         )
     elif keys:
-        text = f"Access key {keys[0].access_key_id} of IAM user {facts.user_name} was deactivated"
+        verb = "would be deactivated" if facts.dry_run else "was deactivated"
+        text = f"Access key {keys[0].access_key_id} of IAM user {facts.user_name} {verb}"
     else:
-        text = f"Console password of IAM user {facts.user_name} was deleted"
-    subject = f"[keywarden] {text}"
+        verb = "would be deleted" if facts.dry_run else "was deleted"
+        text = f"Console password of IAM user {facts.user_name} {verb}"
+    subject = f"[keywarden{' dry run' if facts.dry_run else ''}] {text}"
     return subject if len(subject) <= limit else subject[: limit - 3] + "..."
 
 

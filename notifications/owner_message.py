@@ -18,6 +18,7 @@ from notifications.facts import (
     key_statement,
     needs_owner_notification,
     owner_subject,
+    password_headline,
     password_statement,
     severity,
     why_you_receive_this,
@@ -67,7 +68,9 @@ def render_text(facts: NotificationFacts) -> str:
         *(_key_paragraph(k, facts) for k in facts.notified_keys),
     ]
     if facts.password_deleted:
-        paragraphs.append("\n".join(["Console password: DELETED", _indented(password_statement(facts))]))
+        paragraphs.append(
+            "\n".join([f"Console password: {password_headline(facts)}", _indented(password_statement(facts))])
+        )
     paragraphs.append(_fill(why_you_receive_this(facts)))
     return "\n\n".join(paragraphs) + "\n"
 

@@ -15,6 +15,7 @@ from notifications.facts import (
     introduction,
     key_statement,
     owner_subject,
+    password_headline,
     password_statement,
     why_you_receive_this,
 )
@@ -90,7 +91,11 @@ def render_slack_message(facts: NotificationFacts, routing_note: str | None = No
         *_key_blocks(facts),
     ]
     if facts.password_deleted:
-        blocks.append(_section(f":no_entry: *Console password: DELETED*\n{password_statement(facts)}"))
+        blocks.append(
+            _section(
+                f":no_entry: *Console password: {password_headline(facts)}*\n{password_statement(facts)}"
+            )
+        )
     blocks.append({"type": "divider"})
     blocks.append(
         {

@@ -15,6 +15,7 @@ ASL_PATH: Final = Path(__file__).with_name("remediation.asl.json")
 SUBSTITUTIONS: Final = (
     "ParseEventFunctionArn",
     "SnapshotUserFunctionArn",
+    "DecideActionFunctionArn",
     "EvaluateFunctionArn",
     "RunbookName",
     "RunbookVersion",
@@ -53,6 +54,7 @@ def render_definition(values: Mapping[str, str]) -> str:
 FUNCTION_HANDLERS: Final = {
     "ParseEventFunctionArn": "lambdas.handlers.parse_event.handler",
     "SnapshotUserFunctionArn": "lambdas.handlers.snapshot_user.handler",
+    "DecideActionFunctionArn": "lambdas.handlers.decide_action.handler",
     "EvaluateFunctionArn": "lambdas.handlers.evaluate.handler",
 }
 """The workflow's Lambda functions: substitution name -> handler (module path and function)."""

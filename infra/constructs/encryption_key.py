@@ -38,6 +38,11 @@ RETENTION: Final = {
 """Days (as validated by DeploymentSettings.log_retention_days) -> CDK's retention."""
 
 
+def through(service: str) -> dict[str, dict[str, str]]:
+    """The condition limiting a role's key use to calls `service` makes for it (kms:ViaService)."""
+    return {"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}}
+
+
 class EncryptionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, alias: str) -> None:
         super().__init__(scope, construct_id)

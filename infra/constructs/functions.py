@@ -24,6 +24,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.exemption_table import ExemptionTable
 from infra.nag import acknowledge
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
@@ -39,6 +40,7 @@ POWERTOOLS_LAYER_PARAMETER: Final = f"/aws/service/powertools/python/arm64/pytho
 this version; CloudFormation resolves it at deploy time, so synth needs no AWS access."""
 
 SNAPSHOT_HANDLER: Final = FUNCTION_HANDLERS["SnapshotUserFunctionArn"]
+DECIDE_HANDLER: Final = FUNCTION_HANDLERS["DecideActionFunctionArn"]
 
 
 @cache
@@ -138,6 +140,7 @@ class WorkflowFunctions(Construct):
         settings: DeploymentSettings,
         names: ResourceNames,
         key: EncryptionKey,
+        exemptions: ExemptionTable,
     ) -> None:
         super().__init__(scope, construct_id)
         layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
@@ -147,7 +150,7 @@ class WorkflowFunctions(Construct):
             code=lambda_.Code.from_asset(str(package_directory())),
             layer=lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn),
         )
-        environments = settings.function_environments()
+        environments = settings.function_environments(exemptions.table.table_name)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for substitution, handler in FUNCTION_HANDLERS.items():
@@ -169,6 +172,9 @@ class WorkflowFunctions(Construct):
                 ),
             )
         self._allow_iam_reads(self.roles["SnapshotUserFunctionArn"], names.function(SNAPSHOT_HANDLER))
+        # DecideAction reads the exemptions (lambdas/exemption_store.py); writing them is for
+        # security administrators alone.
+        exemptions.allow_reading(self.roles["DecideActionFunctionArn"], key)
 
     @staticmethod
     def _allow_iam_reads(role: iam.Role, function_name: str) -> None:

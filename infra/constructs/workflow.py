@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Aws
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -17,7 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
-from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.encryption_key import EncryptionKey, through
 from infra.nag import acknowledge
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
@@ -31,10 +30,6 @@ def definition_substitutions(values: Mapping[str, str]) -> dict[str, str]:
     if missing or unknown:
         raise ValueError(f"substitutions missing: {sorted(missing)}, unknown: {sorted(unknown)}")
     return dict(values)
-
-
-def _via(service: str) -> dict[str, dict[str, str]]:
-    return {"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}}
 
 
 class Workflow(Construct):
@@ -154,7 +149,7 @@ class Workflow(Construct):
                 sid="EncryptNotifications",
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=[key.key.key_arn],
-                conditions=_via("sns"),
+                conditions=through("sns"),
             ),
             # Encrypted tables (both under this key): what the DynamoDB-managed key grants a table's
             # users, minus CreateGrant.
@@ -162,7 +157,7 @@ class Workflow(Construct):
                 sid="EncryptTableItems",
                 actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[key.key.key_arn],
-                conditions=_via("dynamodb"),
+                conditions=through("dynamodb"),
             ),
         ]
         for statement in statements:

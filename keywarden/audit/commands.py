@@ -6,20 +6,12 @@ import contextlib
 import io
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 
-from keywarden.audit.connection import (
-    TABLE_ENVIRONMENT_VARIABLE,
-    AuditTableConnection,
-    ConnectionOptions,
-    aws_errors,
-    connect,
-)
-from keywarden.audit.errors import AuditError
 from keywarden.audit.periods import Period, parse_period
 from keywarden.audit.queries import (
     Criteria,
@@ -39,6 +31,14 @@ from keywarden.audit.summary import (
     write_summary_csv,
     write_summary_json,
 )
+from keywarden.aws_connection import (
+    TABLE_ENVIRONMENT_VARIABLE,
+    ConnectionOptions,
+    TableConnection,
+    aws_errors,
+    connect,
+)
+from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
 from lambdas.contract import DEFAULT_STACK_NAME
 
 audit_app = typer.Typer(
@@ -61,26 +61,10 @@ TableOption = Annotated[
         help="The audit table's name (default: the stack's AuditTableName output).",
     ),
 ]
-StackOption = Annotated[
-    str, typer.Option(envvar="KEYWARDEN_STACK_NAME", help="The CloudFormation stack that names the table.")
-]
-ProfileOption = Annotated[str | None, typer.Option(help="An AWS profile (default: the standard chain).")]
-RegionOption = Annotated[str | None, typer.Option(help="The table's region.")]
-EndpointOption = Annotated[
-    str | None, typer.Option(help="Another endpoint, e.g. a keywarden sandbox: http://127.0.0.1:5000")
-]
 StatsOption = Annotated[
     bool, typer.Option("--stats", help="Also print what the reads cost (items read, returned, capacity).")
 ]
 PageSizeOption = Annotated[int | None, typer.Option(hidden=True, min=1, help="Items per Query page.")]
-
-
-def _fail_cleanly(action: Callable[[], None]) -> None:
-    try:
-        action()
-    except AuditError as error:
-        Console(stderr=True).print(f"[red]error:[/] {error.message}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=error.exit_code) from error
 
 
 @contextlib.contextmanager
@@ -101,7 +85,7 @@ def _console() -> Console:
 
 
 def _read(
-    connection: AuditTableConnection,
+    connection: TableConnection,
     queries: list[PartitionQuery],
     period: Period,
     stats: QueryStats,
@@ -174,7 +158,7 @@ def history(
         if stats:
             _print_stats(counted)
 
-    _fail_cleanly(run)
+    fail_cleanly(run)
 
 
 @audit_app.command()
@@ -209,4 +193,4 @@ def summary(
         if stats:
             _print_stats(counted)
 
-    _fail_cleanly(run)
+    fail_cleanly(run)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from keywarden.audit.errors import AuditInputError
+from keywarden.cli_errors import InputError
 from lambdas.contract import audit_timestamp
 
 _DURATION = re.compile(r"^(\d{1,6})([hdw])$", re.IGNORECASE)
@@ -69,16 +69,14 @@ def parse_moment(text: str, option: str, now: datetime, *, end_of_day: bool) -> 
         try:
             day = date.fromisoformat(value)
         except ValueError as error:
-            raise AuditInputError(f"{option} {text!r} is not a valid date ({error}); {_ACCEPTED}") from error
+            raise InputError(f"{option} {text!r} is not a valid date ({error}); {_ACCEPTED}") from error
         if end_of_day:
             return datetime.combine(day, time(23, 59, 59, 999_000), UTC)
         return datetime.combine(day, time(0, 0), UTC)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise AuditInputError(
-            f"{option} {text!r} is not a date, a time or a duration: {_ACCEPTED}"
-        ) from error
+        raise InputError(f"{option} {text!r} is not a date, a time or a duration: {_ACCEPTED}") from error
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -90,7 +88,7 @@ def parse_period(since: str | None, until: str | None, now: datetime | None = No
         until=parse_moment(until, "--until", moment, end_of_day=True) if until else None,
     )
     if period.since and period.until and period.since > period.until:
-        raise AuditInputError(
+        raise InputError(
             f"--since ({_short(period.since)}) is after --until ({_short(period.until)}): nothing can match"
         )
     return period

@@ -16,8 +16,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from keywarden.audit.errors import AuditInputError
 from keywarden.audit.periods import Period
+from keywarden.cli_errors import InputError
 from lambdas.contract import RECORDED_OUTCOMES, AuditTable, RemediationOutcome
 
 IAM_USER_ID = re.compile(r"^AIDA[A-Z0-9]{17}$")
@@ -79,7 +79,7 @@ def parse_outcomes(values: Sequence[str]) -> tuple[RemediationOutcome, ...]:
     for value in values:
         outcome = known.get(value.strip().upper())
         if outcome is None:
-            raise AuditInputError(f"unknown outcome {value!r}; recorded outcomes are: {', '.join(known)}")
+            raise InputError(f"unknown outcome {value!r}; recorded outcomes are: {', '.join(known)}")
         outcomes.append(outcome)
     return tuple(dict.fromkeys(outcomes))
 
@@ -87,13 +87,13 @@ def parse_outcomes(values: Sequence[str]) -> tuple[RemediationOutcome, ...]:
 def check_criteria(criteria: Criteria) -> Criteria:
     """Refuse values that can never match, instead of answering an empty list."""
     if criteria.key is not None and not ACCESS_KEY_ID.match(criteria.key):
-        raise AuditInputError(
+        raise InputError(
             f"--key {criteria.key!r} is not an access key id (AKIA followed by 16 capital letters or digits)"
         )
     if criteria.account is not None and not ACCOUNT_ID.match(criteria.account):
-        raise AuditInputError(f"--account {criteria.account!r} is not an AWS account id (12 digits)")
+        raise InputError(f"--account {criteria.account!r} is not an AWS account id (12 digits)")
     if criteria.user is not None and not criteria.user.strip():
-        raise AuditInputError("--user is empty")
+        raise InputError("--user is empty")
     return criteria
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 from unittest import mock
@@ -37,7 +37,7 @@ from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webhook, slack_backoff_on
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
-from keywarden.scenario import UserSpec
+from keywarden.scenario import ExemptionSpec, UserSpec
 from lambdas.contract import (
     COMPLIANCE_CHANGE_DETAIL_TYPE,
     CONFIG_EVENT_SOURCE,
@@ -46,6 +46,7 @@ from lambdas.contract import (
     AuditTable,
     NotificationStateTable,
 )
+from lambdas.exemptions import Exemption, exemption_to_item
 from lambdas.owners import resolve_owner
 
 SANDBOX_ACCOUNT_ID = "123456789012"
@@ -183,6 +184,20 @@ class Sandbox:
                 **spec.automation.model_dump()
             )
         return user
+
+    def add_exemption(self, spec: ExemptionSpec, added_by: str = "scenario") -> Exemption:
+        """Write an exemption straight into the exemption table (as it stands when a scenario starts)."""
+        now = self.clock.now()
+        exemption = Exemption(
+            user=spec.user,
+            reason=spec.reason,
+            added_by=added_by,
+            added_at=now - timedelta(days=spec.added_days),
+            expires_at=now + timedelta(days=spec.expires_days),
+        )
+        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.exemption_table_name)
+        table.put_item(Item=exemption_to_item(exemption))
+        return exemption
 
     def compliance_change(
         self,

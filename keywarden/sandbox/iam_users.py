@@ -22,6 +22,7 @@ from moto.iam.models import AccessKeyLastUsed, iam_backends
 from moto.iam.responses import IamResponse
 
 from keywarden.scenario import UserSpec
+from lambdas.models import UserSnapshot
 
 _PASSWORD_CREATED = "_keywarden_login_profile_created"  # noqa: S105 (an attribute name)
 
@@ -34,7 +35,10 @@ class CreatedUser:
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    """moto's form (naive UTC), to the second as IAM reports dates: rounded down, so a key made
+    "90 days ago" is 90 days old from the first instant of the simulation, not a moment later."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return naive.replace(microsecond=0)
 
 
 def _unique_id(prefix: str) -> str:
@@ -45,7 +49,9 @@ def _unique_id(prefix: str) -> str:
 def create_user(spec: UserSpec, now: datetime, account_id: str, region: str) -> CreatedUser:
     """Create the user, its keys (with the given ids, if any) and its console password."""
     iam = boto3.client("iam", region_name=region)
-    iam.create_user(UserName=spec.name, Tags=[{"Key": k, "Value": v} for k, v in spec.tags.items()])
+    iam.create_user(
+        UserName=spec.name, Path=spec.path, Tags=[{"Key": k, "Value": v} for k, v in spec.tags.items()]
+    )
     backend = iam_backends[account_id]["aws"]
     moto_user = backend.get_user(spec.name)
     moto_user.id = _unique_id("AIDA")  # moto's ids are random lowercase; IAM's are not
@@ -74,6 +80,41 @@ def create_user(spec: UserSpec, now: datetime, account_id: str, region: str) -> 
         if spec.password.last_used_days_ago is not None:
             moto_user.password_last_used = _naive_utc(now - timedelta(days=spec.password.last_used_days_ago))
     return CreatedUser(name=spec.name, user_id=moto_user.id, access_key_ids=tuple(key_ids))
+
+
+def recreate_user(user: UserSnapshot, account_id: str, region: str) -> None:
+    """Create the user a snapshot describes, exactly: its unique id, path, tags, key ids, dates.
+
+    So that a snapshot can be taken again by the real function (see mocked_payloads.py).
+    """
+    iam = boto3.client("iam", region_name=region)
+    _, _, resource = user.arn.partition(":user/")
+    path = "/" + resource.rpartition("/")[0] + "/" if "/" in resource else "/"
+    iam.create_user(
+        UserName=user.user_name, Path=path, Tags=[{"Key": k, "Value": v} for k, v in user.tags.items()]
+    )
+    backend = iam_backends[account_id]["aws"]
+    moto_user = backend.get_user(user.user_name)
+    moto_user.id = user.user_id
+    for snapshot in user.access_keys:
+        created = iam.create_access_key(UserName=user.user_name)["AccessKey"]["AccessKeyId"]
+        key = moto_user.get_access_key_by_id(created)
+        backend.access_keys.pop(key.physical_resource_id, None)
+        key.access_key_id = snapshot.access_key_id
+        backend.access_keys[key.physical_resource_id] = key
+        key.create_date = _naive_utc(snapshot.created_at)
+        if snapshot.last_used_at is not None:
+            key.last_used = AccessKeyLastUsed(
+                timestamp=_naive_utc(snapshot.last_used_at),
+                service=snapshot.last_used_service or "N/A",
+                region=snapshot.last_used_region or "N/A",
+            )
+        key.status = snapshot.status.value
+    if user.login_profile is not None:
+        iam.create_login_profile(UserName=user.user_name, Password=secrets.token_urlsafe(24) + "aA1!")
+        setattr(moto_user, _PASSWORD_CREATED, _naive_utc(user.login_profile.created_at))
+        if user.login_profile.password_last_used_at is not None:
+            moto_user.password_last_used = _naive_utc(user.login_profile.password_last_used_at)
 
 
 def delete_user(name: str, region: str) -> None:

@@ -11,7 +11,9 @@ test case. Two things are added here:
 - StartExecution understands the "#<test case>" suffix and hands the case to the execution;
 - answers are taken in invocation order per state for the whole execution, retries, loops and
   Map iterations included, as Step Functions Local does. moto's port indexes them by the
-  state's RetryCount instead, so a polling loop would replay answer "0" for ever.
+  state's RetryCount instead, so a polling loop would replay answer "0" for ever;
+- a mocked Throw of a DynamoDB Task keeps its Error and Cause: moto's DynamoDB integration
+  turns every error that is not a botocore ClientError into DynamoDB.AmazonDynamoDBException.
 An invocation with no answer left fails the execution with States.Runtime, as in Step Functions
 Local. Retry back-offs after a mocked Throw run on the sandbox's virtual clock like any other.
 """
@@ -27,6 +29,13 @@ from typing import Any
 from unittest import mock
 
 from moto.stepfunctions.exceptions import InvalidArn
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_dynamodb as dynamodb_task,
+)
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.mocking.mock_config import (
@@ -141,9 +150,21 @@ def mocked_test_cases(cases: MockedCases) -> Iterator[MockedCases]:
             raise RuntimeError("the execution does not run a mocked test case")
         return test_case.next_answer(self.next_state_name)
 
+    original_dynamodb_error = dynamodb_task.StateTaskServiceDynamoDB._from_error
+
+    def dynamodb_error(
+        self: dynamodb_task.StateTaskServiceDynamoDB, env: Environment, ex: Exception
+    ) -> FailureEvent:
+        if isinstance(ex, FailureEventException):  # a mocked Throw
+            return ex.failure_event
+        return original_dynamodb_error(self, env, ex)
+
     with contextlib.ExitStack() as patches:
         patches.enter_context(
             mock.patch.object(StepFunctionsParserBackend, "start_execution", start_execution)
+        )
+        patches.enter_context(
+            mock.patch.object(dynamodb_task.StateTaskServiceDynamoDB, "_from_error", dynamodb_error)
         )
         patches.enter_context(
             mock.patch.object(Execution, "_get_start_execution_worker", start_execution_worker)

@@ -72,6 +72,7 @@ class KeywardenApi:
             "region": self.sandbox.region,
             "account_id": self.sandbox.account_id,
             "table_name": self.sandbox.stack.table_name,
+            "exemption_table_name": self.sandbox.stack.exemption_table_name,
             "state_machine_arn": self.sandbox.stack.state_machine_arn,
         }
 

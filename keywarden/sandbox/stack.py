@@ -20,6 +20,7 @@ from keywarden.configuration import DeploymentSettings
 from lambdas.contract import (
     RUNBOOK_NAME,
     AuditTable,
+    ExemptionTable,
     NotificationStateTable,
     compliance_change_event_pattern,
 )
@@ -42,6 +43,7 @@ class SandboxStack:
     event_rule_name: str
     function_arns: dict[str, str]
     notification_state_table_name: str
+    exemption_table_name: str
     slack_webhook_secret_name: str
     forwarder_function_arns: dict[str, str]
     """`slack` / `email` -> function ARN."""
@@ -123,6 +125,18 @@ def _notification_state_table(dynamodb: Any) -> str:
     return name
 
 
+def _exemption_table(dynamodb: Any) -> str:
+    name = f"{PREFIX}-exemptions"
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": ExemptionTable.PARTITION_KEY, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": ExemptionTable.PARTITION_KEY, "AttributeType": "S"}],
+        SSESpecification={"Enabled": True},
+    )
+    return name
+
+
 def _forwarders(
     session: boto3.Session, settings: DeploymentSettings, owners_topic: str
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -184,6 +198,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
 
     table = _audit_table(session.client("dynamodb"))
     notification_state = _notification_state_table(session.client("dynamodb"))
+    exemptions = _exemption_table(session.client("dynamodb"))
     session.client("secretsmanager").create_secret(
         Name=settings.slack_webhook_secret_name, SecretString=json.dumps({"default": slack_webhook_url})
     )
@@ -197,7 +212,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
         "QueueArn"
     ]
 
-    environments = settings.function_environments()
+    environments = settings.function_environments(exemptions)
     function_arns = {}
     for substitution, handler in FUNCTION_HANDLERS.items():
         name = f"{PREFIX}-{handler.split('.')[-2].replace('_', '-')}"
@@ -261,6 +276,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
         event_rule_name=rule_name,
         function_arns=function_arns,
         notification_state_table_name=notification_state,
+        exemption_table_name=exemptions,
         slack_webhook_secret_name=settings.slack_webhook_secret_name,
         forwarder_function_arns=forwarder_functions,
         forwarder_dead_letter_queue_urls=forwarder_dead_letters,

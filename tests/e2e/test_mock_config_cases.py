@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.mocked_cases import MockedCases
-from keywarden.workflow_cases import CaseRun, answers_per_state, load_expectations, mismatches, run_case
+from keywarden.sandbox.mocked_payloads import Derivation, apply_payloads, derive_payloads
+from keywarden.workflow_cases import CaseRun, answers_per_state, load_expectations, mismatches, run_cases
 from lambdas.evaluation import EvaluateInput, evaluate
 from lambdas.event_intake import read_compliance_event
 from lambdas.settings import EvaluateSettings, load_settings
-from statemachine.mock_config import load_mock_config
+from statemachine.mock_config import MOCK_CONFIG_PATH, load_mock_config
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +26,16 @@ SETTINGS = EXPECTATIONS.settings()
 MACHINE = EXPECTATIONS.state_machine
 
 
+@dataclass(frozen=True)
+class CaseRuns:
+    runs: dict[str, CaseRun]
+    lambda_invocations: list[str]
+    automations_started: int
+    audit_items: list[list[dict[str, Any]]]
+    published: list[str]
+    """What the cases caused in the sandbox, read right after they ran."""
+
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(SETTINGS, mocked_cases=MockedCases(CONFIG)) as running:
@@ -31,13 +43,22 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="module")
-def runs(sandbox: Sandbox) -> dict[str, CaseRun]:
+def cases(sandbox: Sandbox) -> CaseRuns:
     """Every case, run once (each execution named after its case)."""
-    sfn = sandbox.client("stepfunctions")
-    return {
-        case: run_case(sfn, sandbox.stack.state_machine_arn, case, EXPECTATIONS.input_for(case), case)
-        for case in EXPECTATIONS.cases
-    }
+    runs = run_cases(sandbox.client("stepfunctions"), sandbox.stack.state_machine_arn, EXPECTATIONS)
+    return CaseRuns(
+        runs=runs,
+        lambda_invocations=[i.function_name for i in sandbox.lambdas.invocations],
+        automations_started=len(sandbox.automation.start_calls),
+        audit_items=[sandbox.audit_items(run.execution_arn) for run in runs.values()],
+        published=[m.subject for m in sandbox.published("owners") + sandbox.published("operators")],
+    )
+
+
+@pytest.fixture(scope="module")
+def derived(sandbox: Sandbox, cases: CaseRuns) -> Derivation:
+    """The real functions' answers to the Lambda inputs the cases built (what `make mock-payloads` writes)."""
+    return derive_payloads(sandbox, CONFIG, EXPECTATIONS, cases.runs)
 
 
 def test_the_sandbox_state_machine_is_the_one_the_mock_config_names(sandbox: Sandbox) -> None:
@@ -45,30 +66,40 @@ def test_the_sandbox_state_machine_is_the_one_the_mock_config_names(sandbox: San
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTATIONS.cases))
-def test_each_case_ends_as_expected(runs: dict[str, CaseRun], case: str) -> None:
-    run = runs[case]
+def test_each_case_ends_as_expected(cases: CaseRuns, case: str) -> None:
+    run = cases.runs[case]
     assert run.execution_arn.endswith(f":execution:{MACHINE}:{case}")  # the "#case" suffix is not kept
     assert mismatches(run, EXPECTATIONS.cases[case].expect, answers_per_state(CONFIG, MACHINE, case)) == []
 
 
-def test_every_case_is_self_contained(sandbox: Sandbox, runs: dict[str, CaseRun]) -> None:
+def test_every_case_is_self_contained(cases: CaseRuns) -> None:
     # Nothing ran for real: no Lambda handler, no automation, no audit item, no message. So the
     # cases need no AWS in Step Functions Local either.
-    assert sandbox.lambdas.invocations == []
-    assert sandbox.automation.start_calls == []
-    assert [sandbox.audit_items(run.execution_arn) for run in runs.values()] == [[]] * len(runs)
-    assert sandbox.published("owners") == sandbox.published("operators") == []
+    assert cases.lambda_invocations == []
+    assert cases.automations_started == 0
+    assert cases.audit_items == [[]] * len(cases.runs)
+    assert cases.published == []
 
 
-def _scheduled_input(sandbox: Sandbox, execution_arn: str, state: str) -> dict[str, Any]:
-    """The payload the workflow handed to a Lambda state (its last invocation)."""
-    events = sandbox.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
-    entered = max(
-        i for i, e in enumerate(events) if e.get("stateEnteredEventDetails", {}).get("name") == state
+def test_every_mocked_lambda_payload_is_what_the_real_function_answers(derived: Derivation) -> None:
+    assert derived.failures == []
+    # Every mocked Lambda Return answer a case uses was compared: ParseEvent, both snapshots,
+    # DecideAction and Evaluate, in every case that reaches them.
+    compared = {(p.case, p.state) for p in derived.payloads}
+    assert ("KeyDeactivated", "SnapshotAfter") in compared
+    assert ("UserExempt", "DecideAction") in compared
+    assert ("DryRun", "Evaluate") in compared
+    assert {p.case for p in derived.payloads} == set(EXPECTATIONS.cases)
+    raw = json.loads(MOCK_CONFIG_PATH.read_text(encoding="utf-8"))
+    updated, changed = apply_payloads(raw, derived.payloads)
+    assert changed == [], (
+        "mocked Lambda payloads differ from the real functions' answers; run `make mock-payloads` "
+        "(python -m keywarden.sandbox.mocked_payloads), or paste:\n"
+        + json.dumps({name: updated["MockedResponses"][name] for name in changed}, indent=2)
     )
-    scheduled = next(e for e in events[entered:] if e["type"] == "LambdaFunctionScheduled")
-    payload: dict[str, Any] = json.loads(scheduled["lambdaFunctionScheduledEventDetails"]["input"])
-    return payload
+
+
+# Cross-checks that do not go through the regeneration tool: the pure functions, called directly.
 
 
 def _mocked_payload(case: str, state: str) -> Any:
@@ -82,20 +113,19 @@ def test_mocked_parse_event_answers_what_the_real_function_answers(case: str) ->
     assert _mocked_payload(case, "ParseEvent") == real.model_dump(mode="json")
 
 
-@pytest.mark.parametrize("case", sorted(EXPECTATIONS.cases))
-def test_mocked_evaluate_answers_what_the_real_function_answers(
-    sandbox: Sandbox, runs: dict[str, CaseRun], case: str
-) -> None:
+CASES_THAT_EVALUATE = sorted(c for c in EXPECTATIONS.cases if "Evaluate" in CONFIG.test_case(MACHINE, c))
+
+
+@pytest.mark.parametrize("case", CASES_THAT_EVALUATE)
+def test_mocked_evaluate_answers_what_the_pure_evaluation_answers(cases: CaseRuns, case: str) -> None:
     # The input Evaluate got when the case ran (built by the ASL from the other mocked answers),
     # judged at the last snapshot's time, so that the answer does not depend on today's date.
-    given = EvaluateInput.model_validate(_scheduled_input(sandbox, runs[case].execution_arn, "Evaluate"))
+    [given] = [EvaluateInput.model_validate(i) for s, i in cases.runs[case].lambda_inputs if s == "Evaluate"]
     last_snapshot = given.state.after or given.state.before
     assert last_snapshot is not None
-    settings = load_settings(EvaluateSettings, SETTINGS.evaluate_function_environment())
+    environment = EXPECTATIONS.settings_for(case).evaluate_function_environment()
+    settings = load_settings(EvaluateSettings, environment)
     real = evaluate(
         given.model_copy(update={"evaluated_at": last_snapshot.taken_at}), settings.to_evaluation_settings()
     ).model_dump(mode="json")
-    assert _mocked_payload(case, "Evaluate") == real, (
-        f"MockedResponses for Evaluate in {case} differ from the real answer; it is now:\n"
-        + json.dumps(real, indent=2)
-    )
+    assert _mocked_payload(case, "Evaluate") == real

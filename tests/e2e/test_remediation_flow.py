@@ -64,7 +64,10 @@ def test_the_workflow_path_is_the_designed_one(demo: SimulationReport) -> None:
     alice = by_name(demo, "alice")
     assert alice.execution is not None
     path = alice.execution.path
-    assert path[:5] == ["ParseEvent", "IsEventAccepted", "SnapshotBefore", "DoesUserExist", "StartAutomation"]
+    assert path[:7] == [
+        "ParseEvent", "IsEventAccepted", "SnapshotBefore", "DoesUserExist",
+        "DecideAction", "IsRemediationAllowed", "StartAutomation",
+    ]  # fmt: skip
     assert path[-14:] == [
         "SnapshotAfter", "Evaluate", "ShouldNotifyOwner",
         "ClaimOwnerNotification", "ClaimKey", "Claimed", "CountNewClaims", "IsNewNotification", "NotifyOwner",

@@ -206,3 +206,31 @@ def test_the_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=15)
+
+
+def test_exemptions_from_separate_processes_protect_a_user(sandbox_server: RunningSandbox) -> None:
+    url = sandbox_server.url
+    added = sandbox_server.run(
+        "exemptions", "add", "svc-payroll", "--reason", "payroll freeze until year end",
+        "--expires", "14d", "--endpoint-url", url,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "exempted 'svc-payroll' until" in added.stdout
+    listed = sandbox_server.run("exemptions", "list", "--format", "json", "--endpoint-url", url)
+    [exemption] = [e for e in json.loads(listed.stdout) if e["user"] == "svc-payroll"]
+    assert (exemption["reason"], exemption["status"]) == ("payroll freeze until year end", "ACTIVE")
+    assert exemption["added_by"].startswith("arn:aws:")
+
+    scenario = sandbox_server.home / "payroll.json"
+    scenario.write_text(json.dumps({"users": [{"name": "svc-payroll", "keys": [{"created_days_ago": 200}]}]}))
+    exempt = sandbox_server.run("simulate", str(scenario), "--json", "--endpoint-url", url)
+    assert exempt.returncode == 0, exempt.stderr
+    [user] = json.loads(exempt.stdout)["users"]
+    assert user["outcome"] == "EXEMPT"
+    assert user["exemption"]["reason"] == "payroll freeze until year end"
+
+    removed = sandbox_server.run("exemptions", "remove", "svc-payroll", "--endpoint-url", url)
+    assert removed.returncode == 0, removed.stderr
+    remediated = sandbox_server.run("simulate", str(scenario), "--json", "--endpoint-url", url)
+    [user] = json.loads(remediated.stdout)["users"]
+    assert user["outcome"] == "REMEDIATED"

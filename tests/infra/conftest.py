@@ -20,6 +20,13 @@ CHINA_LAYER_ARN = (
 )
 """A layer given by ARN, as in a partition where the public SSM parameter is not published."""
 
+SECURITY_ADMIN_ROLE = "arn:aws:iam::111122223333:role/security-admin"
+SSO_SECURITY_ADMIN_ROLE = (
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+    "AWSReservedSSO_SecurityAdmin_0123456789abcdef"
+)
+"""Exemption administrators as custom_stack names them: a role, an IAM Identity Center role (with path)."""
+
 
 @dataclass(frozen=True)
 class Synthesized:
@@ -65,6 +72,9 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "slackSeverities": "high",
         "emailSeverities": "high,medium",
         "slackForwarderConcurrency": "5",
+        "dryRun": "true",
+        "maxExemptionDays": "30",
+        "exemptionAdministratorArns": f"{SECURITY_ADMIN_ROLE},{SSO_SECURITY_ADMIN_ROLE}",
     }
     return synthesize(context, tmp_path_factory.mktemp("custom"))
 

@@ -48,12 +48,15 @@ def policy_documents(resources: Resources) -> Iterator[tuple[str, dict[str, Any]
         "AWS::SNS::TopicPolicy": "PolicyDocument",
         "AWS::SQS::QueuePolicy": "PolicyDocument",
         "AWS::S3::BucketPolicy": "PolicyDocument",
+        "AWS::IAM::ManagedPolicy": "PolicyDocument",
     }
     for name, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::DynamoDB::Table" and "ResourcePolicy" in properties:
+            yield name, properties["ResourcePolicy"]["PolicyDocument"]
         key = keys.get(resource["Type"])
         if key is None:
             continue
-        properties = resource["Properties"]
         yield name, properties[key]
         for inline in properties.get("Policies", []):
             yield name, inline["PolicyDocument"]
@@ -104,3 +107,28 @@ def queue_policy(resources: Resources, queue_id: str) -> dict[str, Any]:
         if ref(queue_id) in p["Properties"]["Queues"]
     ]
     return dict(policy)
+
+
+SAMPLE_PSEUDO_PARAMETERS = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "eu-west-1",
+    "AWS::AccountId": "111122223333",
+    "AWS::StackId": "arn:aws:cloudformation:eu-west-1:111122223333:stack/keywarden/0a1b2c3d",
+}
+"""What CloudFormation would put for the pseudo parameters in one account and region."""
+
+
+def render(value: Any) -> Any:
+    """A template value as deployed with SAMPLE_PSEUDO_PARAMETERS; other references as `<Id>` / `<Id.Arn>`."""
+    if isinstance(value, list):
+        return [render(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return SAMPLE_PSEUDO_PARAMETERS.get(value["Ref"], f"<{value['Ref']}>")
+    if set(value) == {"Fn::GetAtt"}:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(str(render(part)) for part in parts)
+    return {k: render(v) for k, v in value.items()}

@@ -34,6 +34,23 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"sesConfigurationSet": "owners emails"}, "sesConfigurationSet"),
         ({"createSenderIdentity": "perhaps"}, "createSenderIdentity"),
         ({"notificationSenderEmail": "keywarden at example.com"}, "notificationSenderEmail"),
+        ({"dryRun": "perhaps"}, "dryRun"),
+        ({"maxExemptionDays": "0"}, "maxExemptionDays"),
+        ({"maxExemptionDays": "366"}, "maxExemptionDays"),
+        ({"maxExemptionDays": "ninety"}, "maxExemptionDays"),
+        # A wildcard would let more principals write exemptions than the ones named.
+        ({"exemptionAdministratorArns": "arn:aws:iam::111122223333:role/*"}, "exemptionAdministratorArns"),
+        # A session ARN changes with each session: the condition compares the role's ARN.
+        (
+            {"exemptionAdministratorArns": "arn:aws:sts::111122223333:assumed-role/security-admin/alice"},
+            "exemptionAdministratorArns",
+        ),
+        ({"exemptionAdministratorArns": ["arn:aws:iam::1234:role/admin"]}, "exemptionAdministratorArns"),
+        ({"exemptionAdministratorArns": "security-admin"}, "exemptionAdministratorArns"),
+        (
+            {"exemptionAdministratorArns": "arn:aws:iam::111122223333:group/security"},
+            "exemptionAdministratorArns",
+        ),
     ],
 )
 def test_a_bad_value_stops_synth_naming_the_setting(context: dict[str, Any], named: str) -> None:
@@ -62,6 +79,20 @@ def test_values_from_the_command_line_are_strings_and_still_understood() -> None
     )
     assert (settings.create_config_recorder, settings.create_alarms) == (True, False)
     assert settings.operator_emails == ("a@example.com", "b@example.com")
+
+
+def test_exemption_administrators_are_role_or_user_arns_given_as_a_list_or_comma_separated() -> None:
+    role = "arn:aws:iam::111122223333:role/security-admin"
+    user = "arn:aws-us-gov:iam::111122223333:user/break-glass/alice"
+    from_cli = settings_from_context({"exemptionAdministratorArns": f"{role}, {user}"})
+    from_json = settings_from_context({"exemptionAdministratorArns": [role, user]})
+    assert from_cli.exemption_administrator_arns == from_json.exemption_administrator_arns == (role, user)
+    assert settings_from_context({}).exemption_administrator_arns == ()
+
+
+def test_a_bad_administrator_arn_is_quoted_in_the_error() -> None:
+    with pytest.raises(SettingsError, match="'arn:aws:iam::111122223333:role/\\*'"):
+        build_app({"exemptionAdministratorArns": "arn:aws:iam::111122223333:role/*"})
 
 
 def test_cdk_json_holds_valid_settings_equal_to_the_defaults() -> None:

@@ -18,6 +18,7 @@ IGNORED_CFN_LINT_CHECKS = ["W3005"]
 ACKNOWLEDGED = {
     ("keywarden/Functions/ParseEvent", "AwsSolutions-L1"),
     ("keywarden/Functions/SnapshotUser", "AwsSolutions-L1"),
+    ("keywarden/Functions/DecideAction", "AwsSolutions-L1"),
     ("keywarden/Functions/Evaluate", "AwsSolutions-L1"),
     ("keywarden/Functions/ParseEventRole", "AwsSolutions-IAM5[Resource::*]"),
     ("keywarden/Functions/SnapshotUserRole", "AwsSolutions-IAM5[Resource::*]"),
@@ -25,7 +26,13 @@ ACKNOWLEDGED = {
         "keywarden/Functions/SnapshotUserRole",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
     ),
+    ("keywarden/Functions/DecideActionRole", "AwsSolutions-IAM5[Resource::*]"),
     ("keywarden/Functions/EvaluateRole", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Auditors/Policy",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"
+        "table/keywarden-audit/index/*]",
+    ),
     (
         "keywarden/Automation/Role",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",

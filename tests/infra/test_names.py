@@ -25,6 +25,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     assert deployed.dead_letter_queue_url.endswith(f"/{names.dead_letter_queue}")
     assert function_names == {k: names.function(h) for k, h in FUNCTION_HANDLERS.items()}
     assert deployed.notification_state_table_name == names.notification_state_table
+    assert deployed.exemption_table_name == names.exemption_table
     assert forwarder_names == {k: names.function(h) for k, h in FORWARDER_HANDLERS.items()}
     assert {k: url.rsplit("/", 1)[-1] for k, url in deployed.forwarder_dead_letter_queue_urls.items()} == {
         k: names.forwarder_dead_letter_queue(k) for k in FORWARDER_HANDLERS
@@ -34,6 +35,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     resources = default_stack.resources
     only(resources, "AWS::DynamoDB::Table", TableName=names.audit_table)
     only(resources, "AWS::DynamoDB::Table", TableName=names.notification_state_table)
+    only(resources, "AWS::DynamoDB::Table", TableName=names.exemption_table)
     only(resources, "AWS::SecretsManager::Secret", Name=deployed.slack_webhook_secret_name)
     for channel in FORWARDER_HANDLERS:
         only(resources, "AWS::SQS::Queue", QueueName=names.forwarder_dead_letter_queue(channel))

@@ -236,7 +236,14 @@ def test_each_function_has_its_own_role_with_its_own_logs(default_stack: Synthes
         }
     else:
         assert iam_actions == {}
-    assert set(granted) - set(iam_actions) == {
+    data_actions = {a: r for a, r in granted.items() if a.split(":")[0] not in {"logs", "xray", "iam"}}
+    if handler.endswith("decide_action.handler"):
+        exemptions_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")
+        key = arn_of(only(resources, "AWS::KMS::Key")[0])
+        assert data_actions == {"dynamodb:Scan": [arn_of(exemptions_id)], "kms:Decrypt": [key]}
+    else:
+        assert data_actions == {}
+    assert set(granted) - set(iam_actions) - set(data_actions) == {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "xray:PutTraceSegments",

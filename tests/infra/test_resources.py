@@ -11,7 +11,7 @@ import pytest
 
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from keywarden.configuration import LOG_RETENTION_DAYS, DeploymentSettings
-from lambdas.contract import CONFIG_RULE_IDENTIFIER, AuditTable
+from lambdas.contract import AUDIT_TABLE_OUTPUT, CONFIG_RULE_IDENTIFIER, AuditTable
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
 from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements
@@ -68,6 +68,13 @@ class TestEncryptionAndDurability:
             for index in properties["GlobalSecondaryIndexes"]
         }
         assert indexes == {name: ([pk, sk], "ALL") for name, (pk, sk) in AuditTable.indexes().items()}
+        # Issue 5's sharding: accounts and outcomes are spread over shard partitions.
+        assert indexes[AuditTable.BY_ACCOUNT][0] == ["account_shard", "recorded_at"]
+        assert indexes[AuditTable.BY_OUTCOME][0] == ["outcome_shard", "recorded_at"]
+        keys = ("pk", "sk", "user_name", "user_id", "access_key_id", "account_shard", "outcome_shard")
+        assert {d["AttributeName"]: d["AttributeType"] for d in properties["AttributeDefinitions"]} == (
+            dict.fromkeys((*keys, "recorded_at"), "S")
+        )
 
     def test_topics_are_encrypted_and_refuse_plain_http(self, default_stack: Synthesized) -> None:
         resources = default_stack.resources
@@ -98,6 +105,7 @@ class TestEncryptionAndDurability:
             "/aws/vendedlogs/states/kw-test-remediation",
             "/aws/lambda/kw-test-parse-event",
             "/aws/lambda/kw-test-snapshot-user",
+            "/aws/lambda/kw-test-decide-action",
             "/aws/lambda/kw-test-evaluate",
             "/aws/lambda/kw-test-slack-forwarder",
             "/aws/lambda/kw-test-email-forwarder",
@@ -150,8 +158,12 @@ class TestFunctions:
         }
         assert properties["LoggingConfig"]["LogFormat"] == "JSON"
         assert properties["TracingConfig"] == {"Mode": "Active"}
+        exemptions_id, _ = only(
+            default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions"
+        )
+        expected = DeploymentSettings().function_environments("<exemption table>")[substitution]
         assert properties["Environment"]["Variables"] == {
-            **DeploymentSettings().function_environments()[substitution],
+            **{k: ref(exemptions_id) if v == "<exemption table>" else v for k, v in expected.items()},
             "POWERTOOLS_SERVICE_NAME": "keywarden",
         }
 
@@ -284,8 +296,21 @@ class TestAlarmsAndOutputs:
     def test_outputs_name_what_operators_look_up(self, default_stack: Synthesized) -> None:
         resources = default_stack.resources
         outputs = {name: o["Value"] for name, o in default_stack.template["Outputs"].items()}
-        assert outputs["AuditTableName"] == ref(
+        # The name `keywarden audit` looks for (and `keywarden exemptions` for the exemption table).
+        assert AUDIT_TABLE_OUTPUT == "AuditTableName"
+        assert outputs[AUDIT_TABLE_OUTPUT] == ref(
             only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")[0]
+        )
+        assert outputs["ExemptionTableName"] == ref(
+            only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")[0]
+        )
+        assert outputs["AuditorPolicyArn"] == ref(
+            only(resources, "AWS::IAM::ManagedPolicy", ManagedPolicyName="keywarden-auditors")[0]
+        )
+        assert outputs["ExemptionAdministratorPolicyArn"] == ref(
+            only(
+                resources, "AWS::IAM::ManagedPolicy", ManagedPolicyName="keywarden-exemption-administrators"
+            )[0]
         )
         assert outputs["NotificationStateTableName"] == ref(
             only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")[0]

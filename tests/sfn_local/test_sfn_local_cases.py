@@ -23,7 +23,7 @@ from keywarden.workflow_cases import (
     answers_per_state,
     load_expectations,
     mismatches,
-    run_case,
+    run_cases,
     sfn_local_definition,
 )
 from statemachine.mock_config import load_mock_config
@@ -83,11 +83,7 @@ def state_machine_arn(sfn: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def runs(sfn: Any, state_machine_arn: str) -> dict[str, CaseRun]:
-    run_id = uuid.uuid4().hex[:8]
-    return {
-        case: run_case(sfn, state_machine_arn, case, EXPECTATIONS.input_for(case), f"{case}-{run_id}")
-        for case in EXPECTATIONS.cases
-    }
+    return run_cases(sfn, state_machine_arn, EXPECTATIONS, name_suffix=f"-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTATIONS.cases))

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from keywarden.audit.errors import AuditInputError
 from keywarden.audit.periods import Period, parse_period
+from keywarden.cli_errors import InputError
 from lambdas.contract import audit_timestamp
 
 NOW = datetime(2026, 11, 28, 12, 30, 15, 250_000, tzinfo=UTC)
@@ -89,7 +89,7 @@ def test_open_ends() -> None:
 def test_bad_dates_are_refused_with_what_is_accepted(
     since: str | None, until: str | None, message: str
 ) -> None:
-    with pytest.raises(AuditInputError) as refused:
+    with pytest.raises(InputError) as refused:
         parse_period(since, until, NOW)
     assert message in refused.value.message
     assert refused.value.exit_code == 2

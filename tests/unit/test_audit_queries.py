@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from keywarden.audit.errors import AuditInputError
 from keywarden.audit.periods import Period
 from keywarden.audit.queries import (
     Criteria,
@@ -22,6 +21,7 @@ from keywarden.audit.queries import (
     query_request,
     read_items,
 )
+from keywarden.cli_errors import InputError
 from lambdas.contract import RECORDED_OUTCOMES, AuditTable, RemediationOutcome
 
 SEPTEMBER = Period(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 30, 23, 59, 59, 999_000, tzinfo=UTC))
@@ -129,9 +129,9 @@ def test_outcomes_are_parsed_in_any_case_and_unknown_ones_refused() -> None:
         RemediationOutcome.FAILED,
         RemediationOutcome.TIMED_OUT,
     )
-    with pytest.raises(AuditInputError, match="unknown outcome 'DONE'; recorded outcomes are: REMEDIATED, "):
+    with pytest.raises(InputError, match="unknown outcome 'DONE'; recorded outcomes are: REMEDIATED, "):
         parse_outcomes(["DONE"])
-    with pytest.raises(AuditInputError, match="unknown outcome 'COMPLIANT'"):
+    with pytest.raises(InputError, match="unknown outcome 'COMPLIANT'"):
         parse_outcomes(["COMPLIANT"])  # simulations only: never recorded
 
 
@@ -145,7 +145,7 @@ def test_outcomes_are_parsed_in_any_case_and_unknown_ones_refused() -> None:
     ],
 )
 def test_values_that_can_never_match_are_refused(criteria: Criteria, message: str) -> None:
-    with pytest.raises(AuditInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_criteria(criteria)
 
 

@@ -123,14 +123,14 @@ class TestClassifyKey:
         policy = CredentialPolicy(max_access_key_age_days=90, max_credential_usage_age_days=45)
         before = key(created_days_ago=60)
         assert classify_key(before, deactivated(before), policy, NOW, NOW).result is KeyResult.DEACTIVATED
-        assert predict_key(before, policy, NOW).result is KeyResult.WOULD_DEACTIVATE
+        assert predict_key(before, policy, NOW).result is KeyResult.DEACTIVATED
 
 
 class TestPrediction:
     @pytest.mark.parametrize(
         ("spec", "result"),
         [
-            ({"created_days_ago": 120}, KeyResult.WOULD_DEACTIVATE),
+            ({"created_days_ago": 120}, KeyResult.DEACTIVATED),
             ({"created_days_ago": 120, "last_used_days_ago": 0}, KeyResult.SKIPPED_RECENTLY_USED),
             ({"created_days_ago": 30}, KeyResult.COMPLIANT),
             ({"created_days_ago": 300, "status": KeyStatus.INACTIVE}, KeyResult.ALREADY_INACTIVE),
@@ -141,7 +141,7 @@ class TestPrediction:
 
     def test_password_prediction(self) -> None:
         assert predict_password(None, POLICY, NOW) is PasswordResult.NO_PASSWORD
-        assert predict_password(login_profile(200, 100), POLICY, NOW) is PasswordResult.WOULD_DELETE
+        assert predict_password(login_profile(200, 100), POLICY, NOW) is PasswordResult.DELETED
         assert predict_password(login_profile(200, 10), POLICY, NOW) is PasswordResult.KEPT_RECENTLY_USED
 
 

@@ -14,6 +14,7 @@ from keywarden.workflow_cases import (
     load_expectations,
     sfn_local_definition,
 )
+from lambdas.action_decision import ActionDecision
 from lambdas.models import Evaluation, RemediationRequest, SnapshotResult
 from statemachine import FUNCTION_HANDLERS, definition_text
 from statemachine.mock_config import (
@@ -49,6 +50,7 @@ def test_the_shipped_mock_config_fits_the_workflow() -> None:
 
 def test_the_required_cases_are_all_there() -> None:
     assert set(SHIPPED.StateMachines[EXPECTATIONS.state_machine].TestCases) == {
+        # issue 7's cases
         "KeyDeactivated",
         "KeySkippedRecentlyUsed",
         "RunbookFailed",
@@ -56,6 +58,11 @@ def test_the_required_cases_are_all_there() -> None:
         "StartThrottledTwice",
         "AutomationStillInProgress",
         "UserDeletedBeforeRemediation",
+        # owner notifications, audit failure branch, dry run and exemptions
+        "DuplicateNotificationSuppressed",
+        "SnapshotServiceUnavailable",
+        "DryRun",
+        "UserExempt",
     }
 
 
@@ -82,10 +89,21 @@ def test_a_mocked_state_that_no_longer_can_be_reached_is_caught() -> None:
     assert "keywarden-remediation#KeyDeactivated: no execution can reach 'NotifyOwner'" in problems
 
 
-def test_states_inside_the_map_are_known() -> None:
-    assert "PutAuditItem" in dict(iter_states(asl()))
-    definition = renamed(asl(), "PutAuditItem", "WriteAuditItem")
-    assert any("'PutAuditItem'" in p for p in consistency_problems(SHIPPED, definition))
+@pytest.mark.parametrize(
+    ("inner_state", "container"),
+    [
+        ("PutAuditItem", "RecordRemediation"),
+        ("ClaimKey", "ClaimOwnerNotification"),
+        ("PutFailureRecord", "RecordFailure"),
+    ],
+    ids=["map", "claims-map", "parallel"],
+)
+def test_states_inside_maps_and_parallels_are_known(inner_state: str, container: str) -> None:
+    assert inner_state in dict(iter_states(asl()))
+    assert inner_state not in asl()["States"]
+    assert f'"{inner_state}"' in json.dumps(asl()["States"][container])  # nested in a Map or Parallel
+    problems = consistency_problems(SHIPPED, renamed(asl(), inner_state, f"{inner_state}Renamed"))
+    assert any(f"the workflow has no state named {inner_state!r}" in p for p in problems), problems
 
 
 def test_only_task_states_can_be_mocked() -> None:
@@ -161,6 +179,7 @@ def test_aws_sdk_errors_are_named_as_aws_names_them() -> None:
 LAMBDA_RESULT_MODELS: dict[str, type[BaseModel]] = {
     "lambdas.handlers.parse_event.handler": RemediationRequest,
     "lambdas.handlers.snapshot_user.handler": SnapshotResult,
+    "lambdas.handlers.decide_action.handler": ActionDecision,
     "lambdas.handlers.evaluate.handler": Evaluation,
 }
 
@@ -168,7 +187,7 @@ LAMBDA_RESULT_MODELS: dict[str, type[BaseModel]] = {
 def test_mocked_lambda_answers_are_invoke_responses_carrying_what_the_handler_returns() -> None:
     handlers = {f"${{{name}}}": handler for name, handler in FUNCTION_HANDLERS.items()}
     states = dict(iter_states(asl()))
-    checked = 0
+    checked: set[str] = set()
     for machine in SHIPPED.StateMachines.values():
         for case in machine.TestCases.values():
             for state, response in case.items():
@@ -181,8 +200,8 @@ def test_mocked_lambda_answers_are_invoke_responses_carrying_what_the_handler_re
                     # A plain function ARN Task takes the Invoke response's Payload as its result.
                     assert answer.Return["StatusCode"] == 200, (state, response)
                     LAMBDA_RESULT_MODELS[handler].model_validate(answer.Return["Payload"])
-                    checked += 1
-    assert checked == 7 * 3 + 6  # ParseEvent, SnapshotBefore, Evaluate in 7 cases; SnapshotAfter in 6
+                    checked.add(handler)
+    assert checked == set(FUNCTION_HANDLERS.values())  # every workflow function is mocked somewhere
 
 
 def test_step_functions_local_gets_a_fully_rendered_definition() -> None:
@@ -192,6 +211,24 @@ def test_step_functions_local_gets_a_fully_rendered_definition() -> None:
     assert set(dict(iter_states(rendered))) == set(dict(iter_states(asl())))
     start = rendered["States"]["StartAutomation"]["ResultSelector"]["poll"]
     assert start["max.$"] == "States.StringToJson('4')"
+
+
+def test_a_case_may_change_what_the_functions_read_but_not_the_workflow() -> None:
+    # dryRun only reaches DecideAction's environment: fine. maxPollAttempts is in the ASL.
+    assert EXPECTATIONS.settings_for("DryRun").dry_run is True
+    assert EXPECTATIONS.settings_for("KeyDeactivated").dry_run is False
+    expectations = copy.deepcopy(EXPECTATIONS.model_dump(exclude_unset=True))
+    expectations["cases"]["DryRun"]["deployment"] = {"dryRun": True, "maxPollAttempts": 9}
+    problems = expectation_problems(type(EXPECTATIONS).model_validate(expectations), SHIPPED, asl())
+    changes_workflow = "DryRun: its deployment settings change the workflow definition"
+    assert any(p.startswith(changes_workflow) for p in problems), problems
+
+
+def test_each_case_world_is_what_its_expected_end_says() -> None:
+    [exemption] = EXPECTATIONS.cases["UserExempt"].exemptions
+    assert (exemption.user, exemption.expires_at.isoformat()) == ("alice", "2026-12-20T09:00:00+00:00")
+    assert EXPECTATIONS.cases["UserExempt"].expect.output["evaluation.outcome"] == "EXEMPT"
+    assert all(not EXPECTATIONS.cases[c].exemptions for c in EXPECTATIONS.cases if c != "UserExempt")
 
 
 def test_expectations_for_every_case_and_no_other() -> None:

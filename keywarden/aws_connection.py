@@ -1,8 +1,8 @@
-"""Reaching the audit table: credentials, region, endpoint and table name, and AWS's errors in words.
+"""Reaching a keywarden table: credentials, region, endpoint and table name, and AWS's errors in words.
 
-The table name comes from --table, else $KEYWARDEN_AUDIT_TABLE, else (against a keywarden
-sandbox) the sandbox itself, else the CloudFormation output `AuditTableName` of the stack
-(--stack-name, default `keywarden`).
+The table name comes from --table, else an environment variable (KEYWARDEN_AUDIT_TABLE,
+KEYWARDEN_EXEMPTION_TABLE), else (against a keywarden sandbox) the sandbox itself, else the
+CloudFormation output of the stack (--stack-name, default `keywarden`).
 """
 
 from __future__ import annotations
@@ -29,11 +29,41 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
-from keywarden.audit.errors import AuditError
+from keywarden.cli_errors import CommandError
 from keywarden.sandbox_client import SandboxError, checked_url, describe_sandbox, is_loopback
-from lambdas.contract import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME
+from lambdas.contract import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME, EXEMPTION_TABLE_OUTPUT
 
-TABLE_ENVIRONMENT_VARIABLE = "KEYWARDEN_AUDIT_TABLE"
+
+@dataclass(frozen=True)
+class TableTarget:
+    """Which keywarden table a command works on, and where its name can be found."""
+
+    description: str
+    environment_variable: str
+    stack_output: str
+    sandbox_attribute: str
+    """The attribute of `SandboxDescription` holding the table's name in a keywarden sandbox."""
+    access_hint: str
+    """What a person denied access needs (shown with the error)."""
+
+
+AUDIT_TABLE = TableTarget(
+    description="audit table",
+    environment_variable="KEYWARDEN_AUDIT_TABLE",
+    stack_output=AUDIT_TABLE_OUTPUT,
+    sandbox_attribute="table_name",
+    access_hint=(
+        "auditors need dynamodb:Query on the audit table and its indexes: README, 'The auditor policy'"
+    ),
+)
+EXEMPTION_TABLE = TableTarget(
+    description="exemption table",
+    environment_variable="KEYWARDEN_EXEMPTION_TABLE",
+    stack_output=EXEMPTION_TABLE_OUTPUT,
+    sandbox_attribute="exemption_table_name",
+    access_hint="only security administrators may change exemptions: README, 'Exemptions'",
+)
+TABLE_ENVIRONMENT_VARIABLE = AUDIT_TABLE.environment_variable
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 _REJECTED_CREDENTIALS = {
     "UnrecognizedClientException",
@@ -57,12 +87,14 @@ class ConnectionOptions:
 
 
 @dataclass(frozen=True)
-class AuditTableConnection:
+class TableConnection:
     client: Any
     """A boto3 DynamoDB client."""
     table: str
     region: str
     endpoint_url: str | None
+    target: TableTarget = AUDIT_TABLE
+    session: boto3.Session | None = None
 
     def where(self) -> str:
         return f"{self.region}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
@@ -72,7 +104,7 @@ def _session(options: ConnectionOptions) -> boto3.Session:
     try:
         return boto3.Session(profile_name=options.profile)
     except ProfileNotFound as error:
-        raise AuditError(f"AWS profile {options.profile!r} not found in the AWS config files") from error
+        raise CommandError(f"AWS profile {options.profile!r} not found in the AWS config files") from error
 
 
 def _with_credentials(session: boto3.Session, endpoint_url: str | None) -> boto3.Session:
@@ -84,50 +116,56 @@ def _with_credentials(session: boto3.Session, endpoint_url: str | None) -> boto3
         return session
     if endpoint_url and is_loopback(endpoint_url):
         return boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # noqa: S106
-    raise AuditError(
+    raise CommandError(
         "no AWS credentials found: sign in (aws sso login, aws configure), "
         "pass --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     )
 
 
-def _table_from_stack(session: boto3.Session, region: str, endpoint_url: str | None, stack: str) -> str:
+def _table_from_stack(
+    session: boto3.Session, region: str, endpoint_url: str | None, stack: str, target: TableTarget
+) -> str:
     cloudformation = session.client(
         "cloudformation", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
     )
-    hint = f"pass --table or set {TABLE_ENVIRONMENT_VARIABLE} (or --stack-name if the stack has another name)"
+    hint = (
+        f"pass --table or set {target.environment_variable} (or --stack-name if the stack has another name)"
+    )
     try:
         with aws_errors(f"reading stack {stack}"):
             stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    except AuditError as error:
-        raise AuditError(f"no audit table name: {error.message}; {hint}") from error
+    except CommandError as error:
+        raise CommandError(f"no {target.description} name: {error.message}; {hint}") from error
     outputs = {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs", [])}
-    if AUDIT_TABLE_OUTPUT not in outputs:
-        raise AuditError(f"stack {stack} in {region} has no {AUDIT_TABLE_OUTPUT} output; {hint}")
-    return str(outputs[AUDIT_TABLE_OUTPUT])
+    if target.stack_output not in outputs:
+        raise CommandError(f"stack {stack} in {region} has no {target.stack_output} output; {hint}")
+    return str(outputs[target.stack_output])
 
 
-def connect(options: ConnectionOptions) -> AuditTableConnection:
-    """A DynamoDB client and the audit table's name; AuditError says what is missing."""
+def connect(options: ConnectionOptions, target: TableTarget = AUDIT_TABLE) -> TableConnection:
+    """A DynamoDB client and the table's name; CommandError says what is missing."""
     endpoint_url = None
     sandbox = None
     if options.endpoint_url:
         try:
             endpoint_url = checked_url(options.endpoint_url)
         except SandboxError as error:
-            raise AuditError(f"--endpoint-url: {error}") from error
+            raise CommandError(f"--endpoint-url: {error}") from error
         # A keywarden sandbox listens on loopback only; never send it a question elsewhere.
         if is_loopback(endpoint_url) and (options.table is None or options.region is None):
             sandbox = describe_sandbox(endpoint_url)
     session = _session(options)
     region = options.region or (sandbox.region if sandbox else None) or session.region_name
     if not region:
-        raise AuditError("no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile")
+        raise CommandError("no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile")
     session = _with_credentials(session, endpoint_url)
-    table = options.table or (sandbox.table_name if sandbox else None)
+    table = options.table or (getattr(sandbox, target.sandbox_attribute) if sandbox else None)
     if not table:
-        table = _table_from_stack(session, region, endpoint_url, options.stack_name)
+        table = _table_from_stack(session, region, endpoint_url, options.stack_name, target)
     client = session.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
-    return AuditTableConnection(client=client, table=table, region=region, endpoint_url=endpoint_url)
+    return TableConnection(
+        client=client, table=table, region=region, endpoint_url=endpoint_url, target=target, session=session
+    )
 
 
 def _error_parts(error: ClientError) -> tuple[str, str, int]:
@@ -141,20 +179,17 @@ def _error_parts(error: ClientError) -> tuple[str, str, int]:
     return code, message, status
 
 
-def _client_error_message(error: ClientError, doing: str) -> str:
+def _client_error_message(error: ClientError, doing: str, target: TableTarget) -> str:
     code, message, status = _error_parts(error)
     if code in _DENIED or status == 403:
-        return (
-            f"access denied {doing}: {message} (auditors need dynamodb:Query on the audit table "
-            "and its indexes: README, 'The auditor policy')"
-        )
+        return f"access denied {doing}: {message} ({target.access_hint})"
     if code in _REJECTED_CREDENTIALS:
         return f"AWS refused the credentials {doing} ({code}): they are invalid or expired; sign in again"
     return f"{doing} failed: {code}: {message}"
 
 
 @contextlib.contextmanager
-def aws_errors(doing: str, connection: AuditTableConnection | None = None) -> Iterator[None]:
+def aws_errors(doing: str, connection: TableConnection | None = None) -> Iterator[None]:
     """Turn boto3's exceptions into one-line AuditErrors while `doing` something."""
     try:
         yield
@@ -164,23 +199,24 @@ def aws_errors(doing: str, connection: AuditTableConnection | None = None) -> It
         # ResourceNotFoundException "Invalid index".
         missing_index = "index" in message.lower()
         if connection and code == "ResourceNotFoundException" and not missing_index:
-            raise AuditError(
-                f"audit table {connection.table!r} not found in {connection.where()}: check --table, "
-                f"{TABLE_ENVIRONMENT_VARIABLE}, --region and --profile"
+            raise CommandError(
+                f"{connection.target.description} {connection.table!r} not found in {connection.where()}: "
+                f"check --table, {connection.target.environment_variable}, --region and --profile"
             ) from error
         if connection and code in {"ValidationException", "ResourceNotFoundException"} and missing_index:
-            raise AuditError(
+            raise CommandError(
                 f"table {connection.table!r} lacks keywarden's indexes ({message}): is it the audit "
                 "table, deployed by this version of keywarden?"
             ) from error
-        raise AuditError(_client_error_message(error, doing)) from error
+        target = connection.target if connection else AUDIT_TABLE
+        raise CommandError(_client_error_message(error, doing, target)) from error
     except (NoCredentialsError, PartialCredentialsError) as error:
-        raise AuditError(f"no usable AWS credentials ({error}): sign in, or pass --profile") from error
+        raise CommandError(f"no usable AWS credentials ({error}): sign in, or pass --profile") from error
     except (TokenRetrievalError, SSOError) as error:
-        raise AuditError(f"the AWS SSO session cannot be used ({error}): run `aws sso login`") from error
+        raise CommandError(f"the AWS SSO session cannot be used ({error}): run `aws sso login`") from error
     except NoRegionError as error:
-        raise AuditError("no AWS region: pass --region, or set AWS_REGION") from error
+        raise CommandError("no AWS region: pass --region, or set AWS_REGION") from error
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
-        raise AuditError(f"cannot reach AWS {doing}: {error}") from error
+        raise CommandError(f"cannot reach AWS {doing}: {error}") from error
     except BotoCoreError as error:
-        raise AuditError(f"{doing} failed: {error}") from error
+        raise CommandError(f"{doing} failed: {error}") from error

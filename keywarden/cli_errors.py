@@ -1,9 +1,9 @@
-"""The errors `keywarden audit` reports in one short line, never as a traceback."""
+"""The errors the command line reports in one short line, never as a traceback."""
 
 from __future__ import annotations
 
 
-class AuditError(Exception):
+class CommandError(Exception):
     """Something the person can fix; the message says what. Exit code 1."""
 
     exit_code = 1
@@ -13,7 +13,7 @@ class AuditError(Exception):
         self.message = message
 
 
-class AuditInputError(AuditError):
+class InputError(CommandError):
     """A bad option value (a date, an outcome, a key id). Exit code 2, like any usage error."""
 
     exit_code = 2

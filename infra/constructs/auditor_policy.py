@@ -1,0 +1,45 @@
+"""The auditors' managed policy: Query and GetItem on the audit table and its indexes, nothing else.
+
+Its document is `lambdas.contract.AuditTable.auditor_policy`, the one the CLI's tests prove
+enough for `keywarden audit`; this stack adds only `cloudformation:DescribeStacks` on itself, so
+that `keywarden audit` can find the table from the stack's output without `--table`.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.constructs.encryption_key import EncryptionKey
+from infra.nag import acknowledge
+from lambdas.contract import AuditTable
+
+
+class AuditorPolicy(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, policy_name: str, table_name: str, key: EncryptionKey
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # From the table's name, not its attribute: the contract reads the region out of the ARN.
+        table_arn = Stack.of(self).format_arn(service="dynamodb", resource="table", resource_name=table_name)
+        document = iam.PolicyDocument.from_json(AuditTable.auditor_policy(table_arn, key.key.key_arn))
+        document.add_statements(
+            iam.PolicyStatement(
+                sid="FindTheAuditTable", actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID]
+            )
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=policy_name,
+            description="keywarden: read the remediation history (keywarden audit), nothing else",
+            document=document,
+        )
+        acknowledge(
+            self.policy,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"
+            f"table/{table_name}/index/*]",
+            f"Auditors query {table_name} through its indexes (by user name, user id, access key, "
+            "account, outcome: AuditTable.indexes()); index/* names this table's indexes only.",
+        )

@@ -1,0 +1,1 @@
+"""Managing exemptions: the central list security administrators keep (see lambdas/exemptions.py)."""

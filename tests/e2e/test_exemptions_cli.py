@@ -1,0 +1,88 @@
+"""`keywarden exemptions`: what it refuses, and what it writes (against the in-process sandbox)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from keywarden.cli import app
+from keywarden.sandbox import Sandbox
+from keywarden.scenario import KeySpec, UserSpec
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+def exemptions(sandbox: Sandbox, *arguments: str) -> Any:
+    return runner.invoke(
+        app,
+        ["exemptions", *arguments, "--table", sandbox.stack.exemption_table_name, "--region", sandbox.region],
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["bob", "--expires", "30d"], "an exemption needs a reason"),
+        (["bob", "--reason", "   ", "--expires", "30d"], "an exemption needs a reason"),
+        (["bob", "--reason", "vendor"], "an exemption needs an expiry"),
+        (["bob", "--reason", "vendor", "--expires", "91d"], "more than 90 days away"),
+        (["bob", "--reason", "vendor", "--expires", "2020-01-01"], "is in the past"),
+        (["bob", "--reason", "vendor", "--expires", "next week"], "--expires 'next week': use a duration"),
+        (["*", "--reason", "everyone", "--expires", "1d"], "would exempt every user"),
+        (["bob", "--reason", "vendor", "--expires", "40d", "--max-days", "30"], "more than 30 days away"),
+    ],
+)
+def test_refusals_write_nothing(sandbox: Sandbox, arguments: list[str], message: str) -> None:
+    result = exemptions(sandbox, "add", *arguments)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+    listed = exemptions(sandbox, "list", "--format", "json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_add_list_replace_remove(sandbox: Sandbox) -> None:
+    added = exemptions(sandbox, "add", "svc-acme-*", "--reason", "vendor migration", "--expires", "30d")
+    assert added.exit_code == 0, added.output
+    again = exemptions(sandbox, "add", "svc-acme-*", "--reason", "again", "--expires", "10d")
+    assert again.exit_code == 2
+    assert "already has an exemption" in again.stderr
+    replaced = exemptions(
+        sandbox, "add", "svc-acme-*", "--reason", "shorter", "--expires", "10d", "--replace"
+    )
+    assert replaced.exit_code == 0, replaced.output
+    [listed] = json.loads(exemptions(sandbox, "list", "--format", "json").stdout)
+    assert (listed["user"], listed["reason"], listed["status"]) == ("svc-acme-*", "shorter", "ACTIVE")
+    assert listed["added_by"].startswith("arn:aws:")
+    assert "svc-acme-*" in exemptions(sandbox, "list").stdout
+    assert exemptions(sandbox, "remove", "svc-acme-*").exit_code == 0
+    missing = exemptions(sandbox, "remove", "svc-acme-*")
+    assert missing.exit_code == 1
+    assert "no exemption for 'svc-acme-*'" in missing.stderr
+
+
+def test_an_exemption_added_with_the_cli_protects_the_user(sandbox: Sandbox) -> None:
+    user = sandbox.add_user(UserSpec(name="svc-acme-sync", keys=[KeySpec(created_days_ago=200)]))
+    assert exemptions(sandbox, "add", "svc-acme-*", "--reason", "vendor", "--expires", "2w").exit_code == 0
+    [execution] = sandbox.put_event(sandbox.compliance_change(user.user_id))
+    assert sandbox.audit_items(execution)[0]["outcome"] == "EXEMPT"
+    assert exemptions(sandbox, "remove", "svc-acme-*").exit_code == 0
+    [execution] = sandbox.put_event(sandbox.compliance_change(user.user_id))
+    assert sandbox.audit_items(execution)[0]["outcome"] == "REMEDIATED"
+
+
+def test_a_missing_table_is_a_short_error(sandbox: Sandbox) -> None:
+    result = runner.invoke(app, ["exemptions", "list", "--table", "nope", "--region", sandbox.region])
+    assert result.exit_code == 1
+    assert "exemption table 'nope' not found" in result.stderr
