@@ -14,8 +14,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 from unittest import mock
@@ -27,10 +26,12 @@ from moto import mock_aws
 from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.config_events import compliance_change_entry
 from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
+from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, execution_report, read_inbox
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
@@ -39,8 +40,6 @@ from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_de
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import ExemptionSpec, UserSpec
 from lambdas.contract import (
-    COMPLIANCE_CHANGE_DETAIL_TYPE,
-    CONFIG_EVENT_SOURCE,
     IAM_USER_RESOURCE_TYPE,
     NON_COMPLIANT,
     AuditTable,
@@ -62,27 +61,6 @@ _FAKE_CREDENTIALS = {
     "AWS_REGION": SANDBOX_REGION,
 }
 _REAL_AWS_POINTERS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE")
-
-
-@dataclass(frozen=True)
-class PublishedMessage:
-    topic_arn: str
-    subject: str
-    message: str
-    attributes: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ExecutionReport:
-    execution_arn: str
-    status: str
-    path: list[str]
-    """Every state entered, in order (states inside the Map included)."""
-    state_transitions: int
-    simulated_seconds: float
-    error: str | None
-    cause: str | None
-    output: dict[str, Any] | None
 
 
 @contextlib.contextmanager
@@ -207,35 +185,15 @@ class Sandbox:
         resource_type: str = IAM_USER_RESOURCE_TYPE,
     ) -> dict[str, Any]:
         """The PutEvents entry AWS Config emits when `user_id`'s compliance changes."""
-        rule = rule_name or self.settings.config_rule_name
-        now = self.clock.now().isoformat().replace("+00:00", "Z")
-        qualifier = {"configRuleName": rule, "resourceType": resource_type, "resourceId": user_id}
-        detail = {
-            "resourceId": user_id,
-            "awsRegion": self.region,
-            "awsAccountId": self.account_id,
-            "configRuleName": rule,
-            "recordVersion": "1.0",
-            "configRuleARN": f"arn:aws:config:{self.region}:{self.account_id}:config-rule/sandbox",
-            "messageType": "ComplianceChangeNotification",
-            "newEvaluationResult": {
-                "evaluationResultIdentifier": {
-                    "evaluationResultQualifier": qualifier,
-                    "orderingTimestamp": now,
-                },
-                "complianceType": compliance_type,
-                "resultRecordedTime": now,
-                "configRuleInvokedTime": now,
-            },
-            "notificationCreationTime": now,
-            "resourceType": resource_type,
-        }
-        return {
-            "Source": CONFIG_EVENT_SOURCE,
-            "DetailType": COMPLIANCE_CHANGE_DETAIL_TYPE,
-            "Detail": json.dumps(detail),
-            "Resources": [],
-        }
+        return compliance_change_entry(
+            user_id,
+            rule_name=rule_name or self.settings.config_rule_name,
+            account_id=self.account_id,
+            region=self.region,
+            at=self.clock.now(),
+            compliance_type=compliance_type,
+            resource_type=resource_type,
+        )
 
     def put_event(self, entry: dict[str, Any]) -> list[str]:
         """Send one event to the default bus; returns the executions it started."""
@@ -255,24 +213,8 @@ class Sandbox:
     # --- inspecting -------------------------------------------------------------------------
 
     def execution(self, execution_arn: str) -> ExecutionReport:
-        sfn = self.client("stepfunctions")
-        described = sfn.describe_execution(executionArn=execution_arn)
-        events: list[dict[str, Any]] = []
-        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
-            events.extend(page["events"])
-        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-        stop: datetime = described.get("stopDate", described["startDate"])
-        output = described.get("output")
-        return ExecutionReport(
-            execution_arn=execution_arn,
-            status=described["status"],
-            path=entered,
-            state_transitions=len(entered),
-            simulated_seconds=(stop - described["startDate"]).total_seconds(),
-            error=described.get("error"),
-            cause=described.get("cause"),
-            output=json.loads(output) if output else None,
-        )
+        """Status, path through the workflow and simulated duration of one execution."""
+        return execution_report(self.client("stepfunctions"), execution_arn)
 
     def audit_items(self, execution_arn: str) -> list[dict[str, Any]]:
         """The audit items one execution wrote (summary first, then its keys)."""
@@ -286,21 +228,7 @@ class Sandbox:
     def published(self, topic: str = "owners") -> list[PublishedMessage]:
         """Messages published to the owners' or the operators' topic so far (read once)."""
         url = self.stack.owners_inbox_url if topic == "owners" else self.stack.operators_inbox_url
-        sqs = self.client("sqs")
-        messages = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in batch:
-                envelope = json.loads(message["Body"])
-                messages.append(
-                    PublishedMessage(
-                        topic_arn=envelope["TopicArn"],
-                        subject=envelope.get("Subject") or "",
-                        message=envelope["Message"],
-                        attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
-                    )
-                )
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return messages
+        return read_inbox(self.client("sqs"), url)
 
     def deliveries(self) -> list[Delivery]:
         """What the forwarders delivered so far: Slack messages Slack accepted, emails SES sent."""
