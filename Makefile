@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e test-sfn-local mock-payloads bench-audit constraints clean synth
+.PHONY: demo test lint unit e2e test-lambda-runtime test-sfn-local mock-payloads bench-audit constraints clean synth
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -58,6 +58,22 @@ unit: $(VENV)/.test
 e2e: $(VENV)/.test
 	$(BIN)/pytest tests/e2e
 
+# The functions run on Lambda's python3.13: the tests of lambdas/ and notifications/ under
+# python3.13, with only what a function gets (Powertools, pydantic, boto3; no moto, typer, CDK).
+# Not part of `make test` (a machine may lack python3.13): it says so and stops when absent.
+PYTHON313 ?= python3.13
+NEEDS_MORE_THAN_LAMBDA := test_audit_contract test_audit_output test_audit_periods test_audit_queries \
+	test_mock_config test_notification_settings test_scenario_and_settings test_slack_webhook
+test-lambda-runtime:
+	@$(PYTHON313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || \
+		{ echo "no python3.13 ($(PYTHON313)): nothing run; set PYTHON313=/path/to/python3.13"; exit 1; }
+	$(PYTHON313) -m venv .venv-py313
+	.venv-py313/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	.venv-py313/bin/python -m pip install --quiet --disable-pip-version-check --constraint constraints.txt \
+		'aws-lambda-powertools[tracer]' pydantic boto3 pytest pytest-socket
+	PYTHONPATH=. .venv-py313/bin/python -m pytest -p no:cacheprovider tests/unit \
+		$(foreach test,$(NEEDS_MORE_THAN_LAMBDA),--ignore=tests/unit/$(test).py)
+
 # Needs Docker: the workflow's mock-config test cases in AWS Step Functions Local, with the same
 # expectations as the sandbox run in `make test` (tests/sfn_local/).
 SFN_LOCAL_IMAGE ?= amazon/aws-stepfunctions-local
@@ -86,4 +102,4 @@ constraints: $(VENV)/.test
 	  $(PIP) freeze --exclude-editable | grep -v '^keywarden'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules
+	rm -rf $(VENV) .venv-py313 .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules
