@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from aws_cdk import Annotations, Aws, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Annotations, Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from infra.constructs.durable_table import durable_table
 from infra.constructs.encryption_key import EncryptionKey, through
 from lambdas.contract import ExemptionTable as Layout
 
@@ -53,20 +53,9 @@ class ExemptionTable(Construct):
         key: EncryptionKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.Table(
-            self,
-            "Table",
-            table_name=table_name,
-            partition_key=dynamodb.Attribute(name=Layout.PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=key.key,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            deletion_protection=True,
-            # Who was exempted, why and by whom is evidence too: deleting the stack keeps it.
-            removal_policy=RemovalPolicy.RETAIN,
+        # Who was exempted, why and by whom is evidence too.
+        self.table = durable_table(
+            self, table_name=table_name, key=key.key, partition_key=Layout.PARTITION_KEY
         )
         # The table's own ARN from its name: its resource policy cannot reference the table's
         # attributes (the table would depend on itself).
