@@ -66,6 +66,24 @@ def _placeholder_code() -> bytes:
     return buffer.getvalue()
 
 
+def _function(
+    lambda_client: Any, name: str, handler: str, role: str, environment: dict[str, str], timeout: int
+) -> str:
+    """A function as the CDK stack makes it (python3.13, arm64, 256 MB); its code runs in process."""
+    answer = lambda_client.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Architectures=["arm64"],
+        Role=role,
+        Handler=handler,
+        Code={"ZipFile": _placeholder_code()},
+        Timeout=timeout,
+        MemorySize=256,
+        Environment={"Variables": environment},
+    )
+    return str(answer["FunctionArn"])
+
+
 def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -155,17 +173,9 @@ def _forwarders(
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        arn = lambda_client.create_function(
-            FunctionName=f"{PREFIX}-{channel}-forwarder",
-            Runtime="python3.13",
-            Architectures=["arm64"],
-            Role=role,
-            Handler=handler,
-            Code={"ZipFile": _placeholder_code()},
-            Timeout=30,
-            MemorySize=256,
-            Environment={"Variables": environments[channel]},
-        )["FunctionArn"]
+        arn = _function(
+            lambda_client, f"{PREFIX}-{channel}-forwarder", handler, role, environments[channel], 30
+        )
         lambda_client.put_function_event_invoke_config(
             FunctionName=arn,
             MaximumRetryAttempts=2,
@@ -216,17 +226,9 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
     function_arns = {}
     for substitution, handler in FUNCTION_HANDLERS.items():
         name = f"{PREFIX}-{handler.split('.')[-2].replace('_', '-')}"
-        function_arns[substitution] = lambda_client.create_function(
-            FunctionName=name,
-            Runtime="python3.13",
-            Architectures=["arm64"],
-            Role=functions_role,
-            Handler=handler,
-            Code={"ZipFile": _placeholder_code()},
-            Timeout=60,
-            MemorySize=256,
-            Environment={"Variables": environments[substitution]},
-        )["FunctionArn"]
+        function_arns[substitution] = _function(
+            lambda_client, name, handler, functions_role, environments[substitution], 60
+        )
 
     definition = render_definition(
         {
