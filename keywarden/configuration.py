@@ -17,6 +17,7 @@ from lambdas.contract import (
     DEFAULT_OWNER_EMAIL_TAG_KEYS,
     DEFAULT_SLACK_CHANNEL_TAG_KEYS,
     RUNBOOK_DEFAULT_VERSION,
+    RUNBOOK_NAME,
     OwnerMessageAttribute,
     Severity,
 )
@@ -189,6 +190,16 @@ class DeploymentSettings(BaseModel):
                 f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
             ]
             raise SettingsError("invalid keywarden setting: " + "; ".join(problems)) from error
+
+    def workflow_substitutions(self) -> dict[str, str]:
+        """The ASL substitutions that come from settings (the rest name deployed resources)."""
+        return {
+            "RunbookName": RUNBOOK_NAME,
+            "RunbookVersion": self.runbook_version,
+            "MaxCredentialUsageAge": str(self.credential_usage_age),
+            "PollIntervalSeconds": str(self.poll_interval_seconds),
+            "MaxPollAttempts": str(self.max_poll_attempts),
+        }
 
     def evaluate_function_environment(self) -> dict[str, str]:
         """Environment variables of the Evaluate function (read by lambdas/settings.py)."""

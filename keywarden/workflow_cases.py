@@ -19,7 +19,6 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keywarden.configuration import DeploymentSettings
-from lambdas.contract import RUNBOOK_NAME
 from lambdas.exemptions import Exemption
 from statemachine import ASL_PATH, FUNCTION_HANDLERS, render_definition
 from statemachine.mock_config import MockConfig, iter_states, reachable_states
@@ -275,12 +274,8 @@ def sfn_local_definition(settings: DeploymentSettings, account_id: str = "123456
     return render_definition(
         {
             **functions,
-            "RunbookName": RUNBOOK_NAME,
-            "RunbookVersion": settings.runbook_version,
+            **settings.workflow_substitutions(),
             "AutomationRoleArn": f"arn:aws:iam::{account_id}:role/{prefix}-automation",
-            "MaxCredentialUsageAge": str(settings.credential_usage_age),
-            "PollIntervalSeconds": str(settings.poll_interval_seconds),
-            "MaxPollAttempts": str(settings.max_poll_attempts),
             "AuditTableName": f"{prefix}-audit",
             "NotificationStateTableName": f"{prefix}-notification-state",
             "OwnersTopicArn": f"arn:aws:sns:{region}:{account_id}:{prefix}-owners",

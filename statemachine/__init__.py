@@ -41,14 +41,18 @@ def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
-def render_definition(values: Mapping[str, str]) -> str:
-    """The ASL with every `${Name}` replaced; refuses missing or unknown names."""
-    text = definition_text()
-    missing = placeholders(text) - set(values)
-    unknown = set(values) - placeholders(text)
+def checked_substitutions(values: Mapping[str, str]) -> dict[str, str]:
+    """A value for every `${Name}` of the ASL file and nothing else; refuses missing or unknown names."""
+    missing, unknown = set(SUBSTITUTIONS) - set(values), set(values) - set(SUBSTITUTIONS)
     if missing or unknown:
         raise ValueError(f"substitutions missing: {sorted(missing)}, unknown: {sorted(unknown)}")
-    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), text)
+    return dict(values)
+
+
+def render_definition(values: Mapping[str, str]) -> str:
+    """The ASL with every `${Name}` replaced; refuses missing or unknown names."""
+    checked = checked_substitutions(values)
+    return _PLACEHOLDER.sub(lambda match: str(checked[match.group(1)]), definition_text())
 
 
 FUNCTION_HANDLERS: Final = {

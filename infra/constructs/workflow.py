@@ -20,16 +20,7 @@ from infra.constructs.encryption_key import EncryptionKey, through
 from infra.nag import acknowledge
 from infra.names import ResourceNames
 from keywarden.configuration import DeploymentSettings
-from lambdas.contract import RUNBOOK_NAME
-from statemachine import SUBSTITUTIONS, definition_text
-
-
-def definition_substitutions(values: Mapping[str, str]) -> dict[str, str]:
-    """Every `${Name}` of the ASL file mapped to a value; refuses missing or unknown names."""
-    missing, unknown = set(SUBSTITUTIONS) - set(values), set(values) - set(SUBSTITUTIONS)
-    if missing or unknown:
-        raise ValueError(f"substitutions missing: {sorted(missing)}, unknown: {sorted(unknown)}")
-    return dict(values)
+from statemachine import checked_substitutions, definition_text
 
 
 class Workflow(Construct):
@@ -56,15 +47,11 @@ class Workflow(Construct):
             description="keywarden: the remediation workflow",
         )
         self._grant(key, functions, table, notification_state, owners, operators, automation_role)
-        substitutions = definition_substitutions(
+        substitutions = checked_substitutions(
             {
                 **{name: function.function_arn for name, function in functions.items()},
-                "RunbookName": RUNBOOK_NAME,
-                "RunbookVersion": settings.runbook_version,
+                **settings.workflow_substitutions(),
                 "AutomationRoleArn": automation_role.role_arn,
-                "MaxCredentialUsageAge": str(settings.credential_usage_age),
-                "PollIntervalSeconds": str(settings.poll_interval_seconds),
-                "MaxPollAttempts": str(settings.max_poll_attempts),
                 "AuditTableName": table.table_name,
                 "NotificationStateTableName": notification_state.table_name,
                 "OwnersTopicArn": owners.topic_arn,

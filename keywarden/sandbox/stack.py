@@ -18,7 +18,6 @@ import boto3
 
 from keywarden.configuration import DeploymentSettings
 from lambdas.contract import (
-    RUNBOOK_NAME,
     AuditTable,
     ExemptionTable,
     NotificationStateTable,
@@ -233,12 +232,8 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
     definition = render_definition(
         {
             **function_arns,
-            "RunbookName": RUNBOOK_NAME,
-            "RunbookVersion": settings.runbook_version,
+            **settings.workflow_substitutions(),
             "AutomationRoleArn": automation_role,
-            "MaxCredentialUsageAge": str(settings.credential_usage_age),
-            "PollIntervalSeconds": str(settings.poll_interval_seconds),
-            "MaxPollAttempts": str(settings.max_poll_attempts),
             "AuditTableName": table,
             "NotificationStateTableName": notification_state,
             "OwnersTopicArn": owners_topic,
