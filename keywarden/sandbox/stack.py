@@ -83,9 +83,15 @@ def _function(
     return str(answer["FunctionArn"])
 
 
-def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
+def _queue(sqs: Any, name: str) -> tuple[str, str]:
+    """A new queue's URL and ARN."""
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return str(url), str(arn)
+
+
+def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
+    url, arn = _queue(sqs, name)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
     return str(url)
 
@@ -168,10 +174,7 @@ def _forwarders(
     functions, dead_letters = {}, {}
     for channel, handler in FORWARDER_HANDLERS.items():
         role = _role(iam, f"{PREFIX}-{channel}-forwarder", "lambda.amazonaws.com")
-        dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-{channel}-forwarder-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        dlq_url, dlq_arn = _queue(sqs, f"{PREFIX}-{channel}-forwarder-dlq")
         arn = _function(
             lambda_client, f"{PREFIX}-{channel}-forwarder", handler, role, environments[channel], 30
         )
@@ -216,10 +219,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
     operators_topic = sns.create_topic(Name=f"{PREFIX}-operators")["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
     operators_inbox = _queue_subscribed_to(sns, sqs, operators_topic, f"{PREFIX}-operators-inbox")
-    dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-events-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_url, dlq_arn = _queue(sqs, f"{PREFIX}-events-dlq")
 
     environments = settings.function_environments(exemptions)
     function_arns = {}
