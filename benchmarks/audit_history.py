@@ -26,12 +26,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.results import RemediationOutcome
 from keywarden.audit.periods import Period
 from keywarden.audit.queries import Criteria, QueryStats, plan_history, read_items
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
 from keywarden.sandbox.server import SandboxServer
-from lambdas.contract import RemediationOutcome
 
 ITEMS = 20_000
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from deployment.settings import DeploymentSettings, SettingsError
 from infra.stack import KeywardenStack
-from keywarden.configuration import DeploymentSettings, SettingsError
 
 
 def _is_keywarden_key(key: str) -> bool:

@@ -8,6 +8,9 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from deployment.names import ResourceNames
+from deployment.outputs import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
+from deployment.settings import DeploymentSettings
 from infra.constructs.alarms import Alarms
 from infra.constructs.audit_table import AuditTable
 from infra.constructs.auditor_policy import AuditorPolicy
@@ -21,9 +24,6 @@ from infra.constructs.notification_state_table import NotificationStateTable
 from infra.constructs.owner_notifications import OwnerNotifications
 from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
-from lambdas.contract import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
 
 """The stack output holding the exemption table's name (`keywarden exemptions` reads it)."""
 

@@ -29,9 +29,9 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
+from deployment.outputs import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME, EXEMPTION_TABLE_OUTPUT
 from keywarden.cli_errors import CommandError
 from keywarden.sandbox_client import SandboxError, checked_url, describe_sandbox, is_loopback
-from lambdas.contract import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME, EXEMPTION_TABLE_OUTPUT
 
 
 @dataclass(frozen=True)

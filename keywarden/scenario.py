@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from lambdas.contract import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, AutomationStatus
+from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.runbook import AutomationStatus
 
 IAM_USER_NAME = r"^[\w+=,.@-]{1,64}$"
 ACCESS_KEY_ID = r"^AKIA[A-Z0-9]{16}$"

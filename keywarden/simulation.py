@@ -14,14 +14,14 @@ from typing import Any
 import boto3
 from pydantic import BaseModel
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
+from domain.results import KeyResult, RemediationOutcome
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
-from lambdas.contract import KeyResult, RemediationOutcome
 
 
 class KeyReport(BaseModel):

@@ -18,8 +18,8 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keywarden.configuration import DeploymentSettings
-from lambdas.exemptions import Exemption
+from deployment.settings import DeploymentSettings
+from domain.exemptions import Exemption
 from statemachine import ASL_PATH, FUNCTION_HANDLERS, render_definition
 from statemachine.mock_config import MockConfig, iter_states, reachable_states
 

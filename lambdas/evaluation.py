@@ -10,42 +10,33 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime
 
-from lambdas.action_decision import ActionDecision
-from lambdas.audit_record import RemediationFacts, build_record_items, to_attribute_values
-from lambdas.classification import (
+from domain.action_decision import ActionDecision
+from domain.audit_record import RemediationFacts, build_record_items
+from domain.classification import (
     CredentialPolicy,
     classify_key,
     classify_password,
     predict_key,
     predict_password,
 )
-from lambdas.contract import (
-    AUTOMATION_FAILED,
-    AUTOMATION_SUCCEEDED,
+from domain.compliance_event import RemediationRequest
+from domain.credentials import KeyOutcome, SnapshotResult, UserSnapshot
+from domain.frozen import FrozenModel
+from domain.messages import OperatorAlert
+from domain.notification_facts import NotificationFacts, needs_owner_notification
+from domain.owners import resolve_owner
+from domain.results import (
     OPERATOR_ALERT_OUTCOMES,
     KeyResult,
     PasswordResult,
     RemediationAction,
     RemediationOutcome,
 )
-from lambdas.models import (
-    AutomationProgress,
-    Evaluation,
-    FrozenModel,
-    KeyOutcome,
-    NotificationClaim,
-    OperatorAlert,
-    RemediationRequest,
-    SnapshotResult,
-    UserSnapshot,
-)
-from lambdas.notification_state import duplicate_notice, notification_claims
-from lambdas.owners import resolve_owner
-from notifications.owner_message import (
-    NotificationFacts,
-    needs_owner_notification,
-    render_owner_notification,
-)
+from domain.runbook import AUTOMATION_FAILED, AUTOMATION_SUCCEEDED, AutomationProgress
+from lambdas.attribute_values import to_attribute_values
+from lambdas.models import Evaluation
+from lambdas.notification_state import NotificationClaim, duplicate_notice, notification_claims
+from notifications.owner_message import render_owner_notification
 
 
 class WorkflowState(FrozenModel):

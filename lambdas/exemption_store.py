@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.exemptions import Exemption, exemption_from_item
+from domain.exemptions import Exemption, exemption_from_item
 
 DynamoDBTable = Any  # a boto3 DynamoDB Table resource
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.models import AccessKeySnapshot, LoginProfileSnapshot, SnapshotResult, UserSnapshot
+from domain.credentials import AccessKeySnapshot, LoginProfileSnapshot, SnapshotResult, UserSnapshot
 
 IAMClient = Any  # a boto3 IAM client
 

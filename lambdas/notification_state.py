@@ -12,9 +12,27 @@ from datetime import datetime, timedelta
 
 from boto3.dynamodb.types import TypeSerializer
 
-from lambdas.contract import NotificationStateTable as State
-from lambdas.models import NotificationClaim
-from notifications.facts import NotificationFacts
+from domain.frozen import FrozenModel
+from domain.notification_facts import NotificationFacts
+from domain.tables import NotificationStateTable as State
+
+
+class NotificationClaim(FrozenModel):
+    """A conditional DynamoDB UpdateItem on the notification-state table for one credential.
+
+    It succeeds when the owner was not told about this result within the window; the workflow
+    notifies when at least one claim succeeds, and releases its claims if the publish fails.
+    """
+
+    key: dict[str, dict[str, str]]
+    update_expression: str
+    condition_expression: str
+    attribute_names: dict[str, str]
+    attribute_values: dict[str, dict[str, str]]
+    release_expression: str
+    release_condition: str
+    release_values: dict[str, dict[str, str]]
+
 
 _serializer = TypeSerializer()
 STATE_RETENTION = timedelta(days=90)

@@ -8,14 +8,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lambdas.classification import CredentialPolicy
-from lambdas.contract import (
-    DEFAULT_NOTIFICATION_WINDOW_HOURS,
-    DEFAULT_OWNER_EMAIL_TAG_KEYS,
-    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
-)
+from domain.classification import CredentialPolicy
+from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
+from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
 from lambdas.evaluation import EvaluationSettings
-from lambdas.owners import is_email_address
 
 
 def _comma_separated(value: str) -> tuple[str, ...]:

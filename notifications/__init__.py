@@ -3,7 +3,7 @@
 from typing import Final
 
 FORWARDER_HANDLERS: Final = {
-    "slack": "notifications.handlers.slack_forwarder.handler",
-    "email": "notifications.handlers.email_forwarder.handler",
+    "slack": "lambdas.handlers.slack_forwarder.handler",
+    "email": "lambdas.handlers.email_forwarder.handler",
 }
 """The Lambda functions subscribed to the owners' topic: channel -> handler (module and function)."""

@@ -12,8 +12,9 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from notifications.facts import (
-    NotificationFacts,
+from domain.notification_facts import NotificationFacts
+from notifications.owner_message import render_text
+from notifications.wording import (
     introduction,
     key_statement,
     owner_subject,
@@ -21,7 +22,6 @@ from notifications.facts import (
     password_statement,
     why_you_receive_this,
 )
-from notifications.owner_message import render_text
 
 _STYLE = "font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #1b1b1b"
 _CELL = "padding: 2px 12px 2px 0; vertical-align: top"

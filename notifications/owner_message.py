@@ -8,19 +8,22 @@ from __future__ import annotations
 import json
 import textwrap
 
-from lambdas.contract import OwnerMessageAttribute
-from lambdas.models import KeyOutcome, OwnerNotification
-from notifications.facts import (
+from domain.credentials import KeyOutcome
+from domain.messages import OwnerNotification
+from domain.notification_facts import (
     NOTIFIED_KEY_RESULTS,
-    SUBJECT_LIMIT,
     NotificationFacts,
+    OwnerMessageAttribute,
+    needs_owner_notification,
+    severity,
+)
+from notifications.wording import (
+    SUBJECT_LIMIT,
     introduction,
     key_statement,
-    needs_owner_notification,
     owner_subject,
     password_headline,
     password_statement,
-    severity,
     why_you_receive_this,
 )
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lambdas.owners import is_email_address
+from domain.owners import is_email_address
 
 
 class _ForwarderSettings(BaseModel):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from notifications.facts import (
-    NotificationFacts,
+from domain.notification_facts import NotificationFacts
+from notifications.wording import (
     introduction,
     key_statement,
     owner_subject,

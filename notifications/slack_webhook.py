@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lambdas.owners import slack_channel
-from notifications.facts import NotificationFacts
+from domain.notification_facts import NotificationFacts
+from domain.owners import slack_channel
 from notifications.slack_message import render_slack_message
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

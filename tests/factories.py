@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lambdas.models import AccessKeySnapshot, KeyStatus, LoginProfileSnapshot
+from domain.credentials import AccessKeySnapshot, KeyStatus, LoginProfileSnapshot
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 
@@ -91,9 +91,9 @@ def notification_facts(
     """NotificationFacts for `keys` (KeyOutcome), the owner resolved from `tags` as Evaluate does."""
     from datetime import date
 
-    from lambdas.contract import PasswordResult, RemediationOutcome
-    from lambdas.owners import resolve_owner
-    from notifications.facts import NotificationFacts
+    from domain.notification_facts import NotificationFacts
+    from domain.owners import resolve_owner
+    from domain.results import PasswordResult, RemediationOutcome
 
     return NotificationFacts(
         user_name=user_name,

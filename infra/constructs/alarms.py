@@ -18,8 +18,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from deployment.names import ResourceNames
 from infra.constructs.encryption_key import EncryptionKey
-from infra.names import ResourceNames
 
 
 class Alarms(Construct):

@@ -6,8 +6,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from domain.tables import AuditTable as Layout
 from infra.constructs.durable_table import durable_table, string_attribute
-from lambdas.contract import AuditTable as Layout
 
 
 class AuditTable(Construct):

@@ -1,6 +1,6 @@
 """The auditors' managed policy: Query and GetItem on the audit table and its indexes, nothing else.
 
-Its document is `lambdas.contract.AuditTable.auditor_policy`, the one the CLI's tests prove
+Its document is `deployment.policies.auditor_policy`, the one the CLI's tests prove
 enough for `keywarden audit`; this stack adds only `cloudformation:DescribeStacks` on itself, so
 that `keywarden audit` can find the table from the stack's output without `--table`.
 """
@@ -11,9 +11,9 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from deployment.policies import auditor_policy
 from infra.constructs.encryption_key import EncryptionKey
 from infra.nag import acknowledge
-from lambdas.contract import AuditTable
 
 
 class AuditorPolicy(Construct):
@@ -23,7 +23,7 @@ class AuditorPolicy(Construct):
         super().__init__(scope, construct_id)
         # From the table's name, not its attribute: the contract reads the region out of the ARN.
         table_arn = Stack.of(self).format_arn(service="dynamodb", resource="table", resource_name=table_name)
-        document = iam.PolicyDocument.from_json(AuditTable.auditor_policy(table_arn, key.key.key_arn))
+        document = iam.PolicyDocument.from_json(auditor_policy(table_arn, key.key.key_arn))
         document.add_statements(
             iam.PolicyStatement(
                 sid="FindTheAuditTable", actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID]

@@ -10,8 +10,8 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from domain.runbook import RUNBOOK_NAME
 from infra.nag import acknowledge
-from lambdas.contract import RUNBOOK_NAME
 
 
 def runbook_document_arn(scope: Construct) -> str:

@@ -12,8 +12,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from domain.config_rule import IAM_USER_RESOURCE_TYPE
 from infra.nag import acknowledge
-from lambdas.contract import IAM_USER_RESOURCE_TYPE
 
 
 class AccessKeysRotatedRule(Construct):

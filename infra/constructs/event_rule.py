@@ -1,6 +1,6 @@
 """The EventBridge rule: Config's NON_COMPLIANT IAM-user events start the workflow.
 
-The pattern is lambdas.contract.compliance_change_event_pattern, the same the sandbox uses.
+The pattern is domain.config_rule.compliance_change_event_pattern, the same the sandbox uses.
 Deliveries that still fail after the retries land in an encrypted SQS dead-letter queue.
 """
 
@@ -15,8 +15,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from domain.config_rule import compliance_change_event_pattern
 from infra.nag import acknowledge
-from lambdas.contract import compliance_change_event_pattern
 
 MAX_DELIVERY_ATTEMPTS: Final = 10
 MAX_EVENT_AGE: Final = Duration.hours(24)

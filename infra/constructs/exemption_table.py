@@ -17,9 +17,9 @@ from aws_cdk import Annotations, Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from domain.tables import ExemptionTable as Layout
 from infra.constructs.durable_table import durable_table
 from infra.constructs.encryption_key import EncryptionKey, through
-from lambdas.contract import ExemptionTable as Layout
 
 WRITE_ACTIONS: Final = (
     "dynamodb:PutItem",

@@ -19,11 +19,11 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.functions import FunctionPackage, keywarden_function
 from infra.nag import acknowledge
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
 
 RETRY_ATTEMPTS: Final = 2
 """Lambda's retries of a failed asynchronous invocation before the on-failure destination."""

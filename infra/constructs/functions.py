@@ -2,7 +2,7 @@
 
 The workflow's functions are made here; the notification forwarders use the same builder and package.
 
-The code package holds only the two packages the handlers import (lambdas/ and notifications/);
+The code package holds only the three packages the handlers import (domain/, lambdas/, notifications/);
 the Powertools layer brings aws_lambda_powertools, pydantic and the X-Ray SDK, the runtime boto3.
 """
 
@@ -23,15 +23,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.exemption_table import ExemptionTable
 from infra.nag import acknowledge
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
 from statemachine import FUNCTION_HANDLERS
 
 REPOSITORY_ROOT: Final = Path(__file__).resolve().parents[2]
-PACKAGED_DIRECTORIES: Final = ("lambdas", "notifications")
+PACKAGED_DIRECTORIES: Final = ("domain", "lambdas", "notifications")
 
 POWERTOOLS_VERSION: Final = "3.37.0"
 """The aws-lambda-powertools version pinned in pyproject.toml (a test keeps the two equal)."""
@@ -45,7 +45,7 @@ DECIDE_HANDLER: Final = FUNCTION_HANDLERS["DecideActionFunctionArn"]
 
 @cache
 def package_directory() -> Path:
-    """A staging copy of lambdas/ and notifications/ (no caches): the functions' code asset."""
+    """A staging copy of domain/, lambdas/ and notifications/ (no caches): the functions' code asset."""
     staging = Path(tempfile.mkdtemp(prefix="keywarden-lambda-"))
     atexit.register(shutil.rmtree, staging, ignore_errors=True)
     for name in PACKAGED_DIRECTORIES:

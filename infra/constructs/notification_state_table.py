@@ -10,8 +10,8 @@ from __future__ import annotations
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from domain.tables import NotificationStateTable as Layout
 from infra.constructs.durable_table import durable_table
-from lambdas.contract import NotificationStateTable as Layout
 
 
 class NotificationStateTable(Construct):

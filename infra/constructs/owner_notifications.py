@@ -14,12 +14,12 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.forwarder import Forwarder
 from infra.constructs.functions import FunctionPackage
 from infra.nag import acknowledge
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
 from notifications import FORWARDER_HANDLERS
 
 

@@ -15,11 +15,11 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
 from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
 from infra.constructs.encryption_key import EncryptionKey, through
 from infra.nag import acknowledge
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
 from statemachine import checked_substitutions, definition_text
 
 

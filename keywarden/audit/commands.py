@@ -12,6 +12,7 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
+from deployment.outputs import DEFAULT_STACK_NAME
 from keywarden.audit.periods import Period, parse_period
 from keywarden.audit.queries import (
     Criteria,
@@ -39,7 +40,6 @@ from keywarden.aws_connection import (
     connect,
 )
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
-from lambdas.contract import DEFAULT_STACK_NAME
 
 audit_app = typer.Typer(
     help="Answer auditors from keywarden's audit table (DynamoDB Query on its indexes, never Scan).",

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from domain.tables import audit_timestamp
 from keywarden.cli_errors import InputError
-from lambdas.contract import audit_timestamp
 
 _DURATION = re.compile(r"^(\d{1,6})([hdw])$", re.IGNORECASE)
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}

@@ -16,9 +16,10 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from domain.results import RECORDED_OUTCOMES, RemediationOutcome
+from domain.tables import AuditTable
 from keywarden.audit.periods import Period
 from keywarden.cli_errors import InputError
-from lambdas.contract import RECORDED_OUTCOMES, AuditTable, RemediationOutcome
 
 IAM_USER_ID = re.compile(r"^AIDA[A-Z0-9]{17}$")
 ACCESS_KEY_ID = re.compile(r"^AKIA[A-Z0-9]{16}$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from lambdas.contract import AuditTable
+from domain.tables import AuditTable
 
 ROW_COLUMNS = (
     "recorded_at", "account_id", "region", "user_name", "user_id", "outcome", "reason",

@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from domain.results import RECORDED_OUTCOMES
+from domain.tables import AuditTable
 from keywarden.audit.periods import Period
 from keywarden.audit.render import OUTCOME_STYLES, UTF8_BOM
-from lambdas.contract import RECORDED_OUTCOMES, AuditTable
 
 SUMMARY_PROJECTION = (AuditTable.ACCOUNT_ID, AuditTable.OUTCOME)
 """What counting needs from each item: the reads return only these (and recorded_at)."""

@@ -12,6 +12,9 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from rich.console import Console
 from rich.table import Table
 
+from deployment.outputs import DEFAULT_STACK_NAME
+from domain.exemptions import Exemption, exemption_from_item, exemption_to_item
+from domain.tables import ExemptionTable
 from keywarden.aws_connection import EXEMPTION_TABLE, ConnectionOptions, TableConnection, aws_errors, connect
 from keywarden.cli_errors import CommandError
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
@@ -22,8 +25,6 @@ from keywarden.exemptions.store import (
     approve,
     parse_expiry,
 )
-from lambdas.contract import DEFAULT_STACK_NAME, ExemptionTable
-from lambdas.exemptions import Exemption, exemption_from_item, exemption_to_item
 
 exemptions_app = typer.Typer(
     help="Protect IAM users from remediation for a while, with a reason (security administrators only).",

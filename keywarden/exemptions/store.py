@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from domain.exemptions import Exemption
 from keywarden.cli_errors import InputError
-from lambdas.exemptions import Exemption
 
 DEFAULT_MAX_EXEMPTION_DAYS = 90
 

@@ -23,7 +23,11 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
+from domain.config_rule import IAM_USER_RESOURCE_TYPE, NON_COMPLIANT
+from domain.exemptions import Exemption, exemption_to_item
+from domain.owners import resolve_owner
+from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config_events import compliance_change_entry
@@ -39,14 +43,6 @@ from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webho
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.scenario import ExemptionSpec, UserSpec
-from lambdas.contract import (
-    IAM_USER_RESOURCE_TYPE,
-    NON_COMPLIANT,
-    AuditTable,
-    NotificationStateTable,
-)
-from lambdas.exemptions import Exemption, exemption_to_item
-from lambdas.owners import resolve_owner
 
 SANDBOX_ACCOUNT_ID = "123456789012"
 SANDBOX_REGION = "us-east-1"

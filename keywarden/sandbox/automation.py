@@ -23,9 +23,9 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from domain.runbook import AUTOMATION_SUCCEEDED, AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.runbook import RunbookUserNotFoundError, revoke_unused_credentials
-from lambdas.contract import AUTOMATION_SUCCEEDED, AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
 
 RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
 RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"

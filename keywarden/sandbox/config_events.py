@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from lambdas.contract import (
+from domain.config_rule import (
     COMPLIANCE_CHANGE_DETAIL_TYPE,
     CONFIG_EVENT_SOURCE,
     IAM_USER_RESOURCE_TYPE,

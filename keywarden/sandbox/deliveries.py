@@ -15,8 +15,8 @@ from typing import Any
 
 from moto.ses.models import ses_backends
 
+from domain.notification_facts import OwnerMessageAttribute
 from keywarden.sandbox.slack_server import SlackPost, SlackWebhookServer
-from lambdas.contract import OwnerMessageAttribute
 from notifications.slack_message import blocks_as_text
 
 DEFAULT_WEBHOOK = "default"

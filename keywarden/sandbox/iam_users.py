@@ -21,8 +21,8 @@ from moto.core.responses import ActionResult
 from moto.iam.models import AccessKeyLastUsed, iam_backends
 from moto.iam.responses import IamResponse
 
+from domain.credentials import UserSnapshot
 from keywarden.scenario import UserSpec
-from lambdas.models import UserSnapshot
 
 _PASSWORD_CREATED = "_keywarden_login_profile_created"  # noqa: S105 (an attribute name)
 

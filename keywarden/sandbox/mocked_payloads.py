@@ -37,6 +37,9 @@ from typing import Any, Final
 import boto3
 from pydantic import ValidationError
 
+from domain.credentials import SnapshotResult
+from domain.exemptions import exemption_to_item
+from domain.tables import ExemptionTable
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.iam_users import delete_user, recreate_user
 from keywarden.sandbox.mocked_cases import MockedCases
@@ -47,9 +50,6 @@ from keywarden.workflow_cases import (
     load_expectations,
     run_cases,
 )
-from lambdas.contract import ExemptionTable
-from lambdas.exemptions import exemption_to_item
-from lambdas.models import SnapshotResult
 from statemachine import FUNCTION_HANDLERS, definition_text
 from statemachine.mock_config import MOCK_CONFIG_PATH, MockConfig, invocation_range, iter_states
 

@@ -17,9 +17,13 @@ from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
 
-from lambdas.audit_record import RemediationFacts, build_record_items, to_attribute_values
-from lambdas.contract import KeyResult, PasswordResult, RemediationOutcome
-from lambdas.models import AutomationProgress, KeyOutcome, KeyStatus, OwnerContact, RemediationRequest
+from domain.audit_record import RemediationFacts, build_record_items
+from domain.compliance_event import RemediationRequest
+from domain.credentials import KeyOutcome, KeyStatus
+from domain.owners import OwnerContact
+from domain.results import KeyResult, PasswordResult, RemediationOutcome
+from domain.runbook import AutomationProgress
+from lambdas.attribute_values import to_attribute_values
 
 SEED_ACCOUNTS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
 _OUTCOME_WEIGHTS = {

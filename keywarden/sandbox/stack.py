@@ -16,13 +16,9 @@ from typing import Any
 
 import boto3
 
-from keywarden.configuration import DeploymentSettings
-from lambdas.contract import (
-    AuditTable,
-    ExemptionTable,
-    NotificationStateTable,
-    compliance_change_event_pattern,
-)
+from deployment.settings import DeploymentSettings
+from domain.config_rule import compliance_change_event_pattern
+from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
 from notifications import FORWARDER_HANDLERS
 from statemachine import FUNCTION_HANDLERS, render_definition
 

@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel
 
-from lambdas.action_decision import decide_action
+from domain.action_decision import decide_action
+from domain.exemptions import check_exemptions
 from lambdas.exemption_store import load_exemptions
-from lambdas.exemptions import check_exemptions
 from lambdas.observability import logger, tracer
 from lambdas.settings import DecideSettings, load_settings
 

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.event_intake import read_compliance_event
+from domain.compliance_event import read_compliance_event
 from lambdas.observability import logger, metrics, tracer
 from lambdas.settings import IntakeSettings, load_settings
 

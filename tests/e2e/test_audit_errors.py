@@ -13,10 +13,10 @@ from botocore.stub import Stubber
 from moto.core.authorization import enable_iam_authentication
 from typer.testing import CliRunner
 
+from deployment.policies import auditor_policy
 from keywarden.cli import app
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.seed import seed_audit_table, synthetic_history
-from lambdas.contract import AuditTable
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
@@ -125,7 +125,7 @@ def _iam_user(sandbox: Sandbox, name: str, policy: dict[str, Any]) -> dict[str, 
 
 def test_access_denied_and_the_auditor_policy_is_enough(sandbox: Sandbox) -> None:
     table_arn = sandbox.client("dynamodb").describe_table(TableName="keywarden-audit")["Table"]["TableArn"]
-    policy = AuditTable.auditor_policy(table_arn)
+    policy = auditor_policy(table_arn)
     # moto checks DynamoDB actions against resource "*": the statement is widened to that here;
     # the actions (Query and GetItem, nothing else) are what this test proves sufficient.
     policy["Statement"][0]["Resource"] = "*"

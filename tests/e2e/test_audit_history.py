@@ -16,14 +16,14 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
+from domain.audit_record import RemediationFacts, build_record_items
+from domain.compliance_event import RemediationRequest
+from domain.results import PasswordResult, RemediationOutcome
 from keywarden.audit.periods import Period
 from keywarden.audit.queries import Criteria, QueryStats, plan_history, read_items
 from keywarden.cli import app
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
-from lambdas.audit_record import RemediationFacts, build_record_items
-from lambdas.contract import PasswordResult, RemediationOutcome
-from lambdas.models import RemediationRequest
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()

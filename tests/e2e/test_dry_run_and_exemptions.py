@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from deployment.settings import DeploymentSettings
 from keywarden.cli import app
-from keywarden.configuration import DeploymentSettings
 from keywarden.sandbox import Sandbox
 from keywarden.scenario import ExemptionSpec, KeySpec, PasswordSpec, Scenario, UserSpec
 from keywarden.simulation import SimulationReport, run_scenario

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
+from domain.runbook import AutomationStatus
+from domain.tables import AuditTable
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
-from lambdas.contract import AuditTable, AutomationStatus
 
 pytestmark = pytest.mark.e2e
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from domain.compliance_event import read_compliance_event
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.mocked_cases import MockedCases
 from keywarden.sandbox.mocked_payloads import Derivation, apply_payloads, derive_payloads
 from keywarden.workflow_cases import CaseRun, answers_per_state, load_expectations, mismatches, run_cases
 from lambdas.evaluation import EvaluateInput, evaluate
-from lambdas.event_intake import read_compliance_event
 from lambdas.settings import EvaluateSettings, load_settings
 from statemachine.mock_config import MOCK_CONFIG_PATH, load_mock_config
 

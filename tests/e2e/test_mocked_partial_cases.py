@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.mocked_cases import MockedCases
 from keywarden.scenario import KeySpec, UserSpec

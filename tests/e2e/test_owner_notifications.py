@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from moto.iam.models import AccessKeyLastUsed, iam_backends
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.slack_server import ScriptedAnswer
 from keywarden.scenario import KeySpec, UserSpec

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto.iam.models import iam_backends
 
-from keywarden.configuration import DeploymentSettings
+from deployment.settings import DeploymentSettings
 from keywarden.demo import DEMO_SCENARIO
 from keywarden.sandbox import Sandbox
 from keywarden.scenario import KeySpec, PasswordSpec, Scenario, UserSpec

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from deployment.settings import DeploymentSettings
 from infra.application import SettingsError, build_app, settings_from_context
-from keywarden.configuration import DeploymentSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.contract import AuditTable
+from deployment.policies import auditor_policy as contract_policy
 from tests.infra.conftest import Synthesized
 from tests.infra.template import (
     SAMPLE_PSEUDO_PARAMETERS,
@@ -51,7 +51,7 @@ def test_the_document_is_the_contracts_plus_finding_the_stack(default_stack: Syn
     _, policy = auditor_policy(default_stack)
     key_id, _ = only(default_stack.resources, "AWS::KMS::Key")
     deployed = render(policy["PolicyDocument"])
-    contract = AuditTable.auditor_policy(
+    contract = contract_policy(
         "arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-audit", f"<{key_id}.Arn>"
     )
     *from_contract, find_the_stack = deployed["Statement"]

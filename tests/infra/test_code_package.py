@@ -1,4 +1,4 @@
-"""The functions' code asset: lambdas/ and notifications/ only, and the handlers need nothing else."""
+"""The functions' code asset: domain/, lambdas/ and notifications/ only; the handlers need nothing else."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def code_asset(stack: Synthesized) -> Path:
     return stack.outdir / f"asset.{keys.pop().removesuffix('.zip')}"
 
 
-def test_the_package_holds_only_the_two_handler_packages(default_stack: Synthesized) -> None:
+def test_the_package_holds_only_the_three_handler_packages(default_stack: Synthesized) -> None:
     asset = code_asset(default_stack)
-    assert sorted(p.name for p in asset.iterdir()) == ["lambdas", "notifications"]
+    assert sorted(p.name for p in asset.iterdir()) == ["domain", "lambdas", "notifications"]
     files = [p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()]
     assert all(f.endswith(".py") for f in files), files
     assert not [
@@ -50,5 +50,5 @@ def test_packaged_code_imports_only_the_package_the_runtime_and_the_layer(defaul
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
-    outside = imported - sys.stdlib_module_names - {"lambdas", "notifications"}
+    outside = imported - sys.stdlib_module_names - {"domain", "lambdas", "notifications"}
     assert outside <= PROVIDED, outside - PROVIDED

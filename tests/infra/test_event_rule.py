@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from moto.events.models import EventPattern
 
-from lambdas.contract import compliance_change_event_pattern
+from domain.config_rule import compliance_change_event_pattern
 from tests.factories import compliance_event
 from tests.infra.conftest import Synthesized
 from tests.infra.template import arn_of, only, queue_policy, ref, statements

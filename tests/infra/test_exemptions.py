@@ -6,7 +6,7 @@ import json
 from fnmatch import fnmatchcase
 from typing import Any
 
-from lambdas.contract import ExemptionTable
+from domain.tables import ExemptionTable
 from statemachine import FUNCTION_HANDLERS, render_definition
 from tests.infra.conftest import SECURITY_ADMIN_ROLE, SSO_SECURITY_ADMIN_ROLE, Synthesized
 from tests.infra.template import (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from infra.names import ResourceNames
-from keywarden.configuration import DeploymentSettings
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
 from notifications import FORWARDER_HANDLERS
 from statemachine import FUNCTION_HANDLERS

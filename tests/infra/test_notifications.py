@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from keywarden.configuration import DeploymentSettings
-from lambdas.contract import NotificationStateTable
+from deployment.settings import DeploymentSettings
+from domain.tables import NotificationStateTable
 from notifications import FORWARDER_HANDLERS
 from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
 from notifications.slack_webhook import SlackDeliveryError, parse_webhooks

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.contract import RUNBOOK_NAME
+from domain.runbook import RUNBOOK_NAME
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import (

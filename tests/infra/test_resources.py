@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from deployment.outputs import AUDIT_TABLE_OUTPUT
+from deployment.settings import LOG_RETENTION_DAYS, DeploymentSettings
+from domain.config_rule import CONFIG_RULE_IDENTIFIER
+from domain.tables import AuditTable
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
-from keywarden.configuration import LOG_RETENTION_DAYS, DeploymentSettings
-from lambdas.contract import AUDIT_TABLE_OUTPUT, CONFIG_RULE_IDENTIFIER, AuditTable
 from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
 from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements

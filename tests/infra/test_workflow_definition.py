@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from lambdas.contract import RUNBOOK_NAME, AuditTable, NotificationStateTable
+from domain.runbook import RUNBOOK_NAME
+from domain.tables import AuditTable, NotificationStateTable
 from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
 from tests.infra.conftest import Synthesized
 from tests.infra.template import arn_of, only, ref

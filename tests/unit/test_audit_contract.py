@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from deployment.policies import auditor_policy
+from domain.tables import AuditTable, audit_timestamp
 from keywarden.sandbox_client import SandboxError, checked_url, is_loopback, run_scenario_remotely
-from lambdas.contract import AuditTable, audit_timestamp
 
 
 def test_recorded_at_is_utc_with_milliseconds_like_step_functions() -> None:
@@ -38,7 +39,7 @@ def test_every_index_is_declared_with_its_keys() -> None:
 
 def test_the_auditor_policy_allows_query_and_getitem_on_the_table_and_its_indexes_only() -> None:
     table = "arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-audit"
-    assert AuditTable.auditor_policy(table) == {
+    assert auditor_policy(table) == {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -54,7 +55,7 @@ def test_the_auditor_policy_allows_query_and_getitem_on_the_table_and_its_indexe
 def test_with_a_customer_managed_key_the_auditor_may_decrypt_only_through_dynamodb() -> None:
     table = "arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-audit"
     key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    decrypt = AuditTable.auditor_policy(table, key)["Statement"][1]
+    decrypt = auditor_policy(table, key)["Statement"][1]
     assert decrypt == {
         "Sid": "DecryptAuditHistoryThroughDynamoDB",
         "Effect": "Allow",

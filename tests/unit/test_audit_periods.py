@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.tables import audit_timestamp
 from keywarden.audit.periods import Period, parse_period
 from keywarden.cli_errors import InputError
-from lambdas.contract import audit_timestamp
 
 NOW = datetime(2026, 11, 28, 12, 30, 15, 250_000, tzinfo=UTC)
 

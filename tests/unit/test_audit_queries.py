@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from domain.results import RECORDED_OUTCOMES, RemediationOutcome
+from domain.tables import AuditTable
 from keywarden.audit.periods import Period
 from keywarden.audit.queries import (
     Criteria,
@@ -22,7 +24,6 @@ from keywarden.audit.queries import (
     read_items,
 )
 from keywarden.cli_errors import InputError
-from lambdas.contract import RECORDED_OUTCOMES, AuditTable, RemediationOutcome
 
 SEPTEMBER = Period(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 30, 23, 59, 59, 999_000, tzinfo=UTC))
 

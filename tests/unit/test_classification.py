@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from lambdas.classification import (
+from domain.classification import (
     CredentialPolicy,
     classify_key,
     classify_password,
@@ -15,8 +15,8 @@ from lambdas.classification import (
     runbook_deletes_password,
     runbook_revokes_key,
 )
-from lambdas.contract import KeyResult, PasswordResult
-from lambdas.models import AccessKeySnapshot, KeyStatus
+from domain.credentials import AccessKeySnapshot, KeyStatus
+from domain.results import KeyResult, PasswordResult
 from tests.factories import NOW, key, login_profile
 
 POLICY = CredentialPolicy(max_access_key_age_days=90, max_credential_usage_age_days=90)

@@ -7,11 +7,11 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from lambdas.action_decision import decide_action
-from lambdas.contract import RemediationAction
+from domain.action_decision import decide_action
+from domain.credentials import KeyStatus, SnapshotResult
+from domain.exemptions import Exemption, ExemptionCheck
+from domain.results import RemediationAction
 from lambdas.evaluation import EvaluateInput, WorkflowState, evaluate
-from lambdas.exemptions import Exemption, ExemptionCheck
-from lambdas.models import KeyStatus, SnapshotResult
 from tests.factories import NOW, key, login_profile
 from tests.unit.test_evaluation import EXECUTION, REQUEST, SETTINGS, automation, deactivate, user
 

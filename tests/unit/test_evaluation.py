@@ -8,18 +8,19 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from lambdas.classification import CredentialPolicy
-from lambdas.contract import AUTOMATION_FAILED, AuditTable, AutomationStatus, RemediationOutcome
-from lambdas.evaluation import EvaluateInput, EvaluationSettings, WorkflowState, evaluate
-from lambdas.models import (
+from domain.classification import CredentialPolicy
+from domain.compliance_event import RemediationRequest
+from domain.credentials import (
     AccessKeySnapshot,
-    AutomationProgress,
     KeyStatus,
     LoginProfileSnapshot,
-    RemediationRequest,
     SnapshotResult,
     UserSnapshot,
 )
+from domain.results import RemediationOutcome
+from domain.runbook import AUTOMATION_FAILED, AutomationProgress, AutomationStatus
+from domain.tables import AuditTable
+from lambdas.evaluation import EvaluateInput, EvaluationSettings, WorkflowState, evaluate
 from tests.factories import NOW, key, login_profile
 
 SETTINGS = EvaluationSettings(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lambdas.event_intake import read_compliance_event
+from domain.compliance_event import read_compliance_event
 from tests.factories import compliance_event
 
 RULE = "keywarden-access-keys-rotated"

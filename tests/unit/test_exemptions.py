@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from lambdas.action_decision import decide_action
-from lambdas.contract import RemediationAction
-from lambdas.exemptions import (
+from domain.action_decision import decide_action
+from domain.exemptions import (
     Exemption,
     ExemptionCheck,
     check_exemptions,
     exemption_from_item,
     exemption_to_item,
 )
+from domain.results import RemediationAction
 from tests.factories import NOW
 
 ARN = "arn:aws:iam::111122223333:user/vendors/acme-sync"

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from domain.action_decision import ActionDecision
+from domain.compliance_event import RemediationRequest
+from domain.credentials import SnapshotResult
 from keywarden.workflow_cases import (
     expectation_problems,
     load_expectations,
     sfn_local_definition,
 )
-from lambdas.action_decision import ActionDecision
-from lambdas.models import Evaluation, RemediationRequest, SnapshotResult
+from lambdas.models import Evaluation
 from statemachine import FUNCTION_HANDLERS, definition_text
 from statemachine.mock_config import (
     MockConfig,

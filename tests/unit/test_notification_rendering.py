@@ -7,9 +7,9 @@ import json
 from email import message_from_bytes, policy
 from typing import Any
 
-from lambdas.classification import CredentialPolicy, classify_key
-from lambdas.contract import PasswordResult
-from lambdas.models import KeyOutcome, KeyStatus
+from domain.classification import CredentialPolicy, classify_key
+from domain.credentials import KeyOutcome, KeyStatus
+from domain.results import PasswordResult
 from notifications.email_message import recipients, render_owner_email, to_mime
 from notifications.owner_message import render_owner_notification
 from notifications.slack_message import blocks_as_text, mrkdwn_code, mrkdwn_escape, render_slack_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from keywarden.configuration import DeploymentSettings, SettingsError
+from deployment.settings import DeploymentSettings, SettingsError
 from lambdas.settings import EvaluateSettings, load_settings
 from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from lambdas.classification import CredentialPolicy, classify_key
-from lambdas.contract import PasswordResult
-from lambdas.models import KeyOutcome, KeyStatus
+from domain.classification import CredentialPolicy, classify_key
+from domain.credentials import KeyOutcome, KeyStatus
+from domain.results import PasswordResult
 from lambdas.notification_state import duplicate_notice, notification_claims
 from tests.factories import NOW, key, notification_facts
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambdas.models import OwnerContact
-from lambdas.owners import resolve_owner, slack_channel
+from domain.owners import OwnerContact, resolve_owner, slack_channel
 
 EMAIL_KEYS = ("owner-email", "owner")
 SLACK_KEYS = ("slack-channel",)

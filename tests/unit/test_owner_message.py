@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from lambdas.classification import CredentialPolicy, classify_key
-from lambdas.contract import PasswordResult, RemediationOutcome
-from lambdas.models import KeyStatus, OwnerContact
-from lambdas.owners import resolve_owner
-from notifications.owner_message import NotificationFacts, needs_owner_notification, render_owner_notification
+from domain.classification import CredentialPolicy, classify_key
+from domain.credentials import KeyStatus
+from domain.notification_facts import NotificationFacts, needs_owner_notification
+from domain.owners import OwnerContact, resolve_owner
+from domain.results import PasswordResult, RemediationOutcome
+from notifications.owner_message import render_owner_notification
 from tests.factories import NOW, key
 
 POLICY = CredentialPolicy(90, 90)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from keywarden.configuration import DeploymentSettings, SettingsError
+from deployment.settings import DeploymentSettings, SettingsError
 from keywarden.scenario import ScenarioError, UserSpec, config_finds_stale_key, load_scenario
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from lambdas.contract import AUTOMATION_TERMINAL, RUNBOOK_NAME, AuditTable, AutomationStatus
+from domain.runbook import AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
+from domain.tables import AuditTable
 from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
 
 VALUES = {name: f"value-of-{name}" for name in SUBSTITUTIONS} | {

@@ -1,19 +1,83 @@
-"""Step 1: read the workflow's input, and accept only a NON_COMPLIANT IAM user event for our rule."""
+"""Config's compliance-change event, and the workflow's first step: accept only a NON_COMPLIANT
+IAM user event for keywarden's rule, or reject it with a reason a person can act on."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from lambdas.contract import (
+from domain.config_rule import (
     COMPLIANCE_CHANGE_DETAIL_TYPE,
     CONFIG_EVENT_SOURCE,
     IAM_USER_RESOURCE_TYPE,
     NON_COMPLIANT,
 )
-from lambdas.models import ComplianceChangeEvent, RemediationRequest
+from domain.frozen import FrozenModel
+
+
+class _ConfigShape(BaseModel):
+    """Config's event fields are camelCase; accept them and expose snake_case."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        populate_by_name=True,
+        alias_generator=lambda name: "".join(
+            part if i == 0 else part.capitalize() for i, part in enumerate(name.split("_"))
+        ),
+    )
+
+
+class EvaluationResultQualifier(_ConfigShape):
+    config_rule_name: str
+    resource_type: str
+    resource_id: str
+
+
+class EvaluationResultIdentifier(_ConfigShape):
+    evaluation_result_qualifier: EvaluationResultQualifier
+    ordering_timestamp: datetime | None = None
+
+
+class EvaluationResult(_ConfigShape):
+    compliance_type: str
+    evaluation_result_identifier: EvaluationResultIdentifier | None = None
+    result_recorded_time: datetime | None = None
+    annotation: str | None = None
+
+
+class ComplianceChangeDetail(_ConfigShape):
+    resource_id: str
+    resource_type: str
+    config_rule_name: str
+    aws_account_id: str | None = None
+    aws_region: str | None = None
+    config_rule_arn: str | None = Field(default=None, alias="configRuleARN")
+    message_type: str | None = None
+    new_evaluation_result: EvaluationResult
+    old_evaluation_result: EvaluationResult | None = None
+
+
+class ComplianceChangeEvent(EventBridgeModel):
+    """An EventBridge "Config Rules Compliance Change" event."""
+
+    detail: ComplianceChangeDetail
+
+
+class RemediationRequest(FrozenModel):
+    """The workflow's reading of its input: accepted for remediation, or rejected with a reason."""
+
+    accepted: bool
+    reason: str = ""
+    user_id: str | None = None
+    account_id: str | None = None
+    region: str | None = None
+    rule_name: str | None = None
+    event_id: str | None = None
+    event_time: AwareDatetime | None = None
+
 
 IAM_USER_ID_PREFIX = "AIDA"
 

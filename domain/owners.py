@@ -4,8 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Final
 
-from lambdas.models import OwnerContact
+from domain.frozen import FrozenModel
+
+DEFAULT_OWNER_EMAIL_TAG_KEYS: Final = ("owner-email", "owner")
+"""IAM user tags read, in order, for the key owner's email address."""
+
+DEFAULT_SLACK_CHANNEL_TAG_KEYS: Final = ("slack-channel",)
+"""IAM user tags read, in order, for the owner's Slack channel."""
+
+
+class OwnerContact(FrozenModel):
+    email: str
+    source: str
+    """Where the address came from: `tag:<key>`, or `fallback` (with the reason)."""
+    slack_channel: str | None = None
+    """`#name` or a channel id from the user's tags; None: the default channel."""
+    slack_channel_source: str | None = None
+    """`tag:<key>`, or `default channel` (with the reason); None when no channel tag is configured."""
+
+    @property
+    def email_is_fallback(self) -> bool:
+        """True when no valid owner address was tagged and the fallback contact is used."""
+        return self.source.startswith("fallback")
+
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.

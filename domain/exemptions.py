@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field
 
-from lambdas.contract import ExemptionTable
-from lambdas.models import FrozenModel
+from domain.frozen import FrozenModel
+from domain.tables import ExemptionTable
 
 
 class Exemption(FrozenModel):

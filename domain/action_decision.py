@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lambdas.contract import RemediationAction
-from lambdas.exemptions import Exemption, ExemptionCheck
-from lambdas.models import FrozenModel
+from domain.exemptions import Exemption, ExemptionCheck
+from domain.frozen import FrozenModel
+from domain.results import RemediationAction
 
 
 class ActionDecision(FrozenModel):

@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from domain.notification_facts import NotificationFacts
 from lambdas.observability import logger, metrics, tracer
 from notifications.email_message import render_owner_email, to_mime
-from notifications.facts import NotificationFacts
 from notifications.settings import EmailForwarderSettings, load_forwarder_settings
 
 settings = load_forwarder_settings(EmailForwarderSettings)

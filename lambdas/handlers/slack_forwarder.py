@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from domain.notification_facts import NotificationFacts
 from lambdas.observability import logger, metrics, tracer
-from notifications.facts import NotificationFacts
 from notifications.settings import SlackForwarderSettings, load_forwarder_settings
 from notifications.slack_webhook import RetryPolicy, deliver_to_slack, parse_webhooks
 

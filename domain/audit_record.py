@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
-
-from lambdas.action_decision import ActionDecision
-from lambdas.contract import AuditTable, PasswordResult, RemediationOutcome, audit_timestamp
-from lambdas.models import AutomationProgress, KeyOutcome, OwnerContact, RemediationRequest
-
-_serializer = TypeSerializer()
+from domain.action_decision import ActionDecision
+from domain.compliance_event import RemediationRequest
+from domain.credentials import KeyOutcome
+from domain.owners import OwnerContact
+from domain.results import PasswordResult, RemediationOutcome
+from domain.runbook import AutomationProgress
+from domain.tables import AuditTable, audit_timestamp
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,6 @@ def _automation_map(automation: AutomationProgress | None) -> dict[str, Any] | N
 def _account_of(execution_arn: str) -> str:
     """The workflow's own account (arn:aws:states:region:ACCOUNT:execution:...)."""
     return execution_arn.split(":")[4]
-
-
-def to_attribute_values(item: dict[str, Any]) -> dict[str, Any]:
-    """A plain item in DynamoDB's attribute-value form ({"S": ...}), as dynamodb:putItem takes it."""
-    return {name: _serializer.serialize(value) for name, value in item.items()}
 
 
 def _exemption_map(decision: ActionDecision | None) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""What an owner message says, as data (`NotificationFacts`) and as sentences shared by every format.
+"""How an owner message words each fact: the sentences shared by every channel's format.
 
 The plain text (SNS, email), the HTML email and the Slack message all word a key the same way:
 the sentences are built here once, each renderer only lays them out and escapes them.
@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import AwareDatetime
+from domain.credentials import KeyOutcome
+from domain.notification_facts import NotificationFacts
+from domain.results import KeyResult
 
-from lambdas.contract import KeyResult, PasswordResult, RemediationOutcome, Severity
-from lambdas.models import FrozenModel, KeyOutcome, OwnerContact
-
-NOTIFIED_KEY_RESULTS = frozenset({KeyResult.DEACTIVATED, KeyResult.SKIPPED_RECENTLY_USED})
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
-FACTS_SCHEMA = "keywarden.owner-notification/1"
 
 Literal = Callable[[str], str]
 """How a renderer shows a value from outside keywarden (a name, an id, a tag value): escaped,
@@ -27,43 +24,6 @@ in a code span... The sentences around it are keywarden's own and need no escapi
 
 def _plain(value: str) -> str:
     return value
-
-
-class NotificationFacts(FrozenModel):
-    """Everything an owner message says, as data: the `lambda` part of the SNS message."""
-
-    schema_id: str = FACTS_SCHEMA
-    user_name: str
-    user_id: str | None = None
-    account_id: str
-    region: str
-    rule_name: str
-    outcome: RemediationOutcome
-    keys: tuple[KeyOutcome, ...]
-    password: PasswordResult
-    owner: OwnerContact
-    security_contact_email: str
-    max_access_key_age_days: int
-    max_credential_usage_age_days: int
-    deadline: date
-    """Rotate a key left active before this day (the evaluation day + the grace period)."""
-    notified_at: AwareDatetime
-    dry_run: bool = False
-    """Dry-run mode: nothing was changed; the message says what enforcement would do."""
-
-    @property
-    def notified_keys(self) -> list[KeyOutcome]:
-        """The keys the owner is told about: skipped (still active) or deactivated."""
-        return [k for k in self.keys if k.result in NOTIFIED_KEY_RESULTS]
-
-    @property
-    def password_deleted(self) -> bool:
-        return self.password is PasswordResult.DELETED
-
-
-def needs_owner_notification(keys: tuple[KeyOutcome, ...], password: PasswordResult) -> bool:
-    """Owners hear about skipped or deactivated keys and a deleted password, nothing else."""
-    return password is PasswordResult.DELETED or any(k.result in NOTIFIED_KEY_RESULTS for k in keys)
 
 
 def when(moment: datetime | None, now: datetime) -> str:
@@ -211,11 +171,3 @@ def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
         text = f"Console password of IAM user {facts.user_name} {verb}"
     subject = f"[keywarden{' dry run' if facts.dry_run else ''}] {text}"
     return subject if len(subject) <= limit else subject[: limit - 3] + "..."
-
-
-def severity(facts: NotificationFacts) -> Severity:
-    """High when a stale key is still active, medium when a key was deactivated, else low."""
-    keys = facts.notified_keys
-    if any(k.result is KeyResult.SKIPPED_RECENTLY_USED for k in keys):
-        return Severity.HIGH
-    return Severity.MEDIUM if keys else Severity.LOW

@@ -10,18 +10,11 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lambdas.contract import (
-    DEFAULT_CONFIG_RULE_NAME,
-    DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
-    DEFAULT_NOTIFICATION_WINDOW_HOURS,
-    DEFAULT_OWNER_EMAIL_TAG_KEYS,
-    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
-    RUNBOOK_DEFAULT_VERSION,
-    RUNBOOK_NAME,
-    OwnerMessageAttribute,
-    Severity,
-)
-from lambdas.owners import is_email_address
+from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
+from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
+from domain.results import Severity
+from domain.runbook import RUNBOOK_DEFAULT_VERSION, RUNBOOK_NAME
 
 
 class SettingsError(ValueError):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lambdas.contract import KeyResult, PasswordResult
-from lambdas.models import AccessKeySnapshot, KeyOutcome, KeyStatus, LoginProfileSnapshot
+from domain.credentials import AccessKeySnapshot, KeyOutcome, KeyStatus, LoginProfileSnapshot
+from domain.results import KeyResult, PasswordResult
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,81 @@
+"""What an owner message says, as data: the contract between the workflow and every channel.
+
+The workflow publishes these facts (the `lambda` part of the SNS message); each channel's
+forwarder renders them. Pure: no AWS calls.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from pydantic import AwareDatetime
+
+from domain.credentials import KeyOutcome
+from domain.frozen import FrozenModel
+from domain.owners import OwnerContact
+from domain.results import KeyResult, PasswordResult, RemediationOutcome, Severity
+
+NOTIFIED_KEY_RESULTS: Final = frozenset({KeyResult.DEACTIVATED, KeyResult.SKIPPED_RECENTLY_USED})
+FACTS_SCHEMA: Final = "keywarden.owner-notification/1"
+
+
+class OwnerMessageAttribute:
+    """Names of the message attributes on the owners' topic (what filter policies can match)."""
+
+    USER_NAME: Final = "user_name"
+    OUTCOME: Final = "outcome"
+    ACCOUNT_ID: Final = "account_id"
+    OWNER_EMAIL: Final = "owner_email"
+    OWNER_KNOWN: Final = "owner_known"
+    """"true" when the address came from the user's tags, "false" for the fallback contact."""
+    SEVERITY: Final = "severity"
+
+
+DEFAULT_NOTIFICATION_WINDOW_HOURS: Final = 168
+"""A key's owner is told about the same result at most once in this many hours."""
+
+
+class NotificationFacts(FrozenModel):
+    """Everything an owner message says, as data: the `lambda` part of the SNS message."""
+
+    schema_id: str = FACTS_SCHEMA
+    user_name: str
+    user_id: str | None = None
+    account_id: str
+    region: str
+    rule_name: str
+    outcome: RemediationOutcome
+    keys: tuple[KeyOutcome, ...]
+    password: PasswordResult
+    owner: OwnerContact
+    security_contact_email: str
+    max_access_key_age_days: int
+    max_credential_usage_age_days: int
+    deadline: date
+    """Rotate a key left active before this day (the evaluation day + the grace period)."""
+    notified_at: AwareDatetime
+    dry_run: bool = False
+    """Dry-run mode: nothing was changed; the message says what enforcement would do."""
+
+    @property
+    def notified_keys(self) -> list[KeyOutcome]:
+        """The keys the owner is told about: skipped (still active) or deactivated."""
+        return [k for k in self.keys if k.result in NOTIFIED_KEY_RESULTS]
+
+    @property
+    def password_deleted(self) -> bool:
+        return self.password is PasswordResult.DELETED
+
+
+def needs_owner_notification(keys: tuple[KeyOutcome, ...], password: PasswordResult) -> bool:
+    """Owners hear about skipped or deactivated keys and a deleted password, nothing else."""
+    return password is PasswordResult.DELETED or any(k.result in NOTIFIED_KEY_RESULTS for k in keys)
+
+
+def severity(facts: NotificationFacts) -> Severity:
+    """High when a stale key is still active, medium when a key was deactivated, else low."""
+    keys = facts.notified_keys
+    if any(k.result is KeyResult.SKIPPED_RECENTLY_USED for k in keys):
+        return Severity.HIGH
+    return Severity.MEDIUM if keys else Severity.LOW

@@ -1,0 +1,85 @@
+"""The AWS-owned runbook keywarden runs, and what SSM says about an automation of it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from domain.frozen import FrozenModel
+
+RUNBOOK_NAME: Final = "AWSConfigRemediation-RevokeUnusedIAMUserCredentials"
+RUNBOOK_DEFAULT_VERSION: Final = "$DEFAULT"
+
+
+class AutomationStatus(StrEnum):
+    """SSM AutomationExecutionStatus values (the full enum of the SSM API)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    WAITING = "Waiting"
+    SUCCESS = "Success"
+    TIMED_OUT = "TimedOut"
+    CANCELLING = "Cancelling"
+    CANCELLED = "Cancelled"
+    FAILED = "Failed"
+    PENDING_APPROVAL = "PendingApproval"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    SCHEDULED = "Scheduled"
+    RUNBOOK_IN_PROGRESS = "RunbookInProgress"
+    PENDING_CHANGE_CALENDAR_OVERRIDE = "PendingChangeCalendarOverride"
+    CHANGE_CALENDAR_OVERRIDE_APPROVED = "ChangeCalendarOverrideApproved"
+    CHANGE_CALENDAR_OVERRIDE_REJECTED = "ChangeCalendarOverrideRejected"
+    COMPLETED_WITH_SUCCESS = "CompletedWithSuccess"
+    COMPLETED_WITH_FAILURE = "CompletedWithFailure"
+    EXITED = "Exited"
+
+
+AUTOMATION_SUCCEEDED: Final = frozenset({AutomationStatus.SUCCESS, AutomationStatus.COMPLETED_WITH_SUCCESS})
+AUTOMATION_FAILED: Final = frozenset(
+    {
+        AutomationStatus.FAILED,
+        AutomationStatus.TIMED_OUT,
+        AutomationStatus.CANCELLED,
+        AutomationStatus.REJECTED,
+        AutomationStatus.COMPLETED_WITH_FAILURE,
+        AutomationStatus.CHANGE_CALENDAR_OVERRIDE_REJECTED,
+        AutomationStatus.EXITED,
+    }
+)
+AUTOMATION_TERMINAL: Final = AUTOMATION_SUCCEEDED | AUTOMATION_FAILED
+"""Statuses after which an automation never changes again; the workflow stops polling."""
+
+
+class AutomationExecution(FrozenModel):
+    """The part of ssm:GetAutomationExecution's answer that keywarden reads."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    automation_execution_id: str = Field(alias="AutomationExecutionId")
+    status: str = Field(alias="AutomationExecutionStatus")
+    failure_message: str | None = Field(default=None, alias="FailureMessage")
+    execution_start_time: AwareDatetime | None = Field(default=None, alias="ExecutionStartTime")
+    execution_end_time: AwareDatetime | None = Field(default=None, alias="ExecutionEndTime")
+    outputs: dict[str, list[str]] = Field(default_factory=dict, alias="Outputs")
+
+
+class PollProgress(FrozenModel):
+    count: int
+    max: int
+    interval_seconds: int
+
+
+class LastPoll(FrozenModel):
+    status: str
+    execution: AutomationExecution
+
+
+class AutomationProgress(FrozenModel):
+    """What the workflow knows about the automation it started."""
+
+    execution_id: str
+    poll: PollProgress
+    last_poll: LastPoll | None = None

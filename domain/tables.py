@@ -1,0 +1,130 @@
+"""The layouts of keywarden's DynamoDB tables: key names, item kinds, indexes. One place for all.
+
+The CDK stack, the sandbox, the functions and the CLI read these names; none writes its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Final
+
+
+def audit_timestamp(moment: datetime) -> str:
+    """`recorded_at`'s one format: UTC, milliseconds, `Z` (2026-11-28T12:00:00.123Z).
+
+    It is Step Functions' own `$$.State.EnteredTime` format, so the workflow's failure path can
+    store that value as it is, and every `recorded_at` sorts as text in time order, which is
+    what the indexes' range conditions (BETWEEN, >=, <=) compare.
+    """
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+class AuditTable:
+    """Attribute names of the DynamoDB audit table and its indexes (README: "The audit table")."""
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    RECORDED_AT: Final = "recorded_at"
+    USER_NAME: Final = "user_name"
+    USER_ID: Final = "user_id"
+    ACCOUNT_ID: Final = "account_id"
+    OUTCOME: Final = "outcome"
+    ACCESS_KEY_ID: Final = "access_key_id"
+    ACCOUNT_SHARD: Final = "account_shard"
+    """`<account id>#<shard>`: the partition key of by_account."""
+    OUTCOME_SHARD: Final = "outcome_shard"
+    """`<outcome>#<shard>`: the partition key of by_outcome."""
+    EXPIRES_AT: Final = "expires_at"
+    """TTL attribute (epoch seconds); absent unless a retention is configured."""
+
+    BY_USER_NAME: Final = "by_user_name"
+    BY_USER_ID: Final = "by_user_id"
+    BY_ACCESS_KEY: Final = "by_access_key"
+    BY_ACCOUNT: Final = "by_account"
+    BY_OUTCOME: Final = "by_outcome"
+
+    REMEDIATION_SK: Final = "REMEDIATION"
+    KEY_SK_PREFIX: Final = "KEY#"
+
+    INDEX_SHARDS: Final = 4
+    """Partitions per account and per outcome in by_account / by_outcome.
+
+    An account or an outcome alone is a low-cardinality key whose sort key (time) only grows:
+    every write would land on one partition. Spreading each over a few shards keeps a burst of
+    records (a first Config evaluation of a large account) off a single partition; a reader
+    queries every shard and merges by time. Only ever raise it (readers query shards 0..N-1).
+    """
+
+    @classmethod
+    def indexes(cls) -> dict[str, tuple[str, str]]:
+        """Global secondary indexes: name -> (partition key, sort key). All keys are strings."""
+        return {
+            cls.BY_USER_NAME: (cls.USER_NAME, cls.RECORDED_AT),
+            cls.BY_USER_ID: (cls.USER_ID, cls.RECORDED_AT),
+            cls.BY_ACCESS_KEY: (cls.ACCESS_KEY_ID, cls.RECORDED_AT),
+            cls.BY_ACCOUNT: (cls.ACCOUNT_SHARD, cls.RECORDED_AT),
+            cls.BY_OUTCOME: (cls.OUTCOME_SHARD, cls.RECORDED_AT),
+        }
+
+    @staticmethod
+    def remediation_pk(execution_name: str) -> str:
+        return f"REMEDIATION#{execution_name}"
+
+    @classmethod
+    def shard_of(cls, execution_name: str) -> int:
+        """A remediation's shard: stable for one execution, spread evenly over executions."""
+        digest = hashlib.sha256(execution_name.encode()).digest()
+        return int.from_bytes(digest[:4], "big") % cls.INDEX_SHARDS
+
+    @staticmethod
+    def sharded(value: str, shard: int) -> str:
+        return f"{value}#{shard}"
+
+    @classmethod
+    def all_shards(cls, value: str) -> list[str]:
+        """Every partition key value a reader must query for one account or one outcome."""
+        return [cls.sharded(value, shard) for shard in range(cls.INDEX_SHARDS)]
+
+
+class NotificationStateTable:
+    """Attribute names of the DynamoDB notification-state table.
+
+    One item per credential an owner was told about (pk USER#<user id>, sk KEY#<key id> or
+    PASSWORD): its last notified result, when, until when a repeat is suppressed, the deadline.
+    Unlike the audit table, items are updated: this is the state a reminder job can build on.
+    """
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    RESULT: Final = "result"
+    USER_NAME: Final = "user_name"
+    ACCOUNT_ID: Final = "account_id"
+    OWNER_EMAIL: Final = "owner_email"
+    SLACK_CHANNEL: Final = "slack_channel"
+    DEADLINE: Final = "deadline"
+    FIRST_NOTIFIED_AT: Final = "first_notified_at"
+    LAST_NOTIFIED_AT: Final = "last_notified_at"
+    SUPPRESS_UNTIL: Final = "suppress_until"
+    """Epoch seconds; a notification about the same result before then is a duplicate."""
+    NOTIFICATION_COUNT: Final = "notification_count"
+    LAST_EXECUTION: Final = "last_execution"
+    EXPIRES_AT: Final = "expires_at"
+    """TTL attribute (epoch seconds)."""
+
+    PASSWORD_SK: Final = "PASSWORD"  # noqa: S105 (a sort key, not a secret)
+
+    @staticmethod
+    def user_pk(user_id: str) -> str:
+        return f"USER#{user_id}"
+
+    @staticmethod
+    def key_sk(access_key_id: str) -> str:
+        return f"KEY#{access_key_id}"
+
+
+class ExemptionTable:
+    """Attribute names of the exemption table (one item per user name or ARN pattern)."""
+
+    PARTITION_KEY: Final = "user"
