@@ -14,7 +14,7 @@ from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
 from domain.results import Severity
-from domain.runbook import RUNBOOK_DEFAULT_VERSION, RUNBOOK_NAME
+from domain.runbook import RUNBOOK_DEFAULT_VERSION
 
 
 class SettingsError(ValueError):
@@ -184,29 +184,6 @@ class DeploymentSettings(BaseModel):
             ]
             raise SettingsError("invalid keywarden setting: " + "; ".join(problems)) from error
 
-    def workflow_substitutions(self) -> dict[str, str]:
-        """The ASL substitutions that come from settings (the rest name deployed resources)."""
-        return {
-            "RunbookName": RUNBOOK_NAME,
-            "RunbookVersion": self.runbook_version,
-            "MaxCredentialUsageAge": str(self.credential_usage_age),
-            "PollIntervalSeconds": str(self.poll_interval_seconds),
-            "MaxPollAttempts": str(self.max_poll_attempts),
-        }
-
-    def evaluate_function_environment(self) -> dict[str, str]:
-        """Environment variables of the Evaluate function (read by lambdas/settings.py)."""
-        return {
-            "MAX_ACCESS_KEY_AGE_DAYS": str(self.max_access_key_age),
-            "MAX_CREDENTIAL_USAGE_AGE_DAYS": str(self.credential_usage_age),
-            "SECURITY_CONTACT_EMAIL": self.security_contact_email,
-            "OWNER_TAG_KEYS": ",".join(self.owner_tag_keys),
-            "GRACE_PERIOD_DAYS": str(self.grace_period_days),
-            "RECORD_RETENTION_DAYS": str(self.record_retention_days),
-            "SLACK_CHANNEL_TAG_KEYS": ",".join(self.slack_channel_tag_keys),
-            "NOTIFICATION_WINDOW_HOURS": str(self.notification_window_hours),
-        }
-
     def slack_forwarder_environment(self) -> dict[str, str]:
         """Environment variables of the Slack forwarder (read by notifications/settings.py)."""
         return {"SLACK_WEBHOOK_SECRET_NAME": self.slack_webhook_secret_name}
@@ -227,23 +204,3 @@ class DeploymentSettings(BaseModel):
         """The owners' topic subscription filter policy of the `slack` or `email` forwarder."""
         severities = self.slack_severities if channel == "slack" else self.email_severities
         return {OwnerMessageAttribute.SEVERITY: sorted(s.value for s in severities)}
-
-    def parse_event_function_environment(self) -> dict[str, str]:
-        return {"CONFIG_RULE_NAME": self.config_rule_name}
-
-    def decide_action_function_environment(self, exemption_table_name: str) -> dict[str, str]:
-        """Environment variables of the DecideAction function (read by lambdas/settings.py)."""
-        return {
-            "DRY_RUN": "true" if self.dry_run else "false",
-            "EXEMPTION_TABLE_NAME": exemption_table_name,
-            "MAX_EXEMPTION_DAYS": str(self.max_exemption_days),
-        }
-
-    def function_environments(self, exemption_table_name: str) -> dict[str, dict[str, str]]:
-        """Environment of each workflow function, keyed by its ASL substitution name."""
-        return {
-            "ParseEventFunctionArn": self.parse_event_function_environment(),
-            "SnapshotUserFunctionArn": {},
-            "DecideActionFunctionArn": self.decide_action_function_environment(exemption_table_name),
-            "EvaluateFunctionArn": self.evaluate_function_environment(),
-        }

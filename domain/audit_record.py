@@ -43,6 +43,13 @@ class RemediationFacts:
     results_predicted: bool = False
     """Dry run or exempt: the key results are what the runbook would do; nothing was changed."""
     decision: ActionDecision | None = None
+    notification_message_id: str | None = None
+    notification_suppressed: str | None = None
+    """Why the owner was not told again (already told within the notification window)."""
+    notification_error: str | None = None
+    """Why the owner could not be told."""
+    unknown: tuple[str, ...] = ()
+    """What a FAILED record could not state (the failing step came before it was known)."""
 
 
 def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +69,7 @@ def _automation_map(automation: AutomationProgress | None) -> dict[str, Any] | N
             "execution_id": automation.execution_id,
             "status": last.status if last else None,
             "failure_message": last.execution.failure_message if last else None,
-            "polls": automation.poll.count,
+            "polls": automation.poll.number if last else 0,
         }
     )
 
@@ -131,6 +138,10 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,
             "results_predicted": facts.results_predicted,
             "exemption": _exemption_map(facts.decision),
+            "notification_message_id": facts.notification_message_id,
+            "notification_suppressed": facts.notification_suppressed,
+            "notification_error": facts.notification_error,
+            "unknown": list(facts.unknown),
             AuditTable.EXPIRES_AT: expires_at,
         }
     )

@@ -20,3 +20,5 @@ class OwnerNotification(FrozenModel):
 class OperatorAlert(FrozenModel):
     subject: str
     message: str
+    error: str
+    """The error the execution fails with after the alert (keywarden.FAILED, or the step's error)."""

@@ -67,7 +67,8 @@ class AutomationExecution(FrozenModel):
 
 
 class PollProgress(FrozenModel):
-    count: int
+    number: int
+    """The poll under way: 1 for the first GetAutomationExecution, at most `max`."""
     max: int
     interval_seconds: int
 

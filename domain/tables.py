@@ -110,6 +110,8 @@ class NotificationStateTable:
     """Epoch seconds; a notification about the same result before then is a duplicate."""
     NOTIFICATION_COUNT: Final = "notification_count"
     LAST_EXECUTION: Final = "last_execution"
+    LAST_MESSAGE_ID: Final = "last_message_id"
+    """The SNS message id of the last notice; set by the execution that holds the claim."""
     EXPIRES_AT: Final = "expires_at"
     """TTL attribute (epoch seconds)."""
 

@@ -11,6 +11,7 @@ from constructs import Construct
 from deployment.names import ResourceNames
 from deployment.outputs import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WorkflowResources
 from infra.constructs.alarms import Alarms
 from infra.constructs.audit_table import AuditTable
 from infra.constructs.auditor_policy import AuditorPolicy
@@ -55,8 +56,25 @@ class KeywardenStack(Stack):
             policy_name=names.exemption_administrator_policy,
             key=key,
         )
+        automation = AutomationRole(self, "Automation")
+        resources = WorkflowResources(
+            audit_table=self.table.table_name,
+            notification_state_table=self.notification_state.table_name,
+            exemption_table=self.exemptions.table.table_name,
+            owners_topic_arn=self.topics.owners.topic_arn,
+            operators_topic_arn=self.topics.operators.topic_arn,
+            automation_role_arn=automation.role.role_arn,
+        )
         functions = WorkflowFunctions(
-            self, "Functions", settings=settings, names=names, key=key, exemptions=self.exemptions
+            self,
+            "Functions",
+            settings=settings,
+            names=names,
+            key=key,
+            resources=resources,
+            exemptions=self.exemptions,
+            notification_state=self.notification_state,
+            owners=self.topics.owners,
         )
         notifications = OwnerNotifications(
             self,
@@ -67,17 +85,15 @@ class KeywardenStack(Stack):
             package=functions.package,
             owners=self.topics.owners,
         )
-        automation = AutomationRole(self, "Automation")
         self.workflow = Workflow(
             self,
             "Workflow",
             settings=settings,
             names=names,
             key=key,
+            resources=resources,
             functions=functions.functions,
             table=self.table,
-            notification_state=self.notification_state,
-            owners=self.topics.owners,
             operators=self.topics.operators,
             automation_role=automation.role,
         )

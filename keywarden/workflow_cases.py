@@ -18,9 +18,11 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WORKFLOW_FUNCTIONS, WorkflowResources, workflow_substitutions
 from domain.exemptions import Exemption
-from statemachine import ASL_PATH, FUNCTION_HANDLERS, render_definition
+from statemachine import ASL_PATH, render_definition
 from statemachine.mock_config import MockConfig, iter_states, reachable_states
 
 EXPECTATIONS_PATH: Final = ASL_PATH.with_name("mock-expectations.json")
@@ -265,20 +267,15 @@ def expectation_problems(
 
 def sfn_local_definition(settings: DeploymentSettings, account_id: str = "123456789012") -> str:
     """The ASL as Step Functions Local gets it: every ARN a placeholder, since every Task is mocked."""
-    region, prefix = "us-east-1", "keywarden"
-    functions = {
-        substitution: f"arn:aws:lambda:{region}:{account_id}:function:{prefix}-"
-        + handler.split(".")[-2].replace("_", "-")
-        for substitution, handler in FUNCTION_HANDLERS.items()
-    }
-    return render_definition(
-        {
-            **functions,
-            **settings.workflow_substitutions(),
-            "AutomationRoleArn": f"arn:aws:iam::{account_id}:role/{prefix}-automation",
-            "AuditTableName": f"{prefix}-audit",
-            "NotificationStateTableName": f"{prefix}-notification-state",
-            "OwnersTopicArn": f"arn:aws:sns:{region}:{account_id}:{prefix}-owners",
-            "OperatorsTopicArn": f"arn:aws:sns:{region}:{account_id}:{prefix}-operators",
-        }
+    region, names = "us-east-1", ResourceNames(settings.name_prefix)
+    resources = WorkflowResources(
+        audit_table=names.audit_table,
+        notification_state_table=names.notification_state_table,
+        exemption_table=names.exemption_table,
+        owners_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.owners_topic}",
+        operators_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.operators_topic}",
+        automation_role_arn=f"arn:aws:iam::{account_id}:role/{names.prefix}-automation",
     )
+    lambda_arn = f"arn:aws:lambda:{region}:{account_id}:function:"
+    functions = {f.substitution: lambda_arn + names.function(f.handler) for f in WORKFLOW_FUNCTIONS}
+    return render_definition(workflow_substitutions(settings, resources, functions))

@@ -1,4 +1,4 @@
-"""Step 2 (and 5): read a user's credentials from IAM into a `SnapshotResult`."""
+"""Read a user's credentials from IAM into a `SnapshotResult` (before and after the runbook)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def find_user_name(iam: IAMClient, user_id: str) -> str | None:
-    """IAM has no lookup by unique id: page through the users (the runbook asks Config instead)."""
-    for page in iam.get_paginator("list_users").paginate():
-        for user in page["Users"]:
-            if user["UserId"] == user_id:
-                return str(user["UserName"])
-    return None
 
 
 def _access_key(iam: IAMClient, metadata: Any) -> AccessKeySnapshot:
@@ -59,13 +50,16 @@ def _login_profile(
     )
 
 
-def take_snapshot(iam: IAMClient, user_id: str, now: datetime) -> SnapshotResult:
-    """The user's tags, keys (with last use) and console password; found=False if the user is gone."""
-    user_name = find_user_name(iam, user_id)
-    if user_name is None:
-        return SnapshotResult(found=False, taken_at=now)
+def take_snapshot(iam: IAMClient, user_name: str, user_id: str, now: datetime) -> SnapshotResult:
+    """The user's tags, keys (with last use) and console password, read by name.
+
+    found=False when IAM has no user of that name, or the name now belongs to another user
+    (a different unique id): the flagged user is gone either way.
+    """
     try:
         user = iam.get_user(UserName=user_name)["User"]
+        if user["UserId"] != user_id:
+            return SnapshotResult(found=False, taken_at=now)
         tags = {
             tag["Key"]: tag["Value"]
             for page in iam.get_paginator("list_user_tags").paginate(UserName=user_name)

@@ -1,42 +1,56 @@
-"""Handler settings, read from environment variables and validated when a function starts."""
+"""The functions' settings, read from environment variables and validated when a function starts.
+
+deployment/ writes these variables (one source for the CDK stack and the sandbox) with
+`to_environment`, so the names are written once, here.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.classification import CredentialPolicy
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
-from lambdas.evaluation import EvaluationSettings
 
 
 def _comma_separated(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-class _EnvSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class EnvironmentSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Validate the environment; a bad value fails the function's start with the variable's name."""
+        return cls.model_validate(dict(os.environ if environ is None else environ))
+
+    def to_environment(self) -> dict[str, str]:
+        """The environment variables that configure a function so (what deployment/ writes)."""
+        values = self.model_dump(by_alias=True, exclude_none=True)
+        return {
+            name: str(value).lower() if isinstance(value, bool) else str(value)
+            for name, value in values.items()
+        }
 
 
-T = TypeVar("T", bound=_EnvSettings)
+T = TypeVar("T", bound=EnvironmentSettings)
 
 
-class IntakeSettings(_EnvSettings):
+class PrepareSettings(EnvironmentSettings):
     config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
-
-
-class DecideSettings(_EnvSettings):
     dry_run: bool = Field(alias="DRY_RUN")
     """Required, never defaulted: whether keys may be changed is always an explicit setting."""
     exemption_table_name: str = Field(alias="EXEMPTION_TABLE_NAME", min_length=3)
     max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=90, ge=1)
 
 
-class EvaluateSettings(_EnvSettings):
+class ConcludeSettings(EnvironmentSettings):
+    config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
     max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
     max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
     security_contact_email: str = Field(alias="SECURITY_CONTACT_EMAIL")
@@ -51,6 +65,9 @@ class EvaluateSettings(_EnvSettings):
     notification_window_hours: int = Field(
         alias="NOTIFICATION_WINDOW_HOURS", default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0
     )
+    audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=3)
+    notification_state_table_name: str = Field(alias="NOTIFICATION_STATE_TABLE_NAME", min_length=3)
+    owners_topic_arn: str = Field(alias="OWNERS_TOPIC_ARN", min_length=1)
 
     @field_validator("security_contact_email")
     @classmethod
@@ -59,18 +76,14 @@ class EvaluateSettings(_EnvSettings):
             raise ValueError(f"{value!r} is not an email address")
         return value
 
-    def to_evaluation_settings(self) -> EvaluationSettings:
-        return EvaluationSettings(
-            policy=CredentialPolicy(self.max_access_key_age_days, self.max_credential_usage_age_days),
-            security_contact_email=self.security_contact_email,
-            owner_tag_keys=_comma_separated(self.owner_tag_keys),
-            grace_period_days=self.grace_period_days,
-            retention_days=self.retention_days,
-            slack_channel_tag_keys=_comma_separated(self.slack_channel_tag_keys),
-            notification_window_hours=self.notification_window_hours,
-        )
+    @property
+    def policy(self) -> CredentialPolicy:
+        return CredentialPolicy(self.max_access_key_age_days, self.max_credential_usage_age_days)
 
+    @property
+    def owner_tags(self) -> tuple[str, ...]:
+        return _comma_separated(self.owner_tag_keys)
 
-def load_settings(model: type[T], environ: Mapping[str, str] | None = None) -> T:
-    """Validate the environment against `model`; a bad value fails the function's start."""
-    return model.model_validate(dict(os.environ if environ is None else environ))
+    @property
+    def slack_channel_tags(self) -> tuple[str, ...]:
+        return _comma_separated(self.slack_channel_tag_keys)

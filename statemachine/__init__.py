@@ -1,6 +1,7 @@
 """The remediation workflow: the ASL file and the substitutions it expects.
 
-CDK and the local sandbox both render the very same file through `render_definition`.
+CDK and the local sandbox both render the very same file through `render_definition`, with
+the values deployment/workflow.py gives.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from typing import Final
 ASL_PATH: Final = Path(__file__).with_name("remediation.asl.json")
 
 SUBSTITUTIONS: Final = (
-    "ParseEventFunctionArn",
-    "SnapshotUserFunctionArn",
-    "DecideActionFunctionArn",
-    "EvaluateFunctionArn",
+    "PrepareFunctionArn",
+    "ConcludeFunctionArn",
     "RunbookName",
     "RunbookVersion",
     "AutomationRoleArn",
@@ -24,8 +23,6 @@ SUBSTITUTIONS: Final = (
     "PollIntervalSeconds",
     "MaxPollAttempts",
     "AuditTableName",
-    "NotificationStateTableName",
-    "OwnersTopicArn",
     "OperatorsTopicArn",
 )
 """Every `${Name}` in the ASL file; each must be given a value."""
@@ -53,12 +50,3 @@ def render_definition(values: Mapping[str, str]) -> str:
     """The ASL with every `${Name}` replaced; refuses missing or unknown names."""
     checked = checked_substitutions(values)
     return _PLACEHOLDER.sub(lambda match: str(checked[match.group(1)]), definition_text())
-
-
-FUNCTION_HANDLERS: Final = {
-    "ParseEventFunctionArn": "lambdas.handlers.parse_event.handler",
-    "SnapshotUserFunctionArn": "lambdas.handlers.snapshot_user.handler",
-    "DecideActionFunctionArn": "lambdas.handlers.decide_action.handler",
-    "EvaluateFunctionArn": "lambdas.handlers.evaluate.handler",
-}
-"""The workflow's Lambda functions: substitution name -> handler (module path and function)."""

@@ -18,17 +18,25 @@ from pathlib import Path
 from typing import Final
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
-from infra.constructs.encryption_key import EncryptionKey
+from deployment.workflow import (
+    CONCLUDE,
+    PREPARE,
+    WORKFLOW_FUNCTIONS,
+    WorkflowResources,
+    function_environments,
+)
+from infra.constructs.encryption_key import EncryptionKey, through
 from infra.constructs.exemption_table import ExemptionTable
 from infra.nag import acknowledge
-from statemachine import FUNCTION_HANDLERS
 
 REPOSITORY_ROOT: Final = Path(__file__).resolve().parents[2]
 PACKAGED_DIRECTORIES: Final = ("domain", "lambdas", "notifications")
@@ -38,9 +46,6 @@ POWERTOOLS_VERSION: Final = "3.37.0"
 POWERTOOLS_LAYER_PARAMETER: Final = f"/aws/service/powertools/python/arm64/python3.13/{POWERTOOLS_VERSION}"
 """Public SSM parameter, published by Powertools in every region, holding the layer ARN of exactly
 this version; CloudFormation resolves it at deploy time, so synth needs no AWS access."""
-
-SNAPSHOT_HANDLER: Final = FUNCTION_HANDLERS["SnapshotUserFunctionArn"]
-DECIDE_HANDLER: Final = FUNCTION_HANDLERS["DecideActionFunctionArn"]
 
 
 @cache
@@ -130,7 +135,11 @@ def keywarden_function(
 
 
 class WorkflowFunctions(Construct):
-    """One function per entry of FUNCTION_HANDLERS, keyed by its ASL substitution name."""
+    """The workflow's functions (deployment/workflow.py), keyed by their ASL substitution name.
+
+    Prepare reads Config's inventory, IAM and the exemptions; Conclude reads IAM, claims in the
+    notification-state table and publishes to the owners' topic. Nothing else.
+    """
 
     def __init__(
         self,
@@ -140,7 +149,10 @@ class WorkflowFunctions(Construct):
         settings: DeploymentSettings,
         names: ResourceNames,
         key: EncryptionKey,
+        resources: WorkflowResources,
         exemptions: ExemptionTable,
+        notification_state: dynamodb.ITable,
+        owners: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
         layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
@@ -150,43 +162,56 @@ class WorkflowFunctions(Construct):
             code=lambda_.Code.from_asset(str(package_directory())),
             layer=lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn),
         )
-        environments = settings.function_environments(exemptions.table.table_name)
+        environments = function_environments(settings, resources)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
-        for substitution, handler in FUNCTION_HANDLERS.items():
-            self.functions[substitution], self.roles[substitution] = keywarden_function(
+        for function in WORKFLOW_FUNCTIONS:
+            self.functions[function.substitution], self.roles[function.substitution] = keywarden_function(
                 self,
-                substitution.removesuffix("FunctionArn"),
-                handler=handler,
+                function.substitution.removesuffix("FunctionArn"),
+                handler=function.handler,
                 package=self.package,
                 settings=settings,
                 names=names,
                 key=key,
-                environment=environments[substitution],
+                environment=environments[function.substitution],
                 timeout=Duration.seconds(60),
-                purpose="its own logs and traces only",
+                purpose=function.purpose,
                 wildcard_reason=(
-                    " iam:ListUsers (the only way to find a user by its unique id) is authorized on '*' only."
-                    if handler == SNAPSHOT_HANDLER
+                    " config:ListDiscoveredResources and config:DescribeConfigurationRecorder* authorize "
+                    "no resource but '*'."
+                    if function is PREPARE
                     else ""
                 ),
             )
-        self._allow_iam_reads(self.roles["SnapshotUserFunctionArn"], names.function(SNAPSHOT_HANDLER))
-        # DecideAction reads the exemptions (lambdas/exemption_store.py); writing them is for
-        # security administrators alone.
-        exemptions.allow_reading(self.roles["DecideActionFunctionArn"], key)
+        prepare, conclude = self.roles[PREPARE.substitution], self.roles[CONCLUDE.substitution]
+        self._allow_config_lookup(prepare)
+        for function in WORKFLOW_FUNCTIONS:
+            self._allow_iam_reads(self.roles[function.substitution], names.function(function.handler))
+        # Prepare reads the exemptions (lambdas/exemption_store.py); writing them is for security
+        # administrators alone.
+        exemptions.allow_reading(prepare, key)
+        self._allow_owner_notices(conclude, key, notification_state, owners)
 
     @staticmethod
-    def _allow_iam_reads(role: iam.Role, function_name: str) -> None:
-        """snapshot_user reads users, their tags, keys (with last use) and login profile; nothing else."""
-        users = Stack.of(role).format_arn(service="iam", region="", resource="user", resource_name="*")
+    def _allow_config_lookup(role: iam.Role) -> None:
+        """Find a user by its unique id in Config's inventory, as the runbook does; tell why not."""
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="FindUserByUniqueId",
-                actions=["iam:ListUsers"],
+                sid="FindUserInConfigInventory",
+                actions=[
+                    "config:ListDiscoveredResources",
+                    "config:DescribeConfigurationRecorders",
+                    "config:DescribeConfigurationRecorderStatus",
+                ],
                 resources=["*"],
             )
         )
+
+    @staticmethod
+    def _allow_iam_reads(role: iam.Role, function_name: str) -> None:
+        """Read a user by name, its tags, keys (with last use) and login profile; nothing else."""
+        users = Stack.of(role).format_arn(service="iam", region="", resource="user", resource_name="*")
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="ReadUserCredentials",
@@ -205,4 +230,40 @@ class WorkflowFunctions(Construct):
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
             f"{function_name} snapshots whichever IAM user Config flags, so it reads any user of the "
             "account: read-only user actions, no other IAM resource type.",
+        )
+
+    @staticmethod
+    def _allow_owner_notices(
+        role: iam.Role, key: EncryptionKey, notification_state: dynamodb.ITable, owners: sns.ITopic
+    ) -> None:
+        """Claim a credential's notice (one conditional update per item), then publish it."""
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ClaimOwnerNotices",
+                actions=["dynamodb:UpdateItem"],
+                resources=[notification_state.table_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PublishOwnerNotices", actions=["sns:Publish"], resources=[owners.topic_arn]
+            )
+        )
+        # Both are encrypted with keywarden's key: SNS uses the publisher's permissions on it, and
+        # DynamoDB what its managed key would grant a table's users, minus CreateGrant.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptOwnerNotices",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key.key.key_arn],
+                conditions=through("sns"),
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptNotificationState",
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[key.key.key_arn],
+                conditions=through("dynamodb"),
+            )
         )

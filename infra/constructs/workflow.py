@@ -17,10 +17,11 @@ from constructs import Construct
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WorkflowResources, workflow_substitutions
 from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
 from infra.constructs.encryption_key import EncryptionKey, through
 from infra.nag import acknowledge
-from statemachine import checked_substitutions, definition_text
+from statemachine import definition_text
 
 
 class Workflow(Construct):
@@ -32,10 +33,9 @@ class Workflow(Construct):
         settings: DeploymentSettings,
         names: ResourceNames,
         key: EncryptionKey,
+        resources: WorkflowResources,
         functions: Mapping[str, lambda_.IFunction],
         table: dynamodb.ITable,
-        notification_state: dynamodb.ITable,
-        owners: sns.ITopic,
         operators: sns.ITopic,
         automation_role: iam.IRole,
     ) -> None:
@@ -46,17 +46,9 @@ class Workflow(Construct):
             assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
             description="keywarden: the remediation workflow",
         )
-        self._grant(key, functions, table, notification_state, owners, operators, automation_role)
-        substitutions = checked_substitutions(
-            {
-                **{name: function.function_arn for name, function in functions.items()},
-                **settings.workflow_substitutions(),
-                "AutomationRoleArn": automation_role.role_arn,
-                "AuditTableName": table.table_name,
-                "NotificationStateTableName": notification_state.table_name,
-                "OwnersTopicArn": owners.topic_arn,
-                "OperatorsTopicArn": operators.topic_arn,
-            }
+        self._grant(key, functions, table, operators, automation_role)
+        substitutions = workflow_substitutions(
+            settings, resources, {name: function.function_arn for name, function in functions.items()}
         )
         log_group = key.log_group(self, "Logs", names.state_machine_log_group, settings.log_retention_days)
         self.state_machine = sfn.StateMachine(
@@ -91,8 +83,6 @@ class Workflow(Construct):
         key: EncryptionKey,
         functions: Mapping[str, lambda_.IFunction],
         table: dynamodb.ITable,
-        notification_state: dynamodb.ITable,
-        owners: sns.ITopic,
         operators: sns.ITopic,
         automation_role: iam.IRole,
     ) -> None:
@@ -118,30 +108,25 @@ class Workflow(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
             ),
             iam.PolicyStatement(
-                sid="PublishNotifications",
-                actions=["sns:Publish"],
-                resources=[owners.topic_arn, operators.topic_arn],
+                sid="AlertOperators", actions=["sns:Publish"], resources=[operators.topic_arn]
             ),
+            # RecordRemediation's TransactWriteItems is authorized per Put as dynamodb:PutItem;
+            # ConfirmRecorded reads the summary item back.
             iam.PolicyStatement(
-                sid="RecordRemediations", actions=["dynamodb:PutItem"], resources=[table.table_arn]
+                sid="RecordRemediations",
+                actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+                resources=[table.table_arn],
             ),
-            # ClaimKey and ReleaseClaim: conditional updates of one item each, nothing else.
+            # Encrypted topic: SNS uses the publisher's permissions on the key (SNS guide).
             iam.PolicyStatement(
-                sid="ClaimOwnerNotifications",
-                actions=["dynamodb:UpdateItem"],
-                resources=[notification_state.table_arn],
-            ),
-            # Encrypted topics: SNS uses the publisher's permissions on the key (SNS guide).
-            iam.PolicyStatement(
-                sid="EncryptNotifications",
+                sid="EncryptAlerts",
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=[key.key.key_arn],
                 conditions=through("sns"),
             ),
-            # Encrypted tables (both under this key): what the DynamoDB-managed key grants a table's
-            # users, minus CreateGrant.
+            # Encrypted table: what the DynamoDB-managed key grants a table's users, minus CreateGrant.
             iam.PolicyStatement(
-                sid="EncryptTableItems",
+                sid="EncryptAuditItems",
                 actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[key.key.key_arn],
                 conditions=through("dynamodb"),

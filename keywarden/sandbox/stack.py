@@ -16,11 +16,18 @@ from typing import Any
 
 import boto3
 
+from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.workflow import (
+    WORKFLOW_FUNCTIONS,
+    WorkflowResources,
+    function_environments,
+    workflow_substitutions,
+)
 from domain.config_rule import compliance_change_event_pattern
 from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
 from notifications import FORWARDER_HANDLERS
-from statemachine import FUNCTION_HANDLERS, render_definition
+from statemachine import render_definition
 
 PREFIX = "keywarden"
 
@@ -92,8 +99,7 @@ def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
     return str(url)
 
 
-def _audit_table(dynamodb: Any) -> str:
-    name = f"{PREFIX}-audit"
+def _audit_table(dynamodb: Any, name: str) -> str:
     attributes = {AuditTable.PARTITION_KEY, AuditTable.SORT_KEY}
     indexes = []
     for index_name, (partition, sort) in AuditTable.indexes().items():
@@ -122,8 +128,7 @@ def _audit_table(dynamodb: Any) -> str:
     return name
 
 
-def _notification_state_table(dynamodb: Any) -> str:
-    name = f"{PREFIX}-notification-state"
+def _notification_state_table(dynamodb: Any, name: str) -> str:
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -144,8 +149,7 @@ def _notification_state_table(dynamodb: Any) -> str:
     return name
 
 
-def _exemption_table(dynamodb: Any) -> str:
-    name = f"{PREFIX}-exemptions"
+def _exemption_table(dynamodb: Any, name: str) -> str:
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -192,6 +196,7 @@ def _forwarders(
 def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: str) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region."""
     session = boto3.Session(region_name=region)
+    names = ResourceNames(settings.name_prefix)
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
     lambda_client, sfn, events = (
         session.client("lambda"),
@@ -204,43 +209,45 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
     workflow_role = _role(iam, f"{PREFIX}-workflow", "states.amazonaws.com")
     events_role = _role(iam, f"{PREFIX}-events", "events.amazonaws.com")
 
-    table = _audit_table(session.client("dynamodb"))
-    notification_state = _notification_state_table(session.client("dynamodb"))
-    exemptions = _exemption_table(session.client("dynamodb"))
+    table = _audit_table(session.client("dynamodb"), names.audit_table)
+    notification_state = _notification_state_table(session.client("dynamodb"), names.notification_state_table)
+    exemptions = _exemption_table(session.client("dynamodb"), names.exemption_table)
     session.client("secretsmanager").create_secret(
         Name=settings.slack_webhook_secret_name, SecretString=json.dumps({"default": slack_webhook_url})
     )
     session.client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender_email)
-    owners_topic = sns.create_topic(Name=f"{PREFIX}-owners")["TopicArn"]
-    operators_topic = sns.create_topic(Name=f"{PREFIX}-operators")["TopicArn"]
+    owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
+    operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
     operators_inbox = _queue_subscribed_to(sns, sqs, operators_topic, f"{PREFIX}-operators-inbox")
-    dlq_url, dlq_arn = _queue(sqs, f"{PREFIX}-events-dlq")
+    dlq_url, dlq_arn = _queue(sqs, names.dead_letter_queue)
 
-    environments = settings.function_environments(exemptions)
-    function_arns = {}
-    for substitution, handler in FUNCTION_HANDLERS.items():
-        name = f"{PREFIX}-{handler.split('.')[-2].replace('_', '-')}"
-        function_arns[substitution] = _function(
-            lambda_client, name, handler, functions_role, environments[substitution], 60
-        )
-
-    definition = render_definition(
-        {
-            **function_arns,
-            **settings.workflow_substitutions(),
-            "AutomationRoleArn": automation_role,
-            "AuditTableName": table,
-            "NotificationStateTableName": notification_state,
-            "OwnersTopicArn": owners_topic,
-            "OperatorsTopicArn": operators_topic,
-        }
+    resources = WorkflowResources(
+        audit_table=table,
+        notification_state_table=notification_state,
+        exemption_table=exemptions,
+        owners_topic_arn=owners_topic,
+        operators_topic_arn=operators_topic,
+        automation_role_arn=automation_role,
     )
+    environments = function_environments(settings, resources)
+    function_arns = {
+        function.substitution: _function(
+            lambda_client,
+            names.function(function.handler),
+            function.handler,
+            functions_role,
+            environments[function.substitution],
+            60,
+        )
+        for function in WORKFLOW_FUNCTIONS
+    }
+    definition = render_definition(workflow_substitutions(settings, resources, function_arns))
     state_machine = sfn.create_state_machine(
-        name=f"{PREFIX}-remediation", definition=definition, roleArn=workflow_role, type="STANDARD"
+        name=names.state_machine, definition=definition, roleArn=workflow_role, type="STANDARD"
     )["stateMachineArn"]
 
-    rule_name = f"{PREFIX}-noncompliant-user"
+    rule_name = names.event_rule
     events.put_rule(
         Name=rule_name, EventPattern=json.dumps(compliance_change_event_pattern(settings.config_rule_name))
     )

@@ -1,16 +1,15 @@
-"""No spam: the notification-state items that let the workflow tell an owner once per window.
+"""No spam: the notification-state items that let keywarden tell an owner once per window.
 
-Pure: builds the conditional UpdateItem parameters the workflow sends to DynamoDB (its
-ClaimOwnerNotification state). One item per notified credential, keyed by user and key, so
-a repeated event for the same user and key within the window finds its claim already taken,
-and a later scheduled reminder can query what each owner was told, when, and by which date.
+Pure: builds the conditional UpdateItem parameters Conclude sends to DynamoDB before it
+publishes. One item per notified credential, keyed by user and key, so a repeated event for
+the same user and key within the window finds its claim already taken, and a later scheduled
+reminder can query what each owner was told, when, and by which date.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-from boto3.dynamodb.types import TypeSerializer
+from typing import Any
 
 from domain.frozen import FrozenModel
 from domain.notification_facts import NotificationFacts
@@ -20,31 +19,32 @@ from domain.tables import NotificationStateTable as State
 class NotificationClaim(FrozenModel):
     """A conditional DynamoDB UpdateItem on the notification-state table for one credential.
 
-    It succeeds when the owner was not told about this result within the window; the workflow
+    It succeeds when the owner was not told about this result within the window; Conclude
     notifies when at least one claim succeeds, and releases its claims if the publish fails.
     """
 
-    key: dict[str, dict[str, str]]
+    key: dict[str, str]
     update_expression: str
     condition_expression: str
     attribute_names: dict[str, str]
-    attribute_values: dict[str, dict[str, str]]
-    release_expression: str
-    release_condition: str
-    release_values: dict[str, dict[str, str]]
+    attribute_values: dict[str, Any]
+    """Plain values (boto3's Table resource serializes them)."""
 
 
-_serializer = TypeSerializer()
 STATE_RETENTION = timedelta(days=90)
 """Items outlive the later of their window and their deadline by this much (then TTL removes them)."""
 
-# A claim succeeds when the credential was never notified, its window is over, or its result
-# changed (a key that was skipped and is now deactivated is news for its owner).
+# A claim succeeds when the credential was never notified, its window is over, its result
+# changed (a key that was skipped and is now deactivated is news for its owner), or this very
+# execution holds it (Conclude run again after a Lambda retry).
 CLAIM_CONDITION = (
     f"attribute_not_exists({State.PARTITION_KEY}) OR {State.SUPPRESS_UNTIL} <= :now OR #result <> :result"
+    f" OR {State.LAST_EXECUTION} = :execution"
 )
 RELEASE_EXPRESSION = f"SET {State.SUPPRESS_UNTIL} = :released"
-RELEASE_CONDITION = f"{State.LAST_EXECUTION} = :execution"
+SENT_EXPRESSION = f"SET {State.LAST_MESSAGE_ID} = :message_id"
+HELD_BY_EXECUTION = f"{State.LAST_EXECUTION} = :execution"
+"""The condition of a release or a sent mark: only the execution that holds the claim may."""
 
 
 def _epoch(moment: datetime) -> int:
@@ -98,22 +98,17 @@ def notification_claims(
     if facts.owner.slack_channel:
         common[":slack_channel"] = facts.owner.slack_channel
         assignments.append(f"{State.SLACK_CHANNEL} = :slack_channel")
-    update = f"SET {', '.join(assignments)} ADD {State.NOTIFICATION_COUNT} :one"
+    # The last notice's message id belongs to the execution that sent it: a new claim clears it.
+    update = (
+        f"SET {', '.join(assignments)} ADD {State.NOTIFICATION_COUNT} :one REMOVE {State.LAST_MESSAGE_ID}"
+    )
     return [
         NotificationClaim(
-            key={
-                State.PARTITION_KEY: {"S": State.user_pk(facts.user_id)},
-                State.SORT_KEY: {"S": sort_key},
-            },
+            key={State.PARTITION_KEY: State.user_pk(facts.user_id), State.SORT_KEY: sort_key},
             update_expression=update,
             condition_expression=CLAIM_CONDITION,
             attribute_names={"#result": State.RESULT},
-            attribute_values={
-                name: _serializer.serialize(value) for name, value in {**common, ":result": result}.items()
-            },
-            release_expression=RELEASE_EXPRESSION,
-            release_condition=RELEASE_CONDITION,
-            release_values={":released": {"N": "0"}, ":execution": {"S": execution_name}},
+            attribute_values={**common, ":result": result},
         )
         for sort_key, result in _claimed_credentials(facts)
     ]
