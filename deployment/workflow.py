@@ -95,3 +95,7 @@ def workflow_substitutions(
             "OperatorsTopicArn": resources.operators_topic_arn,
         }
     )
+
+
+WORKFLOW_HANDLERS: Final = {function.substitution: function.handler for function in WORKFLOW_FUNCTIONS}
+"""Substitution -> handler (module path and function) of every workflow function."""

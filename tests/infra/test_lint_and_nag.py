@@ -16,18 +16,18 @@ from tests.infra.conftest import Synthesized
 IGNORED_CFN_LINT_CHECKS = ["W3005"]
 
 ACKNOWLEDGED = {
-    ("keywarden/Functions/ParseEvent", "AwsSolutions-L1"),
-    ("keywarden/Functions/SnapshotUser", "AwsSolutions-L1"),
-    ("keywarden/Functions/DecideAction", "AwsSolutions-L1"),
-    ("keywarden/Functions/Evaluate", "AwsSolutions-L1"),
-    ("keywarden/Functions/ParseEventRole", "AwsSolutions-IAM5[Resource::*]"),
-    ("keywarden/Functions/SnapshotUserRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/Functions/Prepare", "AwsSolutions-L1"),
+    ("keywarden/Functions/Conclude", "AwsSolutions-L1"),
+    ("keywarden/Functions/PrepareRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/Functions/ConcludeRole", "AwsSolutions-IAM5[Resource::*]"),
     (
-        "keywarden/Functions/SnapshotUserRole",
+        "keywarden/Functions/PrepareRole",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
     ),
-    ("keywarden/Functions/DecideActionRole", "AwsSolutions-IAM5[Resource::*]"),
-    ("keywarden/Functions/EvaluateRole", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/Functions/ConcludeRole",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+    ),
     (
         "keywarden/Auditors/Policy",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"

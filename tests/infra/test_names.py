@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WORKFLOW_HANDLERS
 from keywarden.sandbox import Sandbox
 from notifications import FORWARDER_HANDLERS
-from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import of_type, only
 
@@ -23,7 +23,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     assert deployed.state_machine_arn.endswith(f":{names.state_machine}")
     assert deployed.event_rule_name == names.event_rule
     assert deployed.dead_letter_queue_url.endswith(f"/{names.dead_letter_queue}")
-    assert function_names == {k: names.function(h) for k, h in FUNCTION_HANDLERS.items()}
+    assert function_names == {k: names.function(h) for k, h in WORKFLOW_HANDLERS.items()}
     assert deployed.notification_state_table_name == names.notification_state_table
     assert deployed.exemption_table_name == names.exemption_table
     assert forwarder_names == {k: names.function(h) for k, h in FORWARDER_HANDLERS.items()}
@@ -44,4 +44,4 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.state_machine)
     assert {
         f["Properties"]["FunctionName"] for f in of_type(resources, "AWS::Lambda::Function").values()
-    } == {names.function(h) for h in (*FUNCTION_HANDLERS.values(), *FORWARDER_HANDLERS.values())}
+    } == {names.function(h) for h in (*WORKFLOW_HANDLERS.values(), *FORWARDER_HANDLERS.values())}

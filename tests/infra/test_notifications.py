@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WORKFLOW_HANDLERS
 from domain.tables import NotificationStateTable
 from notifications import FORWARDER_HANDLERS
 from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
 from notifications.slack_webhook import SlackDeliveryError, parse_webhooks
-from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import (
     account_arn,
@@ -90,7 +90,7 @@ class TestForwarderFunctions:
     ) -> None:
         _, function = forwarder(default_stack, channel)
         _, evaluate = only(
-            default_stack.resources, "AWS::Lambda::Function", Handler=FUNCTION_HANDLERS["EvaluateFunctionArn"]
+            default_stack.resources, "AWS::Lambda::Function", Handler=WORKFLOW_HANDLERS["ConcludeFunctionArn"]
         )
         settings = DeploymentSettings()
         environments = {
@@ -223,7 +223,7 @@ class TestForwarderRoles:
             only(default_stack.resources, "AWS::Lambda::Function", Handler=h)[1]["Properties"]["Role"][
                 "Fn::GetAtt"
             ][0]
-            for h in FUNCTION_HANDLERS.values()
+            for h in WORKFLOW_HANDLERS.values()
         }
         role = default_stack.resources[role_id]["Properties"]
         assert role_id not in others

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from deployment.workflow import WORKFLOW_HANDLERS
 from domain.runbook import RUNBOOK_NAME
-from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import (
     account_arn,
@@ -40,8 +40,9 @@ WILDCARD_ONLY_ACTIONS = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
-    "iam:ListUsers",
     "config:ListDiscoveredResources",
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
 }
 
 
@@ -115,11 +116,9 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
     role_id = role_of_state_machine(default_stack)
     granted = actions_to_resources(role_statements(resources, role_id))
     functions = [
-        arn_of(only(resources, "AWS::Lambda::Function", Handler=h)[0]) for h in FUNCTION_HANDLERS.values()
+        arn_of(only(resources, "AWS::Lambda::Function", Handler=h)[0]) for h in WORKFLOW_HANDLERS.values()
     ]
     table_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
-    state_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
-    owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
     operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
     key = arn_of(only(resources, "AWS::KMS::Key")[0])
 
@@ -129,9 +128,9 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
         "ssm:StartAutomationExecution": [RUNBOOK, EXECUTIONS],
         "ssm:GetAutomationExecution": [EXECUTIONS],
         "iam:PassRole": [arn_of(automation_role(default_stack))],
-        "sns:Publish": [ref(owners_id), ref(operators_id)],
+        "sns:Publish": [ref(operators_id)],
         "dynamodb:PutItem": [arn_of(table_id)],
-        "dynamodb:UpdateItem": [arn_of(state_id)],
+        "dynamodb:GetItem": [arn_of(table_id)],
         "kms:GenerateDataKey": [key, key],
         "kms:Decrypt": [key, key],
         "kms:Encrypt": [key],
@@ -142,9 +141,10 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
     assert [s["Principal"] for s in trust(default_stack, role_id)] == [{"Service": "states.amazonaws.com"}]
 
 
-def test_only_the_workflow_touches_the_notification_state_table_and_only_to_update_items(
+def test_only_conclude_touches_the_notification_state_table_and_only_to_update_items(
     default_stack: Synthesized,
 ) -> None:
+    """Given the stack, then the one statement on the notification-state table is Conclude's UpdateItem."""
     state = arn_of(
         only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")[0]
     )
@@ -153,12 +153,13 @@ def test_only_the_workflow_touches_the_notification_state_table_and_only_to_upda
         for name, statement in allow_statements(default_stack)
         if state in as_list(statement.get("Resource", []))
     ]
-    workflow_policies = {
+    conclude_policies = {
         name
         for name, policy in of_type(default_stack.resources, "AWS::IAM::Policy").items()
-        if ref(role_of_state_machine(default_stack)) in policy["Properties"]["Roles"]
+        if ref(role_of_function(default_stack, WORKFLOW_HANDLERS["ConcludeFunctionArn"]))
+        in policy["Properties"]["Roles"]
     }
-    assert [(name in workflow_policies, statement["Action"]) for name, statement in on_the_table] == [
+    assert [(name in conclude_policies, statement["Action"]) for name, statement in on_the_table] == [
         (True, "dynamodb:UpdateItem")
     ]
 
@@ -210,14 +211,14 @@ def test_the_automation_role_is_for_ssm_alone_with_the_runbooks_permissions(
     }
 
 
-@pytest.mark.parametrize("handler", list(FUNCTION_HANDLERS.values()))
+@pytest.mark.parametrize("handler", list(WORKFLOW_HANDLERS.values()))
 def test_each_function_has_its_own_role_with_its_own_logs(default_stack: Synthesized, handler: str) -> None:
     resources = default_stack.resources
     role_id = role_of_function(default_stack, handler)
     function = only(resources, "AWS::Lambda::Function", Handler=handler)[1]["Properties"]
     log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
     granted = actions_to_resources(role_statements(resources, role_id))
-    others = {role_of_function(default_stack, h) for h in FUNCTION_HANDLERS.values() if h != handler}
+    others = {role_of_function(default_stack, h) for h in WORKFLOW_HANDLERS.values() if h != handler}
 
     assert role_id not in others
     assert [s["Principal"] for s in trust(default_stack, role_id)] == [{"Service": "lambda.amazonaws.com"}]
@@ -225,24 +226,36 @@ def test_each_function_has_its_own_role_with_its_own_logs(default_stack: Synthes
     assert granted["logs:CreateLogStream"] == granted["logs:PutLogEvents"] == [arn_of(log_group_id)]
     assert granted["xray:PutTraceSegments"] == granted["xray:PutTelemetryRecords"] == ["*"]
     iam_actions = {a: r for a, r in granted.items() if a.startswith("iam:")}
-    if handler.endswith("snapshot_user.handler"):
-        assert iam_actions == {
-            "iam:ListUsers": ["*"],
-            "iam:GetUser": [USERS],
-            "iam:ListUserTags": [USERS],
-            "iam:ListAccessKeys": [USERS],
-            "iam:GetAccessKeyLastUsed": [USERS],
-            "iam:GetLoginProfile": [USERS],
+    # Both read the flagged user by name (no iam:ListUsers: Config's inventory names it).
+    assert iam_actions == {
+        "iam:GetUser": [USERS],
+        "iam:ListUserTags": [USERS],
+        "iam:ListAccessKeys": [USERS],
+        "iam:GetAccessKeyLastUsed": [USERS],
+        "iam:GetLoginProfile": [USERS],
+    }
+    data_actions = {a: r for a, r in granted.items() if a.split(":")[0] not in {"logs", "xray", "iam"}}
+    key = arn_of(only(resources, "AWS::KMS::Key")[0])
+    if handler.endswith("prepare.handler"):
+        exemptions_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")
+        assert data_actions == {
+            "config:ListDiscoveredResources": ["*"],
+            "config:DescribeConfigurationRecorders": ["*"],
+            "config:DescribeConfigurationRecorderStatus": ["*"],
+            "dynamodb:Scan": [arn_of(exemptions_id)],
+            "kms:Decrypt": [key],
         }
     else:
-        assert iam_actions == {}
-    data_actions = {a: r for a, r in granted.items() if a.split(":")[0] not in {"logs", "xray", "iam"}}
-    if handler.endswith("decide_action.handler"):
-        exemptions_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")
-        key = arn_of(only(resources, "AWS::KMS::Key")[0])
-        assert data_actions == {"dynamodb:Scan": [arn_of(exemptions_id)], "kms:Decrypt": [key]}
-    else:
-        assert data_actions == {}
+        state_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
+        owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
+        assert data_actions == {
+            "dynamodb:UpdateItem": [arn_of(state_id)],
+            "sns:Publish": [ref(owners_id)],
+            "kms:GenerateDataKey": [key, key],
+            "kms:Decrypt": [key, key],
+            "kms:Encrypt": [key],
+            "kms:DescribeKey": [key],
+        }
     assert set(granted) - set(iam_actions) - set(data_actions) == {
         "logs:CreateLogStream",
         "logs:PutLogEvents",

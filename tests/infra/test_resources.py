@@ -11,10 +11,10 @@ import pytest
 
 from deployment.outputs import AUDIT_TABLE_OUTPUT
 from deployment.settings import LOG_RETENTION_DAYS, DeploymentSettings
+from deployment.workflow import WORKFLOW_HANDLERS, WorkflowResources, function_environments
 from domain.config_rule import CONFIG_RULE_IDENTIFIER
 from domain.tables import AuditTable
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
-from statemachine import FUNCTION_HANDLERS
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
 from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements
 
@@ -105,10 +105,8 @@ class TestEncryptionAndDurability:
         names = {g["Properties"]["LogGroupName"] for g in log_groups}
         assert names == {
             "/aws/vendedlogs/states/kw-test-remediation",
-            "/aws/lambda/kw-test-parse-event",
-            "/aws/lambda/kw-test-snapshot-user",
-            "/aws/lambda/kw-test-decide-action",
-            "/aws/lambda/kw-test-evaluate",
+            "/aws/lambda/kw-test-prepare",
+            "/aws/lambda/kw-test-conclude",
             "/aws/lambda/kw-test-slack-forwarder",
             "/aws/lambda/kw-test-email-forwarder",
         }
@@ -145,7 +143,7 @@ class TestEncryptionAndDurability:
 
 
 class TestFunctions:
-    @pytest.mark.parametrize(("substitution", "handler"), list(FUNCTION_HANDLERS.items()))
+    @pytest.mark.parametrize(("substitution", "handler"), list(WORKFLOW_HANDLERS.items()))
     def test_runtime_layer_logs_tracing_environment(
         self, default_stack: Synthesized, substitution: str, handler: str
     ) -> None:
@@ -160,12 +158,25 @@ class TestFunctions:
         }
         assert properties["LoggingConfig"]["LogFormat"] == "JSON"
         assert properties["TracingConfig"] == {"Mode": "Active"}
-        exemptions_id, _ = only(
-            default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions"
+        table_ids = {
+            f"<{name}>": ref(
+                only(default_stack.resources, "AWS::DynamoDB::Table", TableName=f"keywarden-{name}")[0]
+            )
+            for name in ("audit", "notification-state", "exemptions")
+        }
+        owners_id, _ = only(default_stack.resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
+        placeholders = WorkflowResources(
+            audit_table="<audit>",
+            notification_state_table="<notification-state>",
+            exemption_table="<exemptions>",
+            owners_topic_arn="<owners>",
+            operators_topic_arn="<operators>",
+            automation_role_arn="<automation>",
         )
-        expected = DeploymentSettings().function_environments("<exemption table>")[substitution]
+        expected = function_environments(DeploymentSettings(), placeholders)[substitution]
+        resolved = {**table_ids, "<owners>": ref(owners_id)}
         assert properties["Environment"]["Variables"] == {
-            **{k: ref(exemptions_id) if v == "<exemption table>" else v for k, v in expected.items()},
+            **{k: resolved.get(v, v) for k, v in expected.items()},
             "POWERTOOLS_SERVICE_NAME": "keywarden",
         }
 
@@ -174,9 +185,9 @@ class TestFunctions:
         by_name = {
             f["Properties"]["FunctionName"]: f["Properties"]["Environment"]["Variables"] for f in functions
         }
-        assert by_name["kw-test-parse-event"]["CONFIG_RULE_NAME"] == "org-access-keys-rotated"
-        assert by_name["kw-test-evaluate"]["MAX_ACCESS_KEY_AGE_DAYS"] == "120"
-        assert by_name["kw-test-evaluate"]["MAX_CREDENTIAL_USAGE_AGE_DAYS"] == "45"
+        assert by_name["kw-test-prepare"]["CONFIG_RULE_NAME"] == "org-access-keys-rotated"
+        assert by_name["kw-test-conclude"]["MAX_ACCESS_KEY_AGE_DAYS"] == "120"
+        assert by_name["kw-test-conclude"]["MAX_CREDENTIAL_USAGE_AGE_DAYS"] == "45"
 
     def test_a_layer_arn_setting_replaces_the_published_layer(self, minimal_stack: Synthesized) -> None:
         for function in of_type(minimal_stack.resources, "AWS::Lambda::Function").values():

@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from deployment.workflow import WORKFLOW_HANDLERS
 from domain.runbook import RUNBOOK_NAME
-from domain.tables import AuditTable, NotificationStateTable
-from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
+from domain.tables import AuditTable
+from statemachine import SUBSTITUTIONS, definition_text, placeholders, render_definition
 from tests.infra.conftest import Synthesized
 from tests.infra.template import arn_of, only, ref
 
@@ -40,7 +41,7 @@ def test_function_substitutions_point_at_the_function_running_that_handler(
     default_stack: Synthesized,
 ) -> None:
     substitutions = state_machine(default_stack)["DefinitionSubstitutions"]
-    for name, handler in FUNCTION_HANDLERS.items():
+    for name, handler in WORKFLOW_HANDLERS.items():
         function_id = substitutions[name]["Fn::GetAtt"][0]
         function = default_stack.resources[function_id]
         assert substitutions[name] == arn_of(function_id)
@@ -52,19 +53,12 @@ def test_resource_substitutions_point_at_the_right_resources(default_stack: Synt
     resources = default_stack.resources
     substitutions = state_machine(default_stack)["DefinitionSubstitutions"]
     table_id, table = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
-    state_id, state = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
-    owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
     operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
     automation_id = substitutions["AutomationRoleArn"]["Fn::GetAtt"][0]
     trust = resources[automation_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
 
     assert substitutions["AuditTableName"] == ref(table_id)
     assert table["Properties"]["KeySchema"][0]["AttributeName"] == AuditTable.PARTITION_KEY
-    assert substitutions["NotificationStateTableName"] == ref(state_id)
-    assert (
-        state["Properties"]["TimeToLiveSpecification"]["AttributeName"] == NotificationStateTable.EXPIRES_AT
-    )
-    assert substitutions["OwnersTopicArn"] == ref(owners_id)
     assert substitutions["OperatorsTopicArn"] == ref(operators_id)
     assert substitutions["AutomationRoleArn"] == arn_of(automation_id)
     assert [s["Principal"] for s in trust] == [{"Service": "ssm.amazonaws.com"}]
@@ -98,7 +92,7 @@ def test_rendered_with_its_substitutions_the_template_runs_the_asl_file(default_
         deployed = deployed.replace("${" + name + "}", value)
     assert json.loads(deployed) == rendered
     assert "${" not in deployed
-    assert rendered["States"]["ParseEvent"]["Resource"].startswith("<AWS::Lambda::Function ")
+    assert rendered["States"]["Prepare"]["Resource"].startswith("<AWS::Lambda::Function ")
     assert rendered["States"]["StartAutomation"]["Parameters"]["DocumentName"] == RUNBOOK_NAME
 
 
@@ -118,12 +112,17 @@ def test_the_workflow_is_standard_logged_in_full_and_traced(default_stack: Synth
     assert log_group["RetentionInDays"] == 365
 
 
-def dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """(state name, integration, table) of every DynamoDB task, nested Map states included."""
+def dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(state name, action, table) of every DynamoDB task (optimized or aws-sdk), nested ones included."""
     for name, state in states.items():
         resource = state.get("Resource", "")
-        if resource.startswith("arn:aws:states:::dynamodb:"):
-            yield name, resource.rsplit(":", 1)[-1], state["Parameters"]["TableName"]
+        if resource.startswith(("arn:aws:states:::dynamodb:", "arn:aws:states:::aws-sdk:dynamodb:")):
+            parameters = state["Parameters"]
+            yield (
+                name,
+                resource.rsplit(":", 1)[-1],
+                parameters.get("TableName", parameters.get("TransactItems.$")),
+            )
         for processor in ("ItemProcessor", "Iterator"):
             if processor in state:
                 yield from dynamodb_tasks(state[processor]["States"])
@@ -131,18 +130,16 @@ def dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             yield from dynamodb_tasks(branch["States"])
 
 
-def test_claims_update_the_state_table_and_records_go_to_the_audit_table(default_stack: Synthesized) -> None:
+def test_the_workflow_writes_only_the_audit_table(default_stack: Synthesized) -> None:
+    """Given the stack, then every DynamoDB task of the workflow reads or writes the audit table only:
+    the records as Conclude built them (one transaction), a read-back, and the last-resort record."""
     properties = state_machine(default_stack)
     values = {k: resolve(v, default_stack) for k, v in properties["DefinitionSubstitutions"].items()}
     rendered = json.loads(render_definition(values))
     audit_id, _ = only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
-    state_id, _ = only(
-        default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state"
-    )
     tasks = sorted(dynamodb_tasks(rendered["States"]))
     assert tasks == [
-        ("ClaimKey", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
-        ("PutAuditItem", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
-        ("PutFailureRecord", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
-        ("ReleaseClaim", "updateItem", f"<AWS::DynamoDB::Table {state_id}>"),
+        ("ConfirmRecorded", "getItem", f"<AWS::DynamoDB::Table {audit_id}>"),
+        ("RecordFailure", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
+        ("RecordRemediation", "transactWriteItems", "$.conclusion.transact_items"),
     ]
