@@ -51,6 +51,19 @@ class ExpectedEnd(_Strict):
     not_visited: tuple[str, ...] = ()
 
 
+class CaseWorld(_Strict):
+    """What the real functions find when `make mock-payloads` derives a case's answers.
+
+    The user itself is the one the mocked Prepare answer's snapshot describes, as it was before the
+    runbook, and as the mocked Conclude answer's keys say after it.
+    """
+
+    config: Literal["discovered", "undiscovered", "not_recorded", "deleted"] = "discovered"
+    """AWS Config's inventory: the user discovered, not yet, not recorded in the region, or deleted."""
+    notification: Literal["new", "already_notified", "publish_fails"] = "new"
+    """The owner's notice: news, already sent within the window, or refused by the owners' topic."""
+
+
 class CaseExpectation(_Strict):
     description: str
     input: dict[str, Any] | None = None
@@ -59,7 +72,8 @@ class CaseExpectation(_Strict):
     """Settings of this case on top of the shared ones; only what the functions read (dryRun ...):
     every case runs on the same state machine."""
     exemptions: tuple[Exemption, ...] = ()
-    """The exemption table's content when the case runs (what the real DecideAction reads)."""
+    """The exemption table's content when the case runs (what the real Prepare reads)."""
+    world: CaseWorld = Field(default_factory=CaseWorld)
     expect: ExpectedEnd
 
 
@@ -168,13 +182,22 @@ def run_case(
 
 
 def run_cases(
-    sfn: Any, state_machine_arn: str, expectations: CaseExpectations, name_suffix: str = ""
+    sfn: Any,
+    state_machine_arn: str,
+    expectations: CaseExpectations,
+    name_suffix: str = "",
+    before_case: Callable[[str], None] | None = None,
 ) -> dict[str, CaseRun]:
-    """Run every case once, one after the other; each execution is named after its case."""
-    return {
-        case: run_case(sfn, state_machine_arn, case, expectations.input_for(case), case + name_suffix)
-        for case in expectations.cases
-    }
+    """Run every case once, one after the other; each execution is named after its case.
+
+    `before_case` prepares an endpoint for a case (the sandbox: its clock back at the event's time).
+    """
+    runs = {}
+    for case in expectations.cases:
+        if before_case is not None:
+            before_case(case)
+        runs[case] = run_case(sfn, state_machine_arn, case, expectations.input_for(case), case + name_suffix)
+    return runs
 
 
 _MISSING: Final = object()

@@ -30,6 +30,11 @@ class VirtualClock:
 
     sleep = advance
 
+    def restart_at(self, moment: datetime) -> None:
+        """Set the time, forward or back: for replaying fixed cases from the same instant each."""
+        with self._lock:
+            self._now = moment.astimezone(UTC)
+
     @property
     def elapsed_seconds(self) -> float:
         """Simulated seconds since the clock started."""

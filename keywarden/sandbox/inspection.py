@@ -10,6 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PublishedMessage:
+    message_id: str
     topic_arn: str
     subject: str
     message: str
@@ -58,6 +59,7 @@ def read_inbox(sqs: Any, queue_url: str) -> list[PublishedMessage]:
             envelope = json.loads(message["Body"])
             messages.append(
                 PublishedMessage(
+                    message_id=envelope["MessageId"],
                     topic_arn=envelope["TopicArn"],
                     subject=envelope.get("Subject") or "",
                     message=envelope["Message"],

@@ -1,25 +1,25 @@
 """Re-derive the mocked Lambda answers of the workflow's test cases from the real functions.
 
 Every test case of statemachine/MockConfigFile.json mocks every Task, the Lambda functions
-included, so that it runs in Step Functions Local without AWS. A mocked Lambda answer is only
-worth testing against if it is what the real function answers to the input the workflow builds.
-This tool runs every case in the sandbox, reads each Lambda input from the execution history,
-gives it to the real function (deployed in the sandbox, run in process) in the case's world, and
+included, so that it runs in Step Functions Local and in aws-local-stepfunctions without AWS.
+A mocked Lambda answer is only worth testing against if it is what the real function answers to
+the input the workflow builds. This tool runs every case in the sandbox (each from the event's
+instant, so that every `$$.State.EnteredTime` is the same in every run), reads each Lambda
+input from the execution history, gives it to the real function in the case's world, and
 compares its answer with the mocked one, or writes it in:
 
     python -m keywarden.sandbox.mocked_payloads           # rewrite the mocked Lambda payloads
     python -m keywarden.sandbox.mocked_payloads --check   # only say what differs (exit status 1)
 
-The case's world:
-- IAM holds the user a mocked SnapshotUser answer describes: the real function takes that
-  snapshot again (same ids, tags, dates), so a snapshot answer is a fixture in the function's words;
-- the exemption table holds the case's `exemptions`, and the functions have its `deployment`
-  settings (statemachine/mock-expectations.json);
-- the clock: `$$.State.EnteredTime` differs in every run, so a Lambda input field read from it is
-  set to the case's clock, the `taken_at` of the snapshot answer being produced, else of the
-  latest one before it (else the event's time). DecideAction decides, Evaluate judges, at the
-  moment IAM was last read.
-A later answer depends on earlier ones (Evaluate gets the snapshots), so the cases are run again
+The case's world (statemachine/mock-expectations.json, `world`, `exemptions`, `deployment`):
+- IAM holds the user the mocked Prepare answer's `before` snapshot describes (same ids, tags,
+  dates) when Prepare runs, and the same user with the key statuses (and password) the mocked
+  Conclude answer states after the runbook when Conclude runs: a mocked answer is a fixture in
+  the function's own words, and the tool fills in the rest;
+- AWS Config's inventory: the user discovered, not yet, not recorded in the region, or deleted;
+- the owner's notice: news, already sent within the window (an earlier execution told the
+  owner), or refused by the owners' topic; the message id SNS gives is replaced by a fixed one.
+A later answer depends on earlier ones (Conclude gets Prepare's), so the cases are run again
 until no answer changes. Only `Return` answers of Lambda Tasks change; a `Throw` stays as written.
 """
 
@@ -29,17 +29,21 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import boto3
 from pydantic import ValidationError
 
-from domain.credentials import SnapshotResult
+from deployment.workflow import CONCLUDE, PREPARE, WORKFLOW_FUNCTIONS, WorkflowResources, function_environments
+from domain.credentials import KeyStatus, SnapshotResult, UserSnapshot
 from domain.exemptions import exemption_to_item
-from domain.tables import ExemptionTable
+from domain.results import PasswordResult
+from domain.tables import ExemptionTable, NotificationStateTable
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.iam_users import delete_user, recreate_user
 from keywarden.sandbox.mocked_cases import MockedCases
@@ -50,38 +54,28 @@ from keywarden.workflow_cases import (
     load_expectations,
     run_cases,
 )
-from statemachine import FUNCTION_HANDLERS, definition_text
+from statemachine import definition_text
 from statemachine.mock_config import MOCK_CONFIG_PATH, MockConfig, invocation_range, iter_states
 
-SNAPSHOT_FUNCTION: Final = "SnapshotUserFunctionArn"
-"""Its answers describe IAM: they are the world the real function reads them from again."""
 MAX_PASSES: Final = 6
-_ENTERED_TIME: Final = "$$.State.EnteredTime"
+FIXED_MESSAGE_ID: Final = "5f1d5a3e-8f6b-5c1e-9a7d-3b2c1d0e9f8a"
+"""Stands for the id SNS gives a published notice, which differs in every run."""
+MISSING_TOPIC: Final = "arn:aws:sns:us-east-1:123456789012:keywarden-owners-missing"
+DELETED_USER_NAME: Final = "deleted-user"
 
 
 class PayloadDerivationError(RuntimeError):
     """A mocked Lambda answer cannot be derived; the message says which case and state, and why."""
 
 
-@dataclass(frozen=True)
-class LambdaState:
-    function: str
-    """The ASL substitution naming the function (SnapshotUserFunctionArn ...)."""
-    clock_fields: tuple[str, ...]
-    """Input fields the workflow fills with `$$.State.EnteredTime`."""
-
-
-def lambda_states(definition: Mapping[str, Any]) -> dict[str, LambdaState]:
-    """Every Lambda Task state of the (unrendered) ASL, nested ones included."""
-    functions = {f"${{{name}}}": name for name in FUNCTION_HANDLERS}
-    found = {}
-    for name, state in iter_states(definition):
-        function = functions.get(str(state.get("Resource", "")))
-        if state.get("Type") == "Task" and function:
-            parameters = state.get("Parameters", {})
-            clock = tuple(k[:-2] for k, v in parameters.items() if k.endswith(".$") and v == _ENTERED_TIME)
-            found[name] = LambdaState(function, clock)
-    return found
+def lambda_states(definition: Mapping[str, Any]) -> dict[str, str]:
+    """Lambda Task state -> the substitution naming its function, for every Lambda state of the ASL."""
+    functions = {f"${{{f.substitution}}}": f.substitution for f in WORKFLOW_FUNCTIONS}
+    return {
+        name: functions[str(state.get("Resource"))]
+        for name, state in iter_states(definition)
+        if state.get("Type") == "Task" and str(state.get("Resource")) in functions
+    }
 
 
 @dataclass(frozen=True)
@@ -100,54 +94,112 @@ class Derivation:
     """Invocations the real function failed on (an earlier answer being stale can be the reason)."""
 
 
+def _user_before(answer: Any) -> UserSnapshot | None:
+    """The IAM fixture in a mocked Prepare answer: its `before` snapshot's user."""
+    before = answer.get("before") if isinstance(answer, dict) else None
+    if before is None:
+        return None
+    try:
+        return SnapshotResult.model_validate(before).user
+    except ValidationError as error:
+        raise PayloadDerivationError(
+            "a mocked Prepare answer's `before` is the IAM fixture the real function reads again: write "
+            f"its found, taken_at and user yourself ({error.error_count()} problems)"
+        ) from error
+
+
+def _user_after(before: UserSnapshot, answer: Any) -> UserSnapshot:
+    """`before` as the mocked Conclude answer says the runbook left it (key statuses, password)."""
+    stated = answer.get("keys", []) if isinstance(answer, dict) else []
+    statuses = [k.get("status_after") for k in stated]
+    keys = []
+    for index, key in enumerate(before.access_keys):
+        by_id = next((k.get("status_after") for k in stated if k.get("access_key_id") == key.access_key_id), None)
+        status = by_id or (statuses[index] if index < len(statuses) else None)
+        if status is None:  # the key is gone after the runbook
+            continue
+        keys.append(key.model_copy(update={"status": KeyStatus(status)}))
+    deleted = isinstance(answer, dict) and answer.get("password") == PasswordResult.DELETED.value
+    return before.model_copy(
+        update={"access_keys": tuple(keys), "login_profile": None if deleted else before.login_profile}
+    )
+
+
 class _RealFunctions:
     """The sandbox's deployed functions, invoked in a case's world."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.lambdas = sandbox.client("lambda")
-        self.exemptions = boto3.resource("dynamodb", region_name=sandbox.region).Table(
-            sandbox.stack.exemption_table_name
-        )
+        dynamodb = boto3.resource("dynamodb", region_name=sandbox.region)
+        self.exemptions = dynamodb.Table(sandbox.stack.exemption_table_name)
+        self.notification_state = dynamodb.Table(sandbox.stack.notification_state_table_name)
+        self.environments: dict[str, dict[str, str]] = {}
 
     def enter_case(self, expectations: CaseExpectations, case: str) -> None:
         stack = self.sandbox.stack
-        environments = expectations.settings_for(case).function_environments(stack.exemption_table_name)
-        for function, arn in stack.function_arns.items():
+        resources = WorkflowResources(
+            audit_table=stack.table_name,
+            notification_state_table=stack.notification_state_table_name,
+            exemption_table=stack.exemption_table_name,
+            owners_topic_arn=stack.owners_topic_arn,
+            operators_topic_arn=stack.operators_topic_arn,
+            automation_role_arn=stack.automation_role_arn,
+        )
+        self.environments = function_environments(expectations.settings_for(case), resources)
+        if expectations.cases[case].world.notification == "publish_fails":
+            self.environments[CONCLUDE.substitution]["OWNERS_TOPIC_ARN"] = MISSING_TOPIC
+        for substitution, arn in stack.function_arns.items():
             self.lambdas.update_function_configuration(
-                FunctionName=arn, Environment={"Variables": environments[function]}
+                FunctionName=arn, Environment={"Variables": self.environments[substitution]}
             )
-        key = ExemptionTable.PARTITION_KEY
-        for item in self.exemptions.scan(ConsistentRead=True)["Items"]:
-            self.exemptions.delete_item(Key={key: item[key]})
+        _empty(self.exemptions, ExemptionTable.PARTITION_KEY)
+        _empty(self.notification_state, NotificationStateTable.PARTITION_KEY, NotificationStateTable.SORT_KEY)
         for exemption in expectations.cases[case].exemptions:
             self.exemptions.put_item(Item=exemption_to_item(exemption))
 
-    def invoke(self, function: str, given: Any, mocked: Any) -> Any:
-        user = None
-        if function == SNAPSHOT_FUNCTION:
-            try:
-                user = SnapshotResult.model_validate(mocked).user
-            except ValidationError as error:
-                raise PayloadDerivationError(
-                    "a mocked SnapshotUser answer is the IAM fixture the real function reads again: "
-                    f"write its found, taken_at and user yourself ({error.error_count()} problems)"
-                ) from error
+    @contextmanager
+    def world(self, user: UserSnapshot | None, config: str, user_id: str | None) -> Iterator[None]:
+        """IAM and Config's inventory as the case says, for one invocation; removed afterwards."""
+        sandbox = self.sandbox
+        sandbox.record_iam_users(config != "not_recorded")
+        created: list[str] = []
         if user is not None:
-            recreate_user(user, self.sandbox.account_id, self.sandbox.region)
-        try:
-            answer = self.lambdas.invoke(
-                FunctionName=self.sandbox.stack.function_arns[function], Payload=json.dumps(given)
+            recreate_user(user, sandbox.account_id, sandbox.region)
+            created.append(user.user_name)
+            if config == "undiscovered":
+                sandbox.config_inventory.forget(user.user_id)
+        elif config == "deleted" and user_id:
+            ghost = UserSnapshot(
+                user_id=user_id,
+                user_name=DELETED_USER_NAME,
+                arn=f"arn:aws:iam::{sandbox.account_id}:user/{DELETED_USER_NAME}",
             )
+            recreate_user(ghost, sandbox.account_id, sandbox.region)
+            delete_user(DELETED_USER_NAME, sandbox.region)
+        try:
+            yield
         finally:
-            if user is not None:
-                delete_user(user.user_name, self.sandbox.region)
+            for name in created:
+                delete_user(name, sandbox.region)
+                sandbox.config_inventory.forget(user.user_id if user else "")
+            sandbox.record_iam_users(True)
+
+    def invoke(self, substitution: str, given: Any) -> Any:
+        answer = self.lambdas.invoke(
+            FunctionName=self.sandbox.stack.function_arns[substitution], Payload=json.dumps(given)
+        )
         payload = json.loads(answer["Payload"].read())
         if "FunctionError" in answer:
             raise PayloadDerivationError(
                 f"the real function failed: {payload.get('errorType')}: {payload.get('errorMessage')}"
             )
         return payload
+
+
+def _empty(table: Any, *key_names: str) -> None:
+    for item in table.scan(ConsistentRead=True)["Items"]:
+        table.delete_item(Key={name: item[name] for name in key_names})
 
 
 def _mocked_payload(config: MockConfig, response: str, invocation: int) -> tuple[bool, Any]:
@@ -157,6 +209,43 @@ def _mocked_payload(config: MockConfig, response: str, invocation: int) -> tuple
         return False, None
     returned = answers[invocation].Return
     return True, returned.get("Payload") if isinstance(returned, dict) else None
+
+
+def _fixed_message_id(payload: Any, published: list[str]) -> Any:
+    """The answer with the message ids SNS gave replaced by one fixed id (they differ in every run)."""
+    text = json.dumps(payload)
+    for message_id in published:
+        text = text.replace(message_id, FIXED_MESSAGE_ID)
+    return json.loads(text)
+
+
+def _user_id(given: Any) -> str | None:
+    event = given.get("event") if isinstance(given, dict) else None
+    detail = event.get("detail") if isinstance(event, dict) else None
+    resource_id = detail.get("resourceId") if isinstance(detail, dict) else None
+    return resource_id if isinstance(resource_id, str) else None
+
+
+def _derive_one(
+    functions: _RealFunctions, case: str, expectations: CaseExpectations, substitution: str, given: Any, mocked: Any
+) -> Any:
+    world = expectations.cases[case].world
+    if substitution == PREPARE.substitution:
+        with functions.world(_user_before(mocked), world.config, _user_id(given)):
+            return functions.invoke(substitution, given)
+    prepared = (given.get("state") or {}).get("prepared") or {}
+    before = _user_before(prepared)
+    after = _user_after(before, mocked) if before is not None else None
+    with functions.world(after, world.config, None):
+        if world.notification == "already_notified":
+            functions.invoke(substitution, {**given, "execution_name": f"{given['execution_name']}-earlier"})
+        published_before = _published_ids(functions.sandbox)
+        answer = functions.invoke(substitution, given)
+        return _fixed_message_id(answer, published_before + _published_ids(functions.sandbox))
+
+
+def _published_ids(sandbox: Sandbox) -> list[str]:
+    return [message.message_id for message in sandbox.published("owners")]
 
 
 def derive_payloads(
@@ -169,14 +258,13 @@ def derive_payloads(
     for case, run in runs.items():
         functions.enter_case(expectations, case)
         mocked = config.test_case(expectations.state_machine, case)
-        clock = expectations.input_for(case).get("time")
         invocations: Counter[str] = Counter()
         for state_name, given in run.lambda_inputs:
             number = invocations[state_name]
             invocations[state_name] += 1
-            state = states.get(state_name)
-            if state is None:
-                continue  # a Lambda the ASL calls through an integration, not a function of ours
+            substitution = states.get(state_name)
+            if substitution is None:
+                continue
             response = mocked.get(state_name)
             if response is None:
                 raise PayloadDerivationError(
@@ -187,11 +275,8 @@ def derive_payloads(
             is_return, payload = _mocked_payload(config, response, number)
             if not is_return:
                 continue  # a mocked Throw (or an invocation past the last answer: the run says so)
-            own_time = payload.get("taken_at") if isinstance(payload, dict) else None
-            clock = own_time or clock
-            given = {**given, **dict.fromkeys(state.clock_fields, clock)}
             try:
-                real = functions.invoke(state.function, given, payload)
+                real = _derive_one(functions, case, expectations, substitution, given, payload)
             except PayloadDerivationError as error:
                 failures.append(f"{case}, state {state_name}: {error}\ninput: {json.dumps(given)}")
                 continue
@@ -237,6 +322,16 @@ def apply_payloads(raw: dict[str, Any], derived: list[DerivedPayload]) -> tuple[
     return updated, sorted(set(changed))
 
 
+def case_clock(sandbox: Sandbox, expectations: CaseExpectations) -> Any:
+    """Each case starts at its event's time on the sandbox's clock: the same inputs in every run."""
+
+    def restart(case: str) -> None:
+        moment = datetime.fromisoformat(str(expectations.input_for(case)["time"]).replace("Z", "+00:00"))
+        sandbox.clock.restart_at(moment)
+
+    return restart
+
+
 @dataclass(frozen=True)
 class _Pass:
     updated: dict[str, Any]
@@ -250,7 +345,9 @@ def _derive_once(raw: dict[str, Any], expectations: CaseExpectations) -> _Pass:
         config.answers(name)  # numbering checked, as load_mock_config does
     with Sandbox(expectations.settings(), mocked_cases=MockedCases(config)) as sandbox:
         sfn = sandbox.client("stepfunctions")
-        runs = run_cases(sfn, sandbox.stack.state_machine_arn, expectations)
+        runs = run_cases(
+            sfn, sandbox.stack.state_machine_arn, expectations, before_case=case_clock(sandbox, expectations)
+        )
         derivation = derive_payloads(sandbox, config, expectations, runs)
     updated, changed = apply_payloads(raw, derivation.payloads)
     return _Pass(updated, changed, derivation.failures)
