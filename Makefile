@@ -26,7 +26,8 @@ $(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) --editable '.[sandbox]' --group test --group lint --group infra
 	@touch $@ $(VENV)/.demo
 
-# The CDK CLI, at the version pinned in package.json / package-lock.json.
+# The Node tools (the CDK CLI, aws-local-stepfunctions), at the versions pinned in package.json /
+# package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
@@ -49,7 +50,8 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
+test: lint node_modules/.package-lock.json
 	$(BIN)/pytest
 
 unit: $(VENV)/.test
