@@ -26,8 +26,8 @@ $(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) --editable '.[sandbox]' --group test --group lint --group infra
 	@touch $@ $(VENV)/.demo
 
-# The Node tools (the CDK CLI, aws-local-stepfunctions), at the versions pinned in package.json /
-# package-lock.json.
+# The Node tools (the CDK CLI, aws-local-stepfunctions, the ASL validators), at the versions
+# pinned in package.json / package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
@@ -45,10 +45,15 @@ synth: $(VENV)/.test node_modules/.package-lock.json
 demo: $(VENV)/.demo
 	$(BIN)/keywarden demo
 
-lint: $(VENV)/.test
+# The workflow, rendered with placeholder ARNs into build/ (not committed), through four ASL
+# validators: npm asl-validator, @wmfs/statelint, amazon-states-language-service (the AWS
+# Toolkit's) and PyPI statelint (keywarden/asl_validators.py; tests/asl_validators shows what each
+# catches).
+lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
 
 # tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
 test: lint node_modules/.package-lock.json
