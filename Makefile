@@ -26,7 +26,8 @@ $(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) --editable '.[sandbox]' --group test --group lint --group infra
 	@touch $@ $(VENV)/.demo
 
-# The CDK CLI, at the version pinned in package.json / package-lock.json.
+# The Node tools (the CDK CLI, aws-local-stepfunctions, the ASL validators), at the versions
+# pinned in package.json / package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
@@ -44,13 +45,19 @@ synth: $(VENV)/.test node_modules/.package-lock.json
 demo: $(VENV)/.demo
 	$(BIN)/keywarden demo
 
-lint: $(VENV)/.test
+# The workflow, rendered with placeholder ARNs into build/ (not committed), through four ASL
+# validators: npm asl-validator, @wmfs/statelint, amazon-states-language-service (the AWS
+# Toolkit's) and PyPI statelint (keywarden/asl_validators.py; tests/asl_validators shows what each
+# catches).
+lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
 
-test: lint
+# tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
+test: lint node_modules/.package-lock.json
 	$(BIN)/pytest
 
 unit: $(VENV)/.test
@@ -76,16 +83,24 @@ test-lambda-runtime:
 		$(foreach test,$(NEEDS_MORE_THAN_LAMBDA),--ignore=tests/unit/$(test).py)
 
 # Needs Docker: the workflow's mock-config test cases in AWS Step Functions Local, with the same
-# expectations as the sandbox run in `make test` (tests/sfn_local/).
-SFN_LOCAL_IMAGE ?= amazon/aws-stepfunctions-local
-SFN_LOCAL_PORT  ?= 8083
-SFN_LOCAL_MOCK  := /home/StepFunctionsLocal/MockConfigFile.json
+# expectations as the sandbox run in `make test` (tests/sfn_local/). The image is pinned to a
+# version tag: 2.0.0, the newest one found (pushed 2024-05-18, also `latest` when last checked;
+# AWS calls Step Functions Local unsupported). A container left over from an interrupted run is
+# removed first; readiness is a Step Functions API call (the test's sfn fixture), not an open
+# port. Account and region are those of the placeholder ARNs.
+SFN_LOCAL_IMAGE     ?= amazon/aws-stepfunctions-local:2.0.0
+SFN_LOCAL_PORT      ?= 8083
+SFN_LOCAL_CONTAINER := keywarden-sfn-local
+SFN_LOCAL_MOCK      := /home/StepFunctionsLocal/MockConfigFile.json
 test-sfn-local: $(VENV)/.test
-	docker run --detach --rm --name keywarden-sfn-local -p 127.0.0.1:$(SFN_LOCAL_PORT):8083 \
+	@command -v docker >/dev/null || { echo "make test-sfn-local needs Docker (no docker on PATH)"; exit 1; }
+	docker rm --force $(SFN_LOCAL_CONTAINER) >/dev/null 2>&1 || true
+	docker run --detach --rm --name $(SFN_LOCAL_CONTAINER) -p 127.0.0.1:$(SFN_LOCAL_PORT):8083 \
 		--mount type=bind,readonly,source=$(CURDIR)/statemachine/MockConfigFile.json,destination=$(SFN_LOCAL_MOCK) \
-		-e SFN_MOCK_CONFIG=$(SFN_LOCAL_MOCK) $(SFN_LOCAL_IMAGE)
+		-e SFN_MOCK_CONFIG=$(SFN_LOCAL_MOCK) -e AWS_ACCOUNT_ID=123456789012 -e AWS_DEFAULT_REGION=us-east-1 \
+		$(SFN_LOCAL_IMAGE)
 	SFN_LOCAL_ENDPOINT=http://127.0.0.1:$(SFN_LOCAL_PORT) SFN_LOCAL_REQUIRED=1 $(BIN)/pytest tests/sfn_local; \
-		status=$$?; docker stop keywarden-sfn-local >/dev/null; exit $$status
+		status=$$?; docker rm --force $(SFN_LOCAL_CONTAINER) >/dev/null; exit $$status
 
 # After changing the workflow or a Lambda's answer: re-derive every mocked Lambda payload of
 # statemachine/MockConfigFile.json from the real functions (`--check` only compares).

@@ -200,6 +200,35 @@ def run_cases(
     return runs
 
 
+class ReportedRun(_Strict):
+    """One case as an interpreter without the Step Functions API reports it, as JSON
+    (tests/second_interpreter/run_cases.mjs): the same facts a CaseRun reads from a history."""
+
+    execution_arn: str
+    status: Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    error: str | None
+    cause: str | None
+    output: Any
+    path: tuple[str, ...]
+    attempts: dict[str, int]
+    lambda_inputs: tuple[tuple[str, Any], ...]
+    problems: tuple[str, ...]
+    """What went wrong in running the case itself (a Task without a mocked answer ...)."""
+
+    def case_run(self, case: str) -> CaseRun:
+        return CaseRun(
+            case=case,
+            execution_arn=self.execution_arn,
+            status=self.status,
+            error=self.error,
+            cause=self.cause,
+            output=self.output,
+            path=list(self.path),
+            attempts=Counter(self.attempts),
+            lambda_inputs=list(self.lambda_inputs),
+        )
+
+
 _MISSING: Final = object()
 
 

@@ -1,22 +1,24 @@
 """The same test cases in AWS Step Functions Local (Docker image amazon/aws-stepfunctions-local).
 
-`make test-sfn-local` starts the image with statemachine/MockConfigFile.json mounted and
-SFN_MOCK_CONFIG pointing at it, then runs this module. Anywhere else it is skipped: it needs a
-Step Functions Local endpoint (SFN_LOCAL_ENDPOINT, default http://127.0.0.1:8083).
+`make test-sfn-local` starts the pinned image (Makefile: SFN_LOCAL_IMAGE) with
+statemachine/MockConfigFile.json mounted and SFN_MOCK_CONFIG pointing at it, then runs this module
+with SFN_LOCAL_REQUIRED=1: the endpoint must answer the Step Functions API within BOOT_SECONDS, or
+the module fails. Anywhere else it is skipped, with the reason, after one quick API call to
+SFN_LOCAL_ENDPOINT (default http://127.0.0.1:8083): skipped cases are not cases run.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from keywarden.workflow_cases import (
     CaseRun,
@@ -30,41 +32,53 @@ from statemachine.mock_config import load_mock_config
 
 ENDPOINT = os.environ.get("SFN_LOCAL_ENDPOINT", "http://127.0.0.1:8083")
 REQUIRED = os.environ.get("SFN_LOCAL_REQUIRED") == "1"
-"""Set by `make test-sfn-local`: an unreachable endpoint fails instead of skipping."""
-BOOT_SECONDS = 60.0
+"""Set by `make test-sfn-local`: an endpoint that does not answer fails instead of skipping."""
+BOOT_SECONDS = 90.0
+"""The image's JVM answers nothing (connections are dropped) for its first ~10 s, more on a busy host."""
+ACCOUNT, REGION = "123456789012", "us-east-1"
+"""Where the placeholder ARNs live; the Makefile starts the image with the same."""
 
 EXPECTATIONS = load_expectations()
 CONFIG = load_mock_config()
 
 
-def _reachable(endpoint: str, wait_seconds: float) -> bool:
-    address = urlsplit(endpoint)
-    deadline = time.monotonic() + wait_seconds
+def _client(config: Config | None = None) -> Any:
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # Step Functions Local checks no credentials
+        config=config,
+    )
+
+
+def _ready(deadline_seconds: float) -> str | None:
+    """None once ListStateMachines answers (an open port is not a working API); else why not."""
+    probe = _client(Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}))
+    deadline = time.monotonic() + deadline_seconds
     while True:
         try:
-            with socket.create_connection((address.hostname or "localhost", address.port or 80), timeout=2):
-                return True
-        except OSError:
+            probe.list_state_machines(maxResults=1)
+            return None
+        except (BotoCoreError, ClientError) as error:
             if time.monotonic() >= deadline:
-                return False
+                return f"{type(error).__name__}: {error}"
             time.sleep(1)
 
 
 @pytest.fixture(scope="module")
 def sfn() -> Any:
-    if not _reachable(ENDPOINT, BOOT_SECONDS if REQUIRED else 0):
+    problem = _ready(BOOT_SECONDS if REQUIRED else 0)
+    if problem is not None:
         if REQUIRED:
-            pytest.fail(f"no Step Functions Local endpoint at {ENDPOINT} after {BOOT_SECONDS:.0f} s")
+            pytest.fail(
+                f"Step Functions Local at {ENDPOINT} did not answer within {BOOT_SECONDS:.0f} s: {problem}"
+            )
         pytest.skip(
-            f"no Step Functions Local endpoint at {ENDPOINT} (needs Docker: run `make test-sfn-local`)"
+            f"no Step Functions Local at {ENDPOINT} (needs Docker: run `make test-sfn-local`): {problem}"
         )
-    return boto3.client(
-        "stepfunctions",
-        endpoint_url=ENDPOINT,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # Step Functions Local checks no credentials
-    )
+    return _client()
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +86,8 @@ def state_machine_arn(sfn: Any) -> Iterator[str]:
     arn = str(
         sfn.create_state_machine(
             name=EXPECTATIONS.state_machine,
-            definition=sfn_local_definition(EXPECTATIONS.settings()),
-            roleArn="arn:aws:iam::123456789012:role/keywarden-workflow",
+            definition=sfn_local_definition(EXPECTATIONS.settings(), account_id=ACCOUNT),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/keywarden-workflow",
             type="STANDARD",
         )["stateMachineArn"]
     )
