@@ -1,0 +1,38 @@
+"""How the strict-path rules fail a state: as moto's interpreter fails a state, with AWS's error names.
+
+AWS's error handling guide lists the predefined `States.*` error names and says which ones
+`States.ALL` cannot catch: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+"""
+
+from __future__ import annotations
+
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+
+def runtime_failure(env: Environment, cause: str) -> FailureEventException:
+    """A `States.Runtime` failure of the current state (moto prefixes the state's name and event id).
+
+    No Retry or Catch handles it (see `interpreter.UNCATCHABLE_BY_STATES_ALL`): the execution fails.
+    """
+    # The same event moto raises for a Parameters path that is not found (state.py).
+    error = StatesErrorNameType.StatesRuntime.to_name()
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause)
+            ),
+        )
+    )

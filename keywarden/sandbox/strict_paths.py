@@ -1,0 +1,24 @@
+"""AWS's rules where moto's interpreter is more lenient about paths, values and payload fields.
+
+Each rule lives in a module of its own, whose docstring cites the AWS page it follows:
+- stepfunctions_choice_paths: a Choice rule on a missing path fails the execution (States.Runtime).
+Where moto already applies AWS's rule (a missing path in Parameters, ResultSelector, ItemSelector,
+ItemsPath, InputPath, OutputPath, SecondsPath, TimestampPath, ErrorPath, CausePath, intrinsic
+arguments), nothing is added.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from keywarden.sandbox.stepfunctions_choice_paths import choice_paths_must_exist
+
+
+@contextlib.contextmanager
+def aws_strict_paths(strict: bool = True) -> Iterator[None]:
+    """Apply every rule while open; with strict=False, leave moto's lenient behaviour in place."""
+    with contextlib.ExitStack() as rules:
+        if strict:
+            rules.enter_context(choice_paths_must_exist())
+        yield
