@@ -1,7 +1,8 @@
 """AWS's rules where moto's interpreter is more lenient about paths, values and payload fields.
 
 Each rule lives in a module of its own, whose docstring cites the AWS page it follows:
-- stepfunctions_choice_paths: a Choice rule on a missing path fails the execution (States.Runtime).
+- stepfunctions_choice_paths: a Choice rule on a missing path fails the execution (States.Runtime);
+- stepfunctions_format_arguments: States.Format needs one argument per {} (States.Runtime).
 Where moto already applies AWS's rule (a missing path in Parameters, ResultSelector, ItemSelector,
 ItemsPath, InputPath, OutputPath, SecondsPath, TimestampPath, ErrorPath, CausePath, intrinsic
 arguments), nothing is added.
@@ -13,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 
 from keywarden.sandbox.stepfunctions_choice_paths import choice_paths_must_exist
+from keywarden.sandbox.stepfunctions_format_arguments import format_arguments_must_match
 
 
 @contextlib.contextmanager
@@ -21,4 +23,5 @@ def aws_strict_paths(strict: bool = True) -> Iterator[None]:
     with contextlib.ExitStack() as rules:
         if strict:
             rules.enter_context(choice_paths_must_exist())
+            rules.enter_context(format_arguments_must_match())
         yield
