@@ -18,6 +18,21 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
+REFERENCE_PATH_CONFLICT = "States.ReferencePathConflict"
+
+
+class UnlistedStatesErrorName(StatesErrorName):  # type: ignore[misc]  # moto is untyped (skipped by mypy)
+    """A `States.*` error name that moto's enum lacks, such as `States.ReferencePathConflict`.
+
+    It is a StatesErrorName so that a `States.TaskFailed` catcher does not match it (moto lets
+    States.TaskFailed match every name that is not one). Its `typ` is a placeholder outside the
+    names `States.ALL` may not catch (interpreter.UNCATCHABLE_BY_STATES_ALL); only the name is compared.
+    """
+
+    def __init__(self, error_name: str) -> None:
+        super().__init__(typ=StatesErrorNameType.StatesResultPathMatchFailure)
+        self.error_name = error_name
+
 
 def runtime_failure(env: Environment, cause: str) -> FailureEventException:
     """A `States.Runtime` failure of the current state (moto prefixes the state's name and event id).
@@ -33,6 +48,20 @@ def runtime_failure(env: Environment, cause: str) -> FailureEventException:
             event_type=HistoryEventType.TaskFailed,
             event_details=EventDetails(
                 taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause)
+            ),
+        )
+    )
+
+
+def reference_path_conflict(env: Environment, cause: str) -> FailureEventException:
+    """A `States.ReferencePathConflict` failure of the current state: Retry and Catch apply to it."""
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=UnlistedStatesErrorName(REFERENCE_PATH_CONFLICT),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(error=REFERENCE_PATH_CONFLICT, cause=cause)
             ),
         )
     )
