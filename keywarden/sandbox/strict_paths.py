@@ -4,7 +4,8 @@ Each rule lives in a module of its own, whose docstring cites the AWS page it fo
 - stepfunctions_choice_paths: a Choice rule on a missing path fails the execution (States.Runtime);
 - stepfunctions_format_arguments: States.Format needs one argument per {} (States.Runtime);
 - stepfunctions_result_path: a ResultPath through a non-object fails (States.ReferencePathConflict);
-- stepfunctions_fail_paths: a Fail state's ErrorPath / CausePath must select a string (States.Runtime).
+- stepfunctions_fail_paths: a Fail state's ErrorPath / CausePath must select a string (States.Runtime);
+- stepfunctions_payload_fields: CreateStateMachine refuses a "<key>.$" field holding a plain value.
 Where moto already applies AWS's rule (a missing path in Parameters, ResultSelector, ItemSelector,
 ItemsPath, InputPath, OutputPath, SecondsPath, TimestampPath, ErrorPath, CausePath, intrinsic
 arguments), nothing is added.
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from keywarden.sandbox.stepfunctions_choice_paths import choice_paths_must_exist
 from keywarden.sandbox.stepfunctions_fail_paths import fail_paths_must_select_strings
 from keywarden.sandbox.stepfunctions_format_arguments import format_arguments_must_match
+from keywarden.sandbox.stepfunctions_payload_fields import payload_fields_must_be_paths
 from keywarden.sandbox.stepfunctions_result_path import result_path_parent_must_be_object
 
 
@@ -30,4 +32,5 @@ def aws_strict_paths(strict: bool = True) -> Iterator[None]:
             rules.enter_context(format_arguments_must_match())
             rules.enter_context(result_path_parent_must_be_object())
             rules.enter_context(fail_paths_must_select_strings())
+            rules.enter_context(payload_fields_must_be_paths())
         yield

@@ -18,9 +18,7 @@ from moto import mock_aws
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.strict_paths import aws_strict_paths
-from tests.interpreter.running import Execute, Outcome, finished
-
-ROLE_ARN = "arn:aws:iam::123456789012:role/interpreter-tests"
+from tests.interpreter.running import ROLE_ARN, Execute, Outcome, finished
 
 
 @pytest.fixture

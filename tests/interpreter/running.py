@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+ROLE_ARN = "arn:aws:iam::123456789012:role/interpreter-tests"
 FINISHED_WITHIN_SECONDS = 10.0
 
 
