@@ -7,6 +7,8 @@ AWS's error handling guide lists the predefined `States.*` error names and says 
 from __future__ import annotations
 
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
     FailureEventException,
@@ -18,6 +20,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
+STATES_PREFIX = "States."
 REFERENCE_PATH_CONFLICT = "States.ReferencePathConflict"
 
 
@@ -32,6 +35,16 @@ class UnlistedStatesErrorName(StatesErrorName):  # type: ignore[misc]  # moto is
     def __init__(self, error_name: str) -> None:
         super().__init__(typ=StatesErrorNameType.StatesResultPathMatchFailure)
         self.error_name = error_name
+
+
+def error_name_of(error_name: str) -> ErrorName:
+    """The interpreter's ErrorName for a name: a States one for `States.*`, else a custom one."""
+    if not error_name.startswith(STATES_PREFIX):
+        return CustomErrorName(error_name)
+    try:
+        return StatesErrorName.from_name(error_name)
+    except ValueError:  # a States name moto does not list
+        return UnlistedStatesErrorName(error_name)
 
 
 def runtime_failure(env: Environment, cause: str) -> FailureEventException:

@@ -5,7 +5,9 @@ Each rule lives in a module of its own, whose docstring cites the AWS page it fo
 - stepfunctions_format_arguments: States.Format needs one argument per {} (States.Runtime);
 - stepfunctions_result_path: a ResultPath through a non-object fails (States.ReferencePathConflict);
 - stepfunctions_fail_paths: a Fail state's ErrorPath / CausePath must select a string (States.Runtime);
-- stepfunctions_payload_fields: CreateStateMachine refuses a "<key>.$" field holding a plain value.
+- stepfunctions_payload_fields: CreateStateMachine refuses a "<key>.$" field holding a plain value;
+- stepfunctions_branch_errors: a Parallel branch's / Map iteration's States.* error (the failures
+  above among them) reaches its state as itself, not as a ValueError about custom error names.
 Where moto already applies AWS's rule (a missing path in Parameters, ResultSelector, ItemSelector,
 ItemsPath, InputPath, OutputPath, SecondsPath, TimestampPath, ErrorPath, CausePath, intrinsic
 arguments), nothing is added.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from keywarden.sandbox.stepfunctions_branch_errors import branch_errors_keep_their_name
 from keywarden.sandbox.stepfunctions_choice_paths import choice_paths_must_exist
 from keywarden.sandbox.stepfunctions_fail_paths import fail_paths_must_select_strings
 from keywarden.sandbox.stepfunctions_format_arguments import format_arguments_must_match
@@ -33,4 +36,5 @@ def aws_strict_paths(strict: bool = True) -> Iterator[None]:
             rules.enter_context(result_path_parent_must_be_object())
             rules.enter_context(fail_paths_must_select_strings())
             rules.enter_context(payload_fields_must_be_paths())
+            rules.enter_context(branch_errors_keep_their_name())
         yield

@@ -178,3 +178,70 @@ def test_null_is_a_present_value_that_is_null(execute: Execute) -> None:
 
     # Then the rule matches: only absence is an error
     assert (outcome.status, outcome.output) == ("SUCCEEDED", {"took": "Matched"})
+
+
+def branch_with_missing_path() -> dict[str, Any]:
+    """A branch whose Choice, Check, reads $.missing."""
+    return {
+        "StartAt": "Check",
+        "States": {
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.missing", "StringEquals": "x", "Next": "Done"}],
+                "Default": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
+CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handled"}]
+
+
+def test_no_catch_takes_a_choice_failure_in_a_parallel_branch(execute: Execute) -> None:
+    # Given a Parallel state catching States.ALL around a branch whose Choice reads a missing path
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [branch_with_missing_path()],
+                "Catch": CATCH_ALL,
+                "End": True,
+            },
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+
+    # When the branch runs
+    outcome = execute(definition, INPUT)
+
+    # Then the execution fails with the branch's own error and cause: States.ALL does not catch it
+    assert (outcome.status, outcome.error) == ("FAILED", "States.Runtime")
+    assert outcome.cause == runtime_cause("Check", 4, invalid_path_cause("$.missing"))
+    assert "Handled" not in outcome.path
+
+
+def test_no_catch_takes_a_choice_failure_in_a_map_iteration(execute: Execute) -> None:
+    # Given a Map state catching States.ALL whose second item lacks the field its Choice reads
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": branch_with_missing_path(),
+                "Catch": CATCH_ALL,
+                "End": True,
+            },
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+
+    # When the items are processed
+    outcome = execute(definition, {"items": [{"missing": "x"}, {"other": 1}]})
+
+    # Then the execution fails on the second item's Choice, once prefixed with where
+    assert (outcome.status, outcome.error) == ("FAILED", "States.Runtime")
+    assert outcome.cause == runtime_cause("Check", 11, invalid_path_cause("$.missing"))
+    assert "Handled" not in outcome.path

@@ -150,3 +150,29 @@ def test_a_task_failed_catcher_does_not_take_a_reference_path_conflict(execute: 
 )
 def test_a_reference_path_is_read_as_its_steps(path: str, steps: list[str | int] | None) -> None:
     assert reference_path_steps(path) == steps
+
+
+def test_a_map_catch_takes_a_reference_path_conflict_of_an_iteration(execute: Execute) -> None:
+    # Given a Map state catching States.ALL whose iteration stores into a string
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.users",
+                "ItemProcessor": {"StartAt": "Store", "States": storing_at("$.name.stored")["States"]},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handled"}],
+                "End": True,
+            },
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+
+    # When the item {"name": "henry"} is processed
+    outcome = execute(definition, {"users": [{"name": "henry"}]})
+
+    # Then the Map's Catch has the iteration's own error (moto: a ValueError about custom error
+    # names, as States.Runtime, beyond any Catch)
+    assert (outcome.status, outcome.path) == ("SUCCEEDED", ["Each", "Store", "Handled"])
+    cause = conflict_cause("stored", {"name": "henry"})
+    assert outcome.output["error"] == {"Error": CONFLICT, "Cause": cause}
