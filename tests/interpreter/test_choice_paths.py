@@ -230,6 +230,8 @@ def test_no_catch_takes_a_choice_failure_in_a_map_iteration(execute: Execute) ->
             "Each": {
                 "Type": "Map",
                 "ItemsPath": "$.items",
+                # One item at a time: the failing item's history event id is then always the same.
+                "MaxConcurrency": 1,
                 "ItemProcessor": branch_with_missing_path(),
                 "Catch": CATCH_ALL,
                 "End": True,
