@@ -50,12 +50,8 @@ SANDBOX_REGION = "us-east-1"
 SANDBOX_DEFAULT_SLACK_CHANNEL = "#keywarden-alerts"
 """The channel the sandbox's default webhook posts to."""
 
-STRICT_PATHS_BY_DEFAULT = False
-"""Whether a Sandbox applies AWS's rules where moto is lenient about paths (see strict_paths).
-
-Off on main until the lean workflow lands: today's failure branch (RecordFailure) compares
-paths that may be absent, which AWS fails with States.Runtime (issue 10); the rules' own tests
-(tests/interpreter) run with them on."""
+STRICT_PATHS_BY_DEFAULT = True
+"""Whether a Sandbox applies AWS's rules where moto is lenient about paths (see strict_paths)."""
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "sandbox",
