@@ -5,7 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.credentials import AccessKeySnapshot, KeyStatus, LoginProfileSnapshot
+from boto3.dynamodb.types import TypeDeserializer
+
+from deployment.workflow import WorkflowResources
+from domain.compliance_event import RemediationRequest, read_compliance_event
+from domain.credentials import (
+    AccessKeySnapshot,
+    KeyStatus,
+    LoginProfileSnapshot,
+    SnapshotResult,
+    UserSnapshot,
+)
+from domain.evaluation import WorkflowState
+from domain.exemptions import ExemptionCheck
+from domain.preparation import Preparation, UserLookup, prepare
+from domain.runbook import AutomationProgress
+from lambdas.conclusion import ConcludeRequest, Conclusion
+from lambdas.settings import ConcludeSettings, PrepareSettings
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 
@@ -116,3 +132,169 @@ def notification_facts(
         deadline=date(2026, 12, 12),
         notified_at=now,
     )
+
+
+# --- the workflow's state, as Prepare and the poll loop leave it --------------------------
+
+USER_ID = "AIDAEXAMPLEUSERID0001"
+ACCOUNT_ID = "111122223333"
+RULE_NAME = "keywarden-access-keys-rotated"
+EXECUTION_NAME = "run-1"
+EXECUTION_ARN = f"arn:aws:states:eu-west-1:{ACCOUNT_ID}:execution:keywarden-remediation:{EXECUTION_NAME}"
+AUTOMATION_ID = "auto-1"
+
+
+def iam_user(
+    keys: tuple[AccessKeySnapshot, ...] | list[AccessKeySnapshot] = (),
+    *,
+    tags: dict[str, str] | None = None,
+    profile: LoginProfileSnapshot | None = None,
+    user_name: str = "bob",
+    user_id: str = USER_ID,
+) -> UserSnapshot:
+    """An IAM user as a snapshot reads it."""
+    return UserSnapshot(
+        user_id=user_id,
+        user_name=user_name,
+        arn=f"arn:aws:iam::{ACCOUNT_ID}:user/{user_name}",
+        tags=tags or {},
+        access_keys=tuple(keys),
+        login_profile=profile,
+    )
+
+
+def snapshot(user: UserSnapshot | None, taken_at: datetime = NOW) -> SnapshotResult:
+    """The snapshot of `user`; None: IAM has no such user."""
+    return SnapshotResult(found=user is not None, taken_at=taken_at, user=user)
+
+
+def deactivated(user: UserSnapshot, *key_ids: str) -> UserSnapshot:
+    """`user` with the given keys made inactive (what the runbook does to a key)."""
+    keys = tuple(
+        k.model_copy(update={"status": KeyStatus.INACTIVE}) if k.access_key_id in key_ids else k
+        for k in user.access_keys
+    )
+    return user.model_copy(update={"access_keys": keys})
+
+
+def without_password(user: UserSnapshot) -> UserSnapshot:
+    """`user` with its console password deleted."""
+    return user.model_copy(update={"login_profile": None})
+
+
+def accepted_request(user_id: str = USER_ID) -> RemediationRequest:
+    """The reading of a NON_COMPLIANT event for `user_id` (what Prepare starts from)."""
+    return read_compliance_event(compliance_event(user_id=user_id), RULE_NAME)
+
+
+def prepared(
+    user: UserSnapshot | None,
+    *,
+    exemptions: ExemptionCheck | None = None,
+    dry_run: bool = False,
+    request: RemediationRequest | None = None,
+    lookup: UserLookup | None = None,
+) -> Preparation:
+    """What Prepare returns for `user` (None: the lookup said why there is no user)."""
+    found = lookup or UserLookup(
+        user_name=user.user_name if user else None, reason="found in AWS Config's inventory"
+    )
+    return prepare(
+        request or accepted_request(),
+        found,
+        snapshot(user) if user is not None or found.found else None,
+        exemptions or ExemptionCheck(),
+        dry_run,
+        90,
+    )
+
+
+def automation(
+    status: str, *, polls: int = 2, failure: str | None = None, started_at: datetime | None = None
+) -> AutomationProgress:
+    """The automation after `polls` polls, the last of which answered `status`."""
+    execution: dict[str, Any] = {
+        "AutomationExecutionId": AUTOMATION_ID,
+        "AutomationExecutionStatus": status,
+        "ExecutionStartTime": (started_at or NOW - timedelta(seconds=40)).isoformat(),
+    }
+    if failure:
+        execution["FailureMessage"] = failure
+    return AutomationProgress.model_validate(
+        {
+            "execution_id": AUTOMATION_ID,
+            "poll": {"number": polls, "max": 40, "interval_seconds": 15},
+            "last_poll": {"status": status, "execution": execution},
+        }
+    )
+
+
+def started_automation() -> AutomationProgress:
+    """The automation as StartAutomation leaves it, before any poll answered."""
+    return AutomationProgress.model_validate(
+        {"execution_id": AUTOMATION_ID, "poll": {"number": 1, "max": 40, "interval_seconds": 15}}
+    )
+
+
+def conclude_settings(**changes: Any) -> ConcludeSettings:
+    """Conclude's settings as deployed by default (90-day ages, 168-hour window), with `changes`."""
+    values: dict[str, Any] = {
+        "config_rule_name": RULE_NAME,
+        "max_access_key_age_days": 90,
+        "max_credential_usage_age_days": 90,
+        "security_contact_email": "security@example.com",
+        "grace_period_days": 14,
+        "retention_days": 0,
+        "audit_table_name": "keywarden-audit",
+        "notification_state_table_name": "keywarden-notification-state",
+        "owners_topic_arn": f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
+    }
+    return ConcludeSettings(**(values | changes))
+
+
+def prepare_settings(**changes: Any) -> PrepareSettings:
+    """Prepare's settings (enforcing, 90-day exemption limit), with `changes`."""
+    values: dict[str, Any] = {
+        "config_rule_name": RULE_NAME,
+        "dry_run": False,
+        "exemption_table_name": "keywarden-exemptions",
+        "max_exemption_days": 90,
+    }
+    return PrepareSettings(**(values | changes))
+
+
+def conclude_request(
+    state: WorkflowState,
+    *,
+    execution_input: Any = None,
+    execution_name: str = EXECUTION_NAME,
+    at: datetime = NOW,
+) -> ConcludeRequest:
+    """What the workflow passes to Conclude: its state, the execution and its raw input (the event)."""
+    return ConcludeRequest(
+        state=state,
+        execution_arn=EXECUTION_ARN.replace(EXECUTION_NAME, execution_name),
+        execution_name=execution_name,
+        execution_input=compliance_event() if execution_input is None else execution_input,
+        concluded_at=at,
+    )
+
+
+def audit_items(conclusion: Conclusion) -> list[dict[str, Any]]:
+    """The audit items Conclude asks the workflow to write, as plain values (summary first)."""
+    deserializer = TypeDeserializer()
+    return [
+        {name: deserializer.deserialize(value) for name, value in put["Put"]["Item"].items()}
+        for put in conclusion.transact_items
+    ]
+
+
+WORKFLOW_RESOURCES = WorkflowResources(
+    audit_table="keywarden-audit",
+    notification_state_table="keywarden-notification-state",
+    exemption_table="keywarden-exemptions",
+    owners_topic_arn=f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
+    operators_topic_arn=f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-operators",
+    automation_role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/keywarden-automation",
+)
+"""What a deployment created for the workflow, by name or ARN."""

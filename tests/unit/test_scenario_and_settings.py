@@ -1,14 +1,27 @@
-"""Scenario files and deployment settings: clear errors for bad input."""
+"""Scenario files and deployment settings: clear errors for bad input, and what reaches the workflow."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings, SettingsError
+from deployment.workflow import (
+    CONCLUDE,
+    PREPARE,
+    WORKFLOW_FUNCTIONS,
+    function_environments,
+    workflow_substitutions,
+)
 from keywarden.scenario import ScenarioError, UserSpec, config_finds_stale_key, load_scenario
+from lambdas.settings import ConcludeSettings, PrepareSettings
+from statemachine import SUBSTITUTIONS, render_definition
+from tests.factories import WORKFLOW_RESOURCES
 
 
 def write(tmp_path: Path, content: object) -> Path:
@@ -18,6 +31,7 @@ def write(tmp_path: Path, content: object) -> Path:
 
 
 def test_the_documented_example_loads(tmp_path: Path) -> None:
+    """Given the README's example scenario, When loaded, Then its users, keys and ages are read."""
     scenario = load_scenario(
         write(
             tmp_path,
@@ -64,11 +78,13 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     ],
 )
 def test_bad_scenarios_say_what_and_where(tmp_path: Path, content: object, message: str) -> None:
+    """Given a malformed scenario, When loaded, Then the error says what is wrong and where."""
     with pytest.raises(ScenarioError, match=message):
         load_scenario(write(tmp_path, content))
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    """Given no scenario file, When loaded, Then the error says it cannot be read."""
     with pytest.raises(ScenarioError, match="cannot read"):
         load_scenario(tmp_path / "missing.json")
 
@@ -86,15 +102,19 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_config_rule_flags_an_active_key_of_max_age_or_older(
     keys: list[dict[str, object]], flagged: bool
 ) -> None:
+    """Given a user's keys, When Config's rule evaluates them (90 days),
+    Then only an active key 90 days old or older flags the user."""
     assert config_finds_stale_key(UserSpec.model_validate({"name": "u", "keys": keys}), 90) is flagged
 
 
 class TestDeploymentSettings:
     def test_defaults(self) -> None:
+        """Given no context, When deployed, Then keys older than 90 days unused for 90 days are revoked."""
         settings = DeploymentSettings()
         assert (settings.max_access_key_age, settings.credential_usage_age) == (90, 90)
 
     def test_usage_age_defaults_to_key_age(self) -> None:
+        """Given only maxAccessKeyAge, When deployed, Then the runbook's usage age is the same."""
         assert DeploymentSettings.from_context({"maxAccessKeyAge": 45}).credential_usage_age == 45
 
     @pytest.mark.parametrize(
@@ -108,11 +128,88 @@ class TestDeploymentSettings:
         ],
     )
     def test_a_bad_value_names_the_setting(self, values: dict[str, object], named: str) -> None:
+        """Given a bad or unknown context value, When the settings are read, Then the error names it."""
         with pytest.raises(SettingsError, match=named):
             DeploymentSettings.from_context(values)
 
     def test_tag_keys_from_a_comma_list(self) -> None:
+        """Given owner tag keys as a comma list, When read, Then each key is one tag, trimmed."""
         assert DeploymentSettings.from_context({"ownerTagKeys": "owner, team-email"}).owner_tag_keys == (
             "owner",
             "team-email",
         )
+
+
+class TestWorkflowDeployment:
+    CONTEXT: ClassVar[dict[str, object]] = {
+        "maxAccessKeyAge": 60,
+        "maxCredentialUsageAge": 45,
+        "dryRun": True,
+        "maxExemptionDays": 30,
+        "ownerTagKeys": "owner, team-email",
+        "gracePeriodDays": 7,
+        "recordRetentionDays": 400,
+        "maxPollAttempts": 12,
+        "pollIntervalSeconds": 20,
+        "runbookVersion": "3",
+    }
+
+    def test_each_function_reads_what_the_deployment_writes(self) -> None:
+        """Given cdk.json context values,
+        When each workflow function's environment is written and read back as the function reads it,
+        Then Prepare and Conclude each get their settings and the resources' names."""
+        environments = function_environments(
+            DeploymentSettings.from_context(self.CONTEXT), WORKFLOW_RESOURCES
+        )
+        assert set(environments) == {f.substitution for f in WORKFLOW_FUNCTIONS}
+        prepare = PrepareSettings.from_environment(environments[PREPARE.substitution])
+        assert (prepare.dry_run, prepare.max_exemption_days, prepare.exemption_table_name) == (
+            True,
+            30,
+            "keywarden-exemptions",
+        )
+        conclude = ConcludeSettings.from_environment(environments[CONCLUDE.substitution])
+        assert conclude.policy.max_access_key_age_days == 60
+        assert conclude.policy.max_credential_usage_age_days == 45
+        assert (conclude.owner_tags, conclude.grace_period_days, conclude.retention_days) == (
+            ("owner", "team-email"),
+            7,
+            400,
+        )
+        assert conclude.audit_table_name == "keywarden-audit"
+        assert prepare.config_rule_name == conclude.config_rule_name == "keywarden-access-keys-rotated"
+
+    def test_the_workflow_gets_a_value_for_every_placeholder(self) -> None:
+        """Given cdk.json context values and each function's ARN,
+        When the ASL's substitutions are made,
+        Then every placeholder has its value: the runbook's version and usage age, the poll loop's bounds."""
+        arns = {
+            f.substitution: f"arn:aws:lambda:eu-west-1:111122223333:function:{f.substitution}"
+            for f in WORKFLOW_FUNCTIONS
+        }
+        values = workflow_substitutions(
+            DeploymentSettings.from_context(self.CONTEXT), WORKFLOW_RESOURCES, arns
+        )
+        assert set(values) == set(SUBSTITUTIONS)
+        assert (values["MaxCredentialUsageAge"], values["RunbookVersion"]) == ("45", "3")
+        assert (values["MaxPollAttempts"], values["PollIntervalSeconds"]) == ("12", "20")
+        assert "${" not in render_definition(values)
+
+    def test_a_missing_function_arn_is_refused(self) -> None:
+        """Given the ARN of Prepare only, When the substitutions are made, Then Conclude's is missing."""
+        with pytest.raises(ValueError, match="ConcludeFunctionArn"):
+            workflow_substitutions(
+                DeploymentSettings(), WORKFLOW_RESOURCES, {PREPARE.substitution: "arn:prepare"}
+            )
+
+    def test_each_workflow_function_is_a_handler_with_its_own_name(self) -> None:
+        """Given the workflow's functions, When named for a deployment,
+        Then each is an importable handler with a distinct, prefixed function name."""
+        names = ResourceNames("kw-test")
+        assert [names.function(f.handler) for f in WORKFLOW_FUNCTIONS] == [
+            "kw-test-prepare",
+            "kw-test-conclude",
+        ]
+        for function in WORKFLOW_FUNCTIONS:
+            module, _, attribute = function.handler.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), attribute)), function.handler

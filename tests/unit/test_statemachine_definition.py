@@ -1,42 +1,101 @@
-"""The ASL file: valid, every reference resolvable, and in step with the Python contract."""
+"""The ASL file: the rules every version of the workflow keeps, and its contract with the functions.
+
+What the workflow does for each case is tested through the functions (test_conclusion.py ...) and
+the mock-config cases; this file states the rules of the definition itself.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from domain.runbook import AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
+from deployment.workflow import CONCLUDE, PREPARE, WORKFLOW_FUNCTIONS
+from domain.preparation import Preparation
+from domain.runbook import AUTOMATION_TERMINAL
 from domain.tables import AuditTable
-from statemachine import FUNCTION_HANDLERS, SUBSTITUTIONS, definition_text, placeholders, render_definition
+from lambdas.conclusion import ConcludeRequest, Conclusion
+from lambdas.preparation import PrepareRequest
+from statemachine import SUBSTITUTIONS, definition_text, placeholders, render_definition
 
 VALUES = {name: f"value-of-{name}" for name in SUBSTITUTIONS} | {
     "MaxPollAttempts": "40",
     "PollIntervalSeconds": "15",
 }
-
-
-def states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found = dict(definition["States"])
-    for state in definition["States"].values():
-        if state["Type"] == "Map":
-            found |= states(state["ItemProcessor"])
-        for branch in state.get("Branches", []):
-            found |= states(branch)
-    return found
+BEFORE_CONCLUDE = ("Prepare", "StartAutomation", "GetAutomationStatus")
+"""The Task states whose failures Conclude records (each adds its part of the state when it succeeds)."""
+RESULT_MODELS: dict[str, type[BaseModel]] = {
+    PREPARE.substitution: Preparation,
+    CONCLUDE.substitution: Conclusion,
+}
+REQUEST_MODELS: dict[str, type[BaseModel]] = {
+    PREPARE.substitution: PrepareRequest,
+    CONCLUDE.substitution: ConcludeRequest,
+}
+_PATH = re.compile(r"(?<!\$)\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+"""A reference to the state ($.a.b), not to the context object ($$.Execution ...)."""
 
 
 @pytest.fixture(scope="module")
 def definition() -> dict[str, Any]:
-    return json.loads(render_definition(VALUES))
+    rendered: dict[str, Any] = json.loads(render_definition(VALUES))
+    return rendered
+
+
+def successors(state: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    """(next state, the path that way writes): Next and Choices write nothing, a Catch its ResultPath."""
+    for name in [state.get("Next"), state.get("Default"), *(c["Next"] for c in state.get("Choices", []))]:
+        if name:
+            yield name, state.get("ResultPath", "$") if state["Type"] in ("Task", "Pass") else None
+    for catch in state.get("Catch", []):
+        yield catch["Next"], catch.get("ResultPath", "$")
+
+
+def written_on_every_way(definition: dict[str, Any]) -> dict[str, set[str]]:
+    """For each state, the paths written on every way from StartAt to it (a must-analysis)."""
+    states = definition["States"]
+    known: dict[str, set[str] | None] = dict.fromkeys(states)
+    known[definition["StartAt"]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, state in states.items():
+            entry = known[name]
+            if entry is None:
+                continue
+            for target, path in successors(state):
+                out = entry | ({path} if path and path != "$" else set())
+                merged = out if known[target] is None else known[target] & out  # type: ignore[operator]
+                if merged != known[target]:
+                    known[target], changed = merged, True
+    return {name: paths or set() for name, paths in known.items()}
+
+
+def reads(value: Any, guarded: bool = False) -> Iterator[tuple[str, bool]]:
+    """Every state path a piece of a state reads, and whether it is only tested for presence."""
+    if isinstance(value, dict):
+        presence = "IsPresent" in value
+        for field, inner in value.items():
+            if isinstance(inner, str) and (field.endswith(("Path", ".$")) or field == "Variable"):
+                yield from ((f"${m}", guarded or presence) for m in _PATH.findall(inner))
+            else:
+                yield from reads(inner, guarded)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from reads(inner, guarded)
 
 
 def test_every_placeholder_is_a_declared_substitution() -> None:
+    """Given the ASL file, When its ${Name}s are listed, Then they are exactly the declared substitutions."""
     assert placeholders(definition_text()) == set(SUBSTITUTIONS)
 
 
 def test_rendering_refuses_missing_or_unknown_values() -> None:
+    """Given substitutions missing a name, or with an unknown one, When rendered, Then the name is said."""
     with pytest.raises(ValueError, match="AuditTableName"):
         render_definition({k: v for k, v in VALUES.items() if k != "AuditTableName"})
     with pytest.raises(ValueError, match="Typo"):
@@ -44,121 +103,150 @@ def test_rendering_refuses_missing_or_unknown_values() -> None:
 
 
 def test_every_transition_names_an_existing_state(definition: dict[str, Any]) -> None:
-    def targets(scope: dict[str, Any]) -> list[str]:
-        names = []
-        for state in scope["States"].values():
-            names += [state[k] for k in ("Next", "Default") if k in state]
-            names += [c["Next"] for c in state.get("Choices", [])]
-            names += [c["Next"] for c in state.get("Catch", [])]
-        return names
-
-    assert set(targets(definition)) <= set(definition["States"])
-    for state in definition["States"].values():
-        if state["Type"] == "Map":
-            assert set(targets(state["ItemProcessor"])) <= set(state["ItemProcessor"]["States"])
+    """Given the definition,
+    When every Next, Default, Choice and Catch is followed,
+    Then each names a state."""
+    targets = {target for state in definition["States"].values() for target, _ in successors(state)}
+    assert targets <= set(definition["States"])
 
 
-def test_the_poll_loop_ends_on_exactly_the_terminal_statuses(definition: dict[str, Any]) -> None:
-    rules = definition["States"]["IsAutomationFinished"]["Choices"][0]["Or"]
-    statuses = {r["StringEquals"] for r in rules if "StringEquals" in r}
-    assert statuses == {s.value for s in AUTOMATION_TERMINAL}
-    assert not statuses & {AutomationStatus.IN_PROGRESS.value, AutomationStatus.PENDING.value}
-    bound = [r for r in rules if "NumericGreaterThanEqualsPath" in r]
-    assert bound == [
-        {"Variable": "$.automation.poll.count", "NumericGreaterThanEqualsPath": "$.automation.poll.max"}
-    ]
-
-
-def test_the_runbook_is_started_with_string_list_parameters(definition: dict[str, Any]) -> None:
-    start = definition["States"]["StartAutomation"]
-    assert start["Resource"] == "arn:aws:states:::aws-sdk:ssm:startAutomationExecution"
-    assert start["Parameters"]["DocumentName"] == "value-of-RunbookName"
-    assert start["Parameters"]["Parameters"] == {
-        "AutomationAssumeRole": ["value-of-AutomationRoleArn"],
-        "IAMResourceId.$": "States.Array($.request.user_id)",
-        "MaxCredentialUsageAge": ["value-of-MaxCredentialUsageAge"],
-    }
-    retried = {e for r in start["Retry"] for e in r["ErrorEquals"]}
-    assert {"Ssm.AutomationExecutionLimitExceededException", "Ssm.ThrottlingException"} <= retried
-    assert all(r["BackoffRate"] > 1 and r.get("JitterStrategy") == "FULL" for r in start["Retry"])
-    assert RUNBOOK_NAME == "AWSConfigRemediation-RevokeUnusedIAMUserCredentials"
-
-
-def test_every_task_that_can_fail_is_caught(definition: dict[str, Any]) -> None:
+def test_every_task_catches_every_error(definition: dict[str, Any]) -> None:
+    """Given any Task, When it fails after its retries, Then a Catch of States.ALL takes the execution on."""
     for name, state in definition["States"].items():
-        if state["Type"] in {"Task", "Map"}:
+        if state["Type"] == "Task":
             assert any("States.ALL" in c["ErrorEquals"] for c in state.get("Catch", [])), name
 
 
-def test_lambda_tasks_use_the_declared_functions(definition: dict[str, Any]) -> None:
-    lambda_resources = {
-        s["Resource"] for s in states(definition).values() if s.get("Resource", "").startswith("value-of-")
+@pytest.mark.parametrize("step", BEFORE_CONCLUDE)
+def test_every_catch_before_conclude_leads_to_conclude_with_the_failure(
+    definition: dict[str, Any], step: str
+) -> None:
+    """Given a step before Conclude,
+    When it fails,
+    Then its Catch leads to Conclude with the error in $.failure."""
+    catches = definition["States"][step]["Catch"]
+    assert [(c["Next"], c["ResultPath"]) for c in catches] == [("Conclude", "$.failure")]
+
+
+def test_a_failure_of_conclude_or_of_the_record_is_still_recorded_and_alerted(
+    definition: dict[str, Any],
+) -> None:
+    """Given Conclude or the audit write fails, When caught,
+    Then RecordFailure writes what is always known, and the operators are alerted whether or not it could."""
+    states = definition["States"]
+    for step in ("Conclude", "RecordRemediation", "ConfirmRecorded"):
+        assert "RecordFailure" in {c["Next"] for c in states[step]["Catch"]}, step
+    assert states["IsRecorded"]["Default"] == "RecordFailure"
+    record = states["RecordFailure"]
+    assert {record["Next"], *(c["Next"] for c in record["Catch"])} == {"AlertOperatorsOfFailure"}
+    alert = states["AlertOperatorsOfFailure"]
+    assert states[alert["Next"]]["Type"] == "Fail"
+    assert {states[c["Next"]]["Type"] for c in alert["Catch"]} == {"Fail"}
+
+
+def test_every_path_read_is_written_on_every_way_there_or_tested_first(definition: dict[str, Any]) -> None:
+    """Given any state reading $.something (a Choice rule, a parameter, a wait, a Fail's error),
+    When the execution gets there by any way, success or Catch,
+    Then a step on every such way wrote it, or the rule only tests whether it is present."""
+    written = written_on_every_way(definition)
+    for name, state in definition["States"].items():
+        for path, guarded in reads(
+            {k: v for k, v in state.items() if k not in ("ResultSelector", "ResultPath", "Catch")}
+        ):
+            if not guarded:
+                assert any(path == w or path.startswith(w + ".") for w in written[name]), (name, path)
+
+
+def test_what_the_workflow_reads_of_a_function_is_in_its_answer(definition: dict[str, Any]) -> None:
+    """Given each function's answer model,
+    When the workflow reads $.prepared.x or $.conclusion.x,
+    Then x is a field the function always returns."""
+    result_paths = {
+        state["ResultPath"]: RESULT_MODELS[state["Resource"].removeprefix("value-of-")]
+        for state in definition["States"].values()
+        if state.get("Resource", "").removeprefix("value-of-") in RESULT_MODELS
     }
-    assert lambda_resources == {f"value-of-{name}" for name in FUNCTION_HANDLERS}
+    assert set(result_paths) == {"$.prepared", "$.conclusion"}
+    for state in definition["States"].values():
+        for path, _ in reads(state):
+            for prefix, model in result_paths.items():
+                if path.startswith(prefix + "."):
+                    field = path.removeprefix(prefix + ".").split(".")[0]
+                    assert field in model.model_fields, path
+                    assert model.model_fields[field].is_required(), path
 
 
-def test_audit_items_are_written_once(definition: dict[str, Any]) -> None:
-    puts = [
-        s for s in states(definition).values() if s.get("Resource") == "arn:aws:states:::dynamodb:putItem"
+def test_each_function_is_given_exactly_what_its_request_model_reads(definition: dict[str, Any]) -> None:
+    """Given the Prepare and Conclude Tasks,
+    When the workflow invokes their functions,
+    Then each is passed exactly the fields of its request model (none missing, none ignored)."""
+    invoked = {
+        state["Resource"].removeprefix("value-of-"): state["Parameters"]
+        for state in definition["States"].values()
+        if state.get("Resource", "").startswith("value-of-")
+    }
+    assert set(invoked) == {f.substitution for f in WORKFLOW_FUNCTIONS}
+    for function, parameters in invoked.items():
+        assert {p.removesuffix(".$") for p in parameters} == set(REQUEST_MODELS[function].model_fields), (
+            function
+        )
+    assert invoked[CONCLUDE.substitution]["execution_input.$"] == "$$.Execution.Input"
+
+
+def test_the_poll_loop_ends_on_exactly_the_terminal_statuses_or_its_bound(definition: dict[str, Any]) -> None:
+    """Given the poll loop, When an automation ends or the poll bound is reached, Then the loop ends,
+    and on no other status."""
+    [rule] = definition["States"]["IsAutomationFinished"]["Choices"]
+    statuses = {r["StringEquals"] for r in rule["Or"] if "StringEquals" in r}
+    assert statuses == {s.value for s in AUTOMATION_TERMINAL}
+    assert [r for r in rule["Or"] if "StringEquals" not in r] == [
+        {"Variable": "$.automation.poll.number", "NumericGreaterThanEqualsPath": "$.automation.poll.max"}
     ]
+    assert rule["Next"] == "Conclude"
+
+
+def test_the_runbook_is_started_with_string_lists_and_retried_when_throttled(
+    definition: dict[str, Any],
+) -> None:
+    """Given StartAutomation, When the runbook is started,
+    Then every runbook parameter is a list of strings, and SSM's concurrency limit and throttling are
+    retried with exponential backoff and full jitter."""
+    start = definition["States"]["StartAutomation"]
+    for name, value in start["Parameters"]["Parameters"].items():
+        assert (isinstance(value, list) and all(isinstance(v, str) for v in value)) or (
+            name.endswith(".$") and value.startswith("States.Array(")
+        ), name
+    retried = {e for r in start["Retry"] for e in r["ErrorEquals"]}
+    assert {"Ssm.AutomationExecutionLimitExceededException", "Ssm.ThrottlingException"} <= retried
+    assert all(r["BackoffRate"] > 1 and r.get("JitterStrategy") == "FULL" for r in start["Retry"])
+
+
+def test_an_operator_alert_fails_the_execution_with_its_error(definition: dict[str, Any]) -> None:
+    """Given Conclude answered an operator alert, When the workflow alerts, sent or not,
+    Then the execution fails with the alert's error and Conclude's reason."""
+    states = definition["States"]
+    [rule] = states["NeedsOperators"]["Choices"]
+    assert rule["Next"] == "AlertOperators"
+    alert = states["AlertOperators"]
+    assert {alert["Next"], *(c["Next"] for c in alert["Catch"])} == {"RemediationFailed"}
+    assert (states["RemediationFailed"]["ErrorPath"], states["RemediationFailed"]["CausePath"]) == (
+        "$.conclusion.operator_alert.error",
+        "$.conclusion.reason",
+    )
+
+
+def test_audit_items_are_never_overwritten(definition: dict[str, Any]) -> None:
+    """Given the workflow's own DynamoDB writes, When an item exists already, Then the write is refused."""
+    puts = [s for s in definition["States"].values() if s.get("Resource", "").endswith("dynamodb:putItem")]
     assert puts
     assert all(s["Parameters"]["ConditionExpression"] == "attribute_not_exists(pk)" for s in puts)
 
 
-def test_the_owner_message_is_published_with_per_protocol_bodies(definition: dict[str, Any]) -> None:
-    notify = definition["States"]["NotifyOwner"]
-    assert notify["Parameters"] == {
-        "TopicArn": "value-of-OwnersTopicArn",
-        "Subject.$": "$.evaluation.notification.subject",
-        "MessageStructure": "json",
-        "Message.$": "$.evaluation.notification.message",
-        "MessageAttributes.$": "$.evaluation.notification.attributes",
-    }
-
-
-def test_the_owner_is_notified_only_after_a_claim_succeeds(definition: dict[str, Any]) -> None:
-    top = definition["States"]
-    assert top["ShouldNotifyOwner"]["Choices"][0]["Next"] == "ClaimOwnerNotification"
-    claim_map = top["ClaimOwnerNotification"]
-    assert claim_map["ItemsPath"] == "$.evaluation.notification_claims"
-    claim = claim_map["ItemProcessor"]["States"]["ClaimKey"]
-    assert claim["Resource"] == "arn:aws:states:::dynamodb:updateItem"
-    assert claim["Parameters"]["TableName"] == "value-of-NotificationStateTableName"
-    assert claim["Parameters"]["ConditionExpression.$"] == "$.condition_expression"
-    assert claim["Catch"] == [
-        {
-            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-            "ResultPath": None,
-            "Next": "AlreadyNotified",
-        }
-    ]
-    assert top["CountNewClaims"]["Parameters"] == {"any_new.$": "States.ArrayContains($.claims, 'CLAIMED')"}
-    assert top["IsNewNotification"]["Choices"][0]["Next"] == "NotifyOwner"
-    assert top["IsNewNotification"]["Default"] == "OwnerNotificationSuppressed"
-    # A state table that cannot be reached must not silence the owner.
-    assert claim_map["Catch"][0]["Next"] == "NotifyOwner"
-
-
-def test_a_suppressed_notification_is_recorded_and_a_failed_one_gives_back_its_claims(
-    definition: dict[str, Any],
-) -> None:
-    top = definition["States"]
-    suppressed = top["OwnerNotificationSuppressed"]
-    assert suppressed["Parameters"] == {"notification_suppressed": {"S.$": "$.evaluation.duplicate_notice"}}
-    assert (suppressed["ResultPath"], suppressed["Next"]) == ("$.notification_fields", "RecordRemediation")
-    assert top["OwnerNotificationFailed"]["Next"] == "ReleaseOwnerNotificationClaims"
-    release = top["ReleaseOwnerNotificationClaims"]["ItemProcessor"]["States"]["ReleaseClaim"]
-    assert release["Parameters"]["UpdateExpression.$"] == "$.release_expression"
-    assert top["ReleaseOwnerNotificationClaims"]["Next"] == "RecordRemediation"
-
-
 def test_the_failure_record_is_indexed_like_every_other_record(definition: dict[str, Any]) -> None:
-    described = states(definition)["DescribeFailure"]["Parameters"]
-    last_shard = AuditTable.INDEX_SHARDS - 1
-    random_shard = f"States.MathRandom(0, {last_shard})"
-    assert described["outcome_shard"]["S.$"] == f"States.Format('FAILED#{{}}', {random_shard})"
-    assert described["account_shard"]["S.$"].endswith(f"States.MathRandom(0, {last_shard}))")
-    assert described["recorded_at"] == {"S.$": "$$.State.EnteredTime"}  # the audit_timestamp format
-    record = definition["States"]["RecordFailure"]
-    assert record["Type"] == "Parallel"  # a failure while recording is caught, and still alerts
-    assert record["Catch"][0]["Next"] == "AlertOperatorsOfError"
+    """Given RecordFailure's item, When written,
+    Then it has a recorded_at in the audit format, and account and outcome shards among the index's."""
+    item = definition["States"]["RecordFailure"]["Parameters"]["Item"]
+    random_shard = f"States.MathRandom(0, {AuditTable.INDEX_SHARDS - 1})"
+    assert item["outcome_shard"]["S.$"] == f"States.Format('FAILED#{{}}', {random_shard})"
+    assert item["account_shard"]["S.$"].endswith(f"{random_shard})")
+    assert item["recorded_at"] == {"S.$": "$$.State.EnteredTime"}  # the audit_timestamp format
