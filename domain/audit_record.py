@@ -93,6 +93,16 @@ def _exemption_map(decision: ActionDecision | None) -> dict[str, Any] | None:
     return None
 
 
+def _notification(facts: RemediationFacts) -> dict[str, Any]:
+    """What became of the owner's notice, on the summary and on every key item (a key's history says
+    whether its owner was told)."""
+    return {
+        "notification_message_id": facts.notification_message_id,
+        "notification_suppressed": facts.notification_suppressed,
+        "notification_error": facts.notification_error,
+    }
+
+
 def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
     """The summary item and the per-key items, as plain Python values."""
     pk = AuditTable.remediation_pk(facts.execution_name)
@@ -138,9 +148,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,
             "results_predicted": facts.results_predicted,
             "exemption": _exemption_map(facts.decision),
-            "notification_message_id": facts.notification_message_id,
-            "notification_suppressed": facts.notification_suppressed,
-            "notification_error": facts.notification_error,
+            **_notification(facts),
             "unknown": list(facts.unknown),
             AuditTable.EXPIRES_AT: expires_at,
         }
@@ -161,6 +169,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
                 "owner": owner,
                 "execution_arn": facts.execution_arn,
                 "result_predicted": facts.results_predicted,
+                **_notification(facts),
                 AuditTable.EXPIRES_AT: expires_at,
             }
         )

@@ -176,8 +176,10 @@ def _failed(
     unknown = []
     if user is None:
         unknown.append("user_name")
-    if not keys and user is None:
-        unknown.append("keys")
+    if not keys and (user is None or user.access_keys):
+        unknown.append("keys")  # never read, or the user was gone when Conclude looked
+    if state.automation is not None and state.automation.last_poll is None:
+        unknown.append("automation_status")
     if (
         state.prepared is not None
         and state.prepared.action is PreparedAction.REMEDIATE

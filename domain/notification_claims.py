@@ -42,9 +42,14 @@ CLAIM_CONDITION = (
     f" OR {State.LAST_EXECUTION} = :execution"
 )
 RELEASE_EXPRESSION = f"SET {State.SUPPRESS_UNTIL} = :released"
-SENT_EXPRESSION = f"SET {State.LAST_MESSAGE_ID} = :message_id"
+SENT_EXPRESSION = f"SET {State.LAST_MESSAGE_ID} = :message_id, {State.SENT_BY} = :execution ADD {State.NOTIFICATION_COUNT} :one"
 HELD_BY_EXECUTION = f"{State.LAST_EXECUTION} = :execution"
-"""The condition of a release or a sent mark: only the execution that holds the claim may."""
+"""The condition of a release: only the execution that holds the claim may give it back."""
+NOT_YET_SENT_BY_EXECUTION = (
+    f"{State.LAST_EXECUTION} = :execution AND "
+    f"(attribute_not_exists({State.SENT_BY}) OR {State.SENT_BY} <> :execution)"
+)
+"""The condition of a sent mark: the holder marks its notice once, so each notice counts once."""
 
 
 def _epoch(moment: datetime) -> int:
@@ -81,7 +86,6 @@ def notification_claims(
         ":deadline": facts.deadline.isoformat(),
         ":execution": execution_name,
         ":expires_at": _epoch(expires_at),
-        ":one": 1,
     }
     assignments = [
         "#result = :result",
@@ -98,10 +102,8 @@ def notification_claims(
     if facts.owner.slack_channel:
         common[":slack_channel"] = facts.owner.slack_channel
         assignments.append(f"{State.SLACK_CHANNEL} = :slack_channel")
-    # The last notice's message id belongs to the execution that sent it: a new claim clears it.
-    update = (
-        f"SET {', '.join(assignments)} ADD {State.NOTIFICATION_COUNT} :one REMOVE {State.LAST_MESSAGE_ID}"
-    )
+    # The count is of notices sent: it grows when a notice is marked sent, not when it is claimed.
+    update = f"SET {', '.join(assignments)}"
     return [
         NotificationClaim(
             key={State.PARTITION_KEY: State.user_pk(facts.user_id), State.SORT_KEY: sort_key},

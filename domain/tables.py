@@ -111,7 +111,9 @@ class NotificationStateTable:
     NOTIFICATION_COUNT: Final = "notification_count"
     LAST_EXECUTION: Final = "last_execution"
     LAST_MESSAGE_ID: Final = "last_message_id"
-    """The SNS message id of the last notice; set by the execution that holds the claim."""
+    """The SNS message id of the last notice sent."""
+    SENT_BY: Final = "sent_by"
+    """The execution that sent the last notice: a Conclude run again for it publishes nothing twice."""
     EXPIRES_AT: Final = "expires_at"
     """TTL attribute (epoch seconds)."""
 

@@ -30,6 +30,7 @@ from lambdas.iam_snapshot import IAMClient, take_snapshot
 from lambdas.owner_notice import NoticeDelivery, NotificationClaims, OwnerTopic, deliver_owner_notice
 from lambdas.settings import ConcludeSettings
 from notifications.owner_message import render_owner_notification
+from notifications.wording import sns_subject
 
 OWNER_NOTIFICATION_FAILED = "keywarden.OwnerNotificationFailed"
 
@@ -136,9 +137,14 @@ def _operator_alert(
     if judgement.outcome in OPERATOR_ALERT_OUTCOMES:
         error = state.failure.Error if state.failure else f"keywarden.{judgement.outcome.value}"
         unknown = f"Unknown: {', '.join(judgement.unknown)}\n" if judgement.unknown else ""
+        untold = (
+            f"The owner could not be notified either: {delivery.error}\n"
+            if delivery and delivery.error
+            else ""
+        )
         return OperatorAlert(
-            subject=f"[keywarden] Remediation {judgement.outcome.value}{who}",
-            message=f"Outcome: {judgement.outcome.value}\nReason: {judgement.reason}\n{details}{unknown}",
+            subject=sns_subject(f"[keywarden] Remediation {judgement.outcome.value}{who}"),
+            message=f"Outcome: {judgement.outcome.value}\nReason: {judgement.reason}\n{details}{unknown}{untold}",
             error=error,
         )
     if delivery is not None and delivery.error:

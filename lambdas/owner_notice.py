@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from domain.messages import OwnerNotification
 from domain.notification_claims import (
     HELD_BY_EXECUTION,
+    NOT_YET_SENT_BY_EXECUTION,
     RELEASE_EXPRESSION,
     SENT_EXPRESSION,
     NotificationClaim,
@@ -77,17 +78,22 @@ class DynamoDBNotificationClaims:
                 return ClaimAnswer(taken=False)
             raise
         old = answer.get("Attributes", {})
-        mine = old.get(State.LAST_EXECUTION) == execution
-        return ClaimAnswer(taken=True, sent_message_id=old.get(State.LAST_MESSAGE_ID) if mine else None)
+        sent_by_me = old.get(State.SENT_BY) == execution
+        return ClaimAnswer(taken=True, sent_message_id=old.get(State.LAST_MESSAGE_ID) if sent_by_me else None)
 
     def _held_update(
-        self, claim: NotificationClaim, execution: str, expression: str, values: dict[str, Any]
+        self,
+        claim: NotificationClaim,
+        execution: str,
+        expression: str,
+        values: dict[str, Any],
+        condition: str,
     ) -> None:
         try:
             self.table.update_item(
                 Key=claim.key,
                 UpdateExpression=expression,
-                ConditionExpression=HELD_BY_EXECUTION,
+                ConditionExpression=condition,
                 ExpressionAttributeValues={":execution": execution, **values},
             )
         except ClientError as error:
@@ -95,10 +101,16 @@ class DynamoDBNotificationClaims:
                 raise  # claimed by a later execution since: leave it
 
     def release(self, claim: NotificationClaim, execution: str) -> None:
-        self._held_update(claim, execution, RELEASE_EXPRESSION, {":released": 0})
+        self._held_update(claim, execution, RELEASE_EXPRESSION, {":released": 0}, HELD_BY_EXECUTION)
 
     def mark_sent(self, claim: NotificationClaim, execution: str, message_id: str) -> None:
-        self._held_update(claim, execution, SENT_EXPRESSION, {":message_id": message_id})
+        self._held_update(
+            claim,
+            execution,
+            SENT_EXPRESSION,
+            {":message_id": message_id, ":one": 1},
+            NOT_YET_SENT_BY_EXECUTION,
+        )
 
 
 class SnsOwnerTopic:
@@ -152,8 +164,7 @@ def deliver_owner_notice(
     held = [claim for claim, answer in zip(claims, answers or [], strict=False) if answer.taken]
     if answers is not None:
         sent = next((a.sent_message_id for a in answers if a.sent_message_id), None)
-        if sent:  # this execution published already: restore its mark, publish nothing twice
-            _best_effort("mark", [(c, lambda c=c: store.mark_sent(c, execution, sent)) for c in held])
+        if sent:  # this execution published already (Conclude run again): publish nothing twice
             return NoticeDelivery(message_id=sent)
         if not held:
             return NoticeDelivery(suppressed=duplicate_notice(window_hours))

@@ -17,6 +17,12 @@ from domain.results import KeyResult
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 
+
+def sns_subject(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """`text`, shortened with an ellipsis to what SNS accepts as a subject (100 characters)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 Literal = Callable[[str], str]
 """How a renderer shows a value from outside keywarden (a name, an id, a tag value): escaped,
 in a code span... The sentences around it are keywarden's own and need no escaping."""
@@ -169,5 +175,4 @@ def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
     else:
         verb = "would be deleted" if facts.dry_run else "was deleted"
         text = f"Console password of IAM user {facts.user_name} {verb}"
-    subject = f"[keywarden{' dry run' if facts.dry_run else ''}] {text}"
-    return subject if len(subject) <= limit else subject[: limit - 3] + "..."
+    return sns_subject(f"[keywarden{' dry run' if facts.dry_run else ''}] {text}", limit)

@@ -39,7 +39,13 @@ from typing import Any, Final
 import boto3
 from pydantic import ValidationError
 
-from deployment.workflow import CONCLUDE, PREPARE, WORKFLOW_FUNCTIONS, WorkflowResources, function_environments
+from deployment.workflow import (
+    CONCLUDE,
+    PREPARE,
+    WORKFLOW_FUNCTIONS,
+    WorkflowResources,
+    function_environments,
+)
 from domain.credentials import KeyStatus, SnapshotResult, UserSnapshot
 from domain.exemptions import exemption_to_item
 from domain.results import PasswordResult
@@ -114,7 +120,9 @@ def _user_after(before: UserSnapshot, answer: Any) -> UserSnapshot:
     statuses = [k.get("status_after") for k in stated]
     keys = []
     for index, key in enumerate(before.access_keys):
-        by_id = next((k.get("status_after") for k in stated if k.get("access_key_id") == key.access_key_id), None)
+        by_id = next(
+            (k.get("status_after") for k in stated if k.get("access_key_id") == key.access_key_id), None
+        )
         status = by_id or (statuses[index] if index < len(statuses) else None)
         if status is None:  # the key is gone after the runbook
             continue
@@ -227,7 +235,12 @@ def _user_id(given: Any) -> str | None:
 
 
 def _derive_one(
-    functions: _RealFunctions, case: str, expectations: CaseExpectations, substitution: str, given: Any, mocked: Any
+    functions: _RealFunctions,
+    case: str,
+    expectations: CaseExpectations,
+    substitution: str,
+    given: Any,
+    mocked: Any,
 ) -> Any:
     world = expectations.cases[case].world
     if substitution == PREPARE.substitution:

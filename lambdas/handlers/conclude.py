@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.aws_clients import client
 from lambdas.conclusion import ConcludeRequest, Ports, conclude
 from lambdas.observability import METRICS_NAMESPACE, logger, tracer
 from lambdas.owner_notice import DynamoDBNotificationClaims, SnsOwnerTopic
@@ -21,7 +22,7 @@ def _configured() -> tuple[ConcludeSettings, Ports]:
     """Settings and clients, made at the first invocation (not at import: tests import freely)."""
     settings = ConcludeSettings.from_environment()
     ports = Ports(
-        iam=boto3.client("iam"),
+        iam=client("iam"),
         claims=DynamoDBNotificationClaims(
             boto3.resource("dynamodb").Table(settings.notification_state_table_name)
         ),

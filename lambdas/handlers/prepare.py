@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.aws_clients import client
 from lambdas.observability import logger, metrics, tracer
 from lambdas.preparation import PreparePorts, PrepareRequest, prepare_remediation
 from lambdas.settings import PrepareSettings
@@ -20,8 +21,8 @@ def _configured() -> tuple[PrepareSettings, PreparePorts]:
     """Settings and clients, made at the first invocation (not at import: tests import freely)."""
     settings = PrepareSettings.from_environment()
     ports = PreparePorts(
-        config=boto3.client("config"),
-        iam=boto3.client("iam"),
+        config=client("config"),
+        iam=client("iam"),
         exemptions=boto3.resource("dynamodb").Table(settings.exemption_table_name),
     )
     return settings, ports

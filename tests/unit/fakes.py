@@ -281,23 +281,53 @@ def _attribute(token: str, names: dict[str, str]) -> str:
     return names[token] if token.startswith("#") else token
 
 
+def _top_level_split(expression: str, keyword: str) -> list[str]:
+    """`expression` split on ` AND ` / ` OR ` outside parentheses."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(expression):
+        if expression[i] == "(":
+            depth += 1
+        elif expression[i] == ")":
+            depth -= 1
+        elif depth == 0 and expression.startswith(f" {keyword} ", i):
+            parts.append(expression[start:i])
+            i += len(keyword) + 2
+            start = i
+            continue
+        i += 1
+    parts.append(expression[start:])
+    return [part.strip() for part in parts]
+
+
+def _unwrapped(clause: str) -> str:
+    """`(a OR b)` -> `a OR b` when the parentheses enclose the whole clause."""
+    while clause.startswith("(") and clause.endswith(")") and len(_top_level_split(clause[1:-1], "OR")) >= 1:
+        inner, depth = clause[1:-1], 0
+        if any((depth := depth + (c == "(") - (c == ")")) < 0 for c in inner):
+            break
+        clause = inner.strip()
+    return clause
+
+
 def _holds(
     condition: str, item: dict[str, Any] | None, names: dict[str, str], values: dict[str, Any]
 ) -> bool:
-    outcomes = []
-    for clause in (part.strip() for part in condition.split(" OR ")):
-        if match := _NOT_EXISTS.fullmatch(clause):
-            outcomes.append(item is None or _attribute(match[1], names) not in item)
-        elif match := _COMPARISON.fullmatch(clause):
-            attribute = _attribute(match[1], names)
-            outcomes.append(
-                item is not None
-                and attribute in item
-                and _COMPARE[match[2]](item[attribute], values[match[3]])
-            )
-        else:
-            raise NotImplementedError(f"the fake table does not understand the condition {clause!r}")
-    return any(outcomes)
+    """OR of ANDs of comparisons and attribute_not_exists, parentheses allowed (as keywarden writes them)."""
+    condition = _unwrapped(condition.strip())
+    alternatives = _top_level_split(condition, "OR")
+    if len(alternatives) > 1:
+        return any(_holds(part, item, names, values) for part in alternatives)
+    conjuncts = _top_level_split(condition, "AND")
+    if len(conjuncts) > 1:
+        return all(_holds(part, item, names, values) for part in conjuncts)
+    if match := _NOT_EXISTS.fullmatch(condition):
+        return item is None or _attribute(match[1], names) not in item
+    if match := _COMPARISON.fullmatch(condition):
+        attribute = _attribute(match[1], names)
+        return (
+            item is not None and attribute in item and _COMPARE[match[2]](item[attribute], values[match[3]])
+        )
+    raise NotImplementedError(f"the fake table does not understand the condition {condition!r}")
 
 
 def _updated(

@@ -14,6 +14,7 @@ from domain.classification import CredentialPolicy, classify_key
 from domain.credentials import KeyOutcome, KeyStatus
 from domain.notification_claims import (
     HELD_BY_EXECUTION,
+    NOT_YET_SENT_BY_EXECUTION,
     RELEASE_EXPRESSION,
     SENT_EXPRESSION,
     NotificationClaim,
@@ -115,7 +116,11 @@ def test_every_value_is_used_and_every_placeholder_has_a_value() -> None:
         used = placeholders(claim.update_expression) | placeholders(claim.condition_expression)
         assert used == set(claim.attribute_values)
     assert placeholders(RELEASE_EXPRESSION) | placeholders(HELD_BY_EXECUTION) == {":released", ":execution"}
-    assert placeholders(SENT_EXPRESSION) | placeholders(HELD_BY_EXECUTION) == {":message_id", ":execution"}
+    assert placeholders(SENT_EXPRESSION) | placeholders(NOT_YET_SENT_BY_EXECUTION) == {
+        ":message_id",
+        ":execution",
+        ":one",
+    }
 
 
 class TestWhenAClaimSucceeds:
@@ -133,12 +138,14 @@ class TestWhenAClaimSucceeds:
         assert store.item()["last_execution"] == "run-1"
 
     def test_after_the_window_the_credential_is_claimed_again(self) -> None:
-        """Given run-1 claimed the key for 24 hours,
-        When run-2 claims it 25 hours later,
-        Then the claim is taken, counted, and the first notification time kept."""
+        """Given run-1 claimed the key for 24 hours and sent its notice,
+        When run-2 claims it 25 hours later and sends its own,
+        Then the claim is taken, each notice counted once, and the first notification time kept."""
         store = Store()
         store.claim(skipped_claim("run-1"), "run-1")
+        store.claims.mark_sent(skipped_claim("run-1"), "run-1", "msg-1")
         assert store.claim(skipped_claim("run-2", hours_later=25), "run-2").taken
+        store.claims.mark_sent(skipped_claim("run-2", hours_later=25), "run-2", "msg-2")
         item = store.item()
         assert (item["notification_count"], item["first_notified_at"]) == (2, NOW.isoformat())
         assert item["last_notified_at"] == (NOW + timedelta(hours=25)).isoformat()
@@ -188,15 +195,15 @@ class TestTheExecutionThatHoldsTheClaim:
         store.claims.mark_sent(claim, "run-1", "msg-1")
         assert store.claim(claim, "run-1") == ClaimAnswer(taken=True, sent_message_id="msg-1")
 
-    def test_a_new_claim_clears_the_last_message_id(self) -> None:
+    def test_a_new_claim_is_not_told_an_earlier_execution_sent_its_notice(self) -> None:
         """Given run-1 published msg-1 for the key,
         When run-2 claims it after the window,
-        Then the item no longer carries msg-1, and run-2 is not told it sent anything."""
+        Then run-2 is not told it sent anything (msg-1 stays recorded as run-1's)."""
         store = Store()
         store.claim(skipped_claim("run-1"), "run-1")
         store.claims.mark_sent(skipped_claim("run-1"), "run-1", "msg-1")
         assert store.claim(skipped_claim("run-2", hours_later=25), "run-2") == ClaimAnswer(taken=True)
-        assert "last_message_id" not in store.item()
+        assert (store.item()["last_message_id"], store.item()["sent_by"]) == ("msg-1", "run-1")
 
     def test_only_the_holder_releases_or_marks_the_claim(self) -> None:
         """Given run-2 holds the key's claim,

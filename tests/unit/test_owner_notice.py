@@ -262,12 +262,6 @@ class TestConcludeRunTwice:
         assert again.notified
         assert world.claim()["last_message_id"] == "msg-1"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: a Conclude retry re-takes its own claim with the full claim update, whose "
-        "'ADD notification_count :one' counts the one notice twice (and a claim released after a failed "
-        "publish is counted too)",
-    )
     def test_the_notice_is_counted_once(self, world: World) -> None:
         """Given Conclude published the owner's notice,
         When it runs again for the same execution,
