@@ -42,7 +42,10 @@ CLAIM_CONDITION = (
     f" OR {State.LAST_EXECUTION} = :execution"
 )
 RELEASE_EXPRESSION = f"SET {State.SUPPRESS_UNTIL} = :released"
-SENT_EXPRESSION = f"SET {State.LAST_MESSAGE_ID} = :message_id, {State.SENT_BY} = :execution ADD {State.NOTIFICATION_COUNT} :one"
+SENT_EXPRESSION = (
+    f"SET {State.LAST_MESSAGE_ID} = :message_id, {State.SENT_BY} = :execution "
+    f"ADD {State.NOTIFICATION_COUNT} :one"
+)
 HELD_BY_EXECUTION = f"{State.LAST_EXECUTION} = :execution"
 """The condition of a release: only the execution that holds the claim may give it back."""
 NOT_YET_SENT_BY_EXECUTION = (

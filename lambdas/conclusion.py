@@ -142,9 +142,10 @@ def _operator_alert(
             if delivery and delivery.error
             else ""
         )
+        reason = f"Outcome: {judgement.outcome.value}\nReason: {judgement.reason}\n"
         return OperatorAlert(
             subject=sns_subject(f"[keywarden] Remediation {judgement.outcome.value}{who}"),
-            message=f"Outcome: {judgement.outcome.value}\nReason: {judgement.reason}\n{details}{unknown}{untold}",
+            message=f"{reason}{details}{unknown}{untold}",
             error=error,
         )
     if delivery is not None and delivery.error:
