@@ -34,6 +34,7 @@ from keywarden.sandbox.config_events import compliance_change_entry
 from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
+from keywarden.sandbox.faults import FaultPlan, injected_faults
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, execution_report, read_inbox
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
@@ -94,6 +95,8 @@ class Sandbox:
         self.automation = AutomationEmulator(self.clock, automation)
         self.lambdas = InProcessLambda()
         self.delivery = StepFunctionsDelivery()
+        self.faults = FaultPlan()
+        """Errors to answer instead of moto (`sandbox.faults.add(Fault(...))`), for rehearsing failures."""
         self.mocked_cases = mocked_cases
         """Test cases of a Step Functions Local mock config: start "<arn>#<case>" to run one."""
         self.strict_paths = strict_paths
@@ -126,6 +129,7 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(fast_dynamodb())
+            self._exit.enter_context(injected_faults(self.faults))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
