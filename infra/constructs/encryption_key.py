@@ -55,6 +55,25 @@ class EncryptionKey(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
+    def publishing(self, sid: str) -> iam.PolicyStatement:
+        """Publish to a topic encrypted with this key: SNS uses the publisher's permissions on it."""
+        return iam.PolicyStatement(
+            sid=sid,
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resources=[self.key.key_arn],
+            conditions=through("sns"),
+        )
+
+    def table_items(self, sid: str) -> iam.PolicyStatement:
+        """Read and write items of a table encrypted with this key: what the DynamoDB-managed key
+        grants a table's users, minus CreateGrant."""
+        return iam.PolicyStatement(
+            sid=sid,
+            actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            resources=[self.key.key_arn],
+            conditions=through("dynamodb"),
+        )
+
     def log_group(self, scope: Construct, construct_id: str, name: str, retention_days: int) -> logs.LogGroup:
         """A log group encrypted with this key; CloudWatch Logs may use the key for it alone."""
         arn = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{name}"

@@ -34,7 +34,7 @@ from deployment.workflow import (
     WorkflowResources,
     function_environments,
 )
-from infra.constructs.encryption_key import EncryptionKey, through
+from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.exemption_table import ExemptionTable
 from infra.nag import acknowledge
 
@@ -249,21 +249,5 @@ class WorkflowFunctions(Construct):
                 sid="PublishOwnerNotices", actions=["sns:Publish"], resources=[owners.topic_arn]
             )
         )
-        # Both are encrypted with keywarden's key: SNS uses the publisher's permissions on it, and
-        # DynamoDB what its managed key would grant a table's users, minus CreateGrant.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptOwnerNotices",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key.key_arn],
-                conditions=through("sns"),
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptNotificationState",
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[key.key.key_arn],
-                conditions=through("dynamodb"),
-            )
-        )
+        role.add_to_policy(key.publishing("EncryptOwnerNotices"))
+        role.add_to_policy(key.table_items("EncryptNotificationState"))

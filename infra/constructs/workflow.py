@@ -19,7 +19,7 @@ from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
 from deployment.workflow import WorkflowResources, workflow_substitutions
 from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
-from infra.constructs.encryption_key import EncryptionKey, through
+from infra.constructs.encryption_key import EncryptionKey
 from infra.nag import acknowledge
 from statemachine import definition_text
 
@@ -117,20 +117,8 @@ class Workflow(Construct):
                 actions=["dynamodb:PutItem", "dynamodb:GetItem"],
                 resources=[table.table_arn],
             ),
-            # Encrypted topic: SNS uses the publisher's permissions on the key (SNS guide).
-            iam.PolicyStatement(
-                sid="EncryptAlerts",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key.key_arn],
-                conditions=through("sns"),
-            ),
-            # Encrypted table: what the DynamoDB-managed key grants a table's users, minus CreateGrant.
-            iam.PolicyStatement(
-                sid="EncryptAuditItems",
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[key.key.key_arn],
-                conditions=through("dynamodb"),
-            ),
+            key.publishing("EncryptAlerts"),
+            key.table_items("EncryptAuditItems"),
         ]
         for statement in statements:
             self.role.add_to_policy(statement)

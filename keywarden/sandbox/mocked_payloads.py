@@ -43,7 +43,6 @@ from deployment.workflow import (
     CONCLUDE,
     PREPARE,
     WORKFLOW_FUNCTIONS,
-    WorkflowResources,
     function_environments,
 )
 from domain.credentials import KeyStatus, SnapshotResult, UserSnapshot
@@ -146,15 +145,7 @@ class _RealFunctions:
 
     def enter_case(self, expectations: CaseExpectations, case: str) -> None:
         stack = self.sandbox.stack
-        resources = WorkflowResources(
-            audit_table=stack.table_name,
-            notification_state_table=stack.notification_state_table_name,
-            exemption_table=stack.exemption_table_name,
-            owners_topic_arn=stack.owners_topic_arn,
-            operators_topic_arn=stack.operators_topic_arn,
-            automation_role_arn=stack.automation_role_arn,
-        )
-        self.environments = function_environments(expectations.settings_for(case), resources)
+        self.environments = function_environments(expectations.settings_for(case), stack.workflow_resources)
         if expectations.cases[case].world.notification == "publish_fails":
             self.environments[CONCLUDE.substitution]["OWNERS_TOPIC_ARN"] = MISSING_TOPIC
         for substitution, arn in stack.function_arns.items():

@@ -51,6 +51,18 @@ class SandboxStack:
     """`slack` / `email` -> function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
 
+    @property
+    def workflow_resources(self) -> WorkflowResources:
+        """What the workflow's functions are configured with (deployment/workflow.py)."""
+        return WorkflowResources(
+            audit_table=self.table_name,
+            notification_state_table=self.notification_state_table_name,
+            exemption_table=self.exemption_table_name,
+            owners_topic_arn=self.owners_topic_arn,
+            operators_topic_arn=self.operators_topic_arn,
+            automation_role_arn=self.automation_role_arn,
+        )
+
 
 def _role(iam: Any, name: str, service: str) -> str:
     trust = {
