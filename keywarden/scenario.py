@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.runbook import AutomationStatus
+from keywarden.iam_names import check_path, check_tags, check_user_name
 
-IAM_USER_NAME = r"^[\w+=,.@-]{1,64}$"
 ACCESS_KEY_ID = r"^AKIA[A-Z0-9]{16}$"
 MAX_KEYS_PER_USER = 2  # IAM's limit
 
@@ -64,10 +64,10 @@ class AutomationSpec(_Strict):
 
 
 class UserSpec(_Strict):
-    name: str = Field(pattern=IAM_USER_NAME)
-    path: str = Field(default="/", pattern=r"^/([\x21-\x7e]{0,510}/)?$")
+    name: Annotated[str, AfterValidator(check_user_name)]
+    path: Annotated[str, AfterValidator(check_path)] = "/"
     """The IAM path (part of the user's ARN)."""
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Annotated[dict[str, str], AfterValidator(check_tags)] = Field(default_factory=dict)
     keys: list[KeySpec] = Field(default_factory=list, max_length=MAX_KEYS_PER_USER)
     password: PasswordSpec | None = None
     automation: AutomationSpec | None = None

@@ -98,3 +98,16 @@ def test_a_bad_scenario_is_a_short_error_not_a_traceback(tmp_path: Path) -> None
     assert "users.0.keys.0.created_days_ago" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
+
+
+def test_a_user_name_iam_refuses_is_a_usage_error_naming_the_rule(tmp_path: Path) -> None:
+    """Given a scenario user named 名前, when simulated, then keywarden exits 2 naming IAM's rule,
+    before any sandbox starts."""
+    result = simulate(tmp_path, {"users": [{"name": "名前", "keys": [{"created_days_ago": 120}]}]}, "--json")
+    assert result.exit_code == 2
+    error = " ".join(result.stderr.split())  # the console wraps long lines
+    assert (
+        "users.0.name: Value error, IAM user names are 1 to 64 characters: "
+        "ASCII letters, digits and +=,.@_-; '名前' has '名', '前'"
+    ) in error
+    assert result.stdout == ""
