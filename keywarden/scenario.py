@@ -73,6 +73,8 @@ class UserSpec(_Strict):
     automation: AutomationSpec | None = None
     deleted_before_remediation: bool = False
     """Config's event arrives, but the user was deleted in the meantime."""
+    discovered_by_config: bool = True
+    """False: AWS Config's inventory does not list the user (ListDiscoveredResources finds nothing)."""
 
 
 class ExemptionSpec(_Strict):
@@ -108,6 +110,9 @@ class Scenario(_Strict):
     max_exemption_days: int = Field(default=90, ge=1, le=365)
     exemptions: list[ExemptionSpec] = Field(default_factory=list)
     automation: AutomationSpec = Field(default_factory=AutomationSpec)
+    config_records_iam_users: bool = True
+    """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
+    so Config discovers no user."""
     users: list[UserSpec] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""Scenario users are named, pathed and tagged only as IAM allows."""
+"""Scenario users are named, pathed and tagged only as IAM allows; the Config and runbook switches."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from keywarden.scenario import ScenarioError, UserSpec, parse_scenario
+from keywarden.scenario import Scenario, ScenarioError, UserSpec, parse_scenario
 
 
 def scenario_with(user: dict[str, object], **top: object) -> str:
@@ -96,3 +96,30 @@ class TestTags:
         """Given 50 tags, a 128-character key and a 256-character value, then they load."""
         tags = {f"k{i}": "v" for i in range(49)} | {"k" * 128: "v" * 256}
         assert len(UserSpec.model_validate({"name": "u", "tags": tags}).tags) == 50
+
+
+class TestConfigSwitches:
+    def test_defaults_keep_every_user_discovered_and_the_runbook_verifying(self) -> None:
+        """Given a scenario that says nothing about Config, then IAM users are recorded and every user
+        is discovered (existing scenarios are unaffected)."""
+        scenario = parse_scenario(scenario_with({"name": "u"}), "scenario.json")
+        assert scenario.config_records_iam_users is True
+        assert scenario.users[0].discovered_by_config is True
+
+    def test_the_switches_are_read(self) -> None:
+        """Given both switches set, then the scenario carries them."""
+        scenario = Scenario.model_validate(
+            {"config_records_iam_users": False, "users": [{"name": "u", "discovered_by_config": False}]}
+        )
+        assert (scenario.config_records_iam_users, scenario.users[0].discovered_by_config) == (False, False)
+
+    @pytest.mark.parametrize(
+        ("content", "where"),
+        [
+            ({"config_records_iam_users": "maybe", "users": [{"name": "u"}]}, "config_records_iam_users"),
+            ({"users": [{"name": "u", "discovered_by_config": 3}]}, "users.0.discovered_by_config"),
+        ],
+    )
+    def test_a_bad_switch_value_says_where(self, content: dict[str, object], where: str) -> None:
+        with pytest.raises(ScenarioError, match=where):
+            parse_scenario(json.dumps(content), "scenario.json")
