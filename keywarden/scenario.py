@@ -61,6 +61,9 @@ class AutomationSpec(_Strict):
     final_status: AutomationStatus = AutomationStatus.SUCCESS
     failure_message: str | None = None
     refused_starts: int = Field(default=0, ge=0)
+    verification_fails: bool = False
+    """The runbook revokes what it should, but its last step reads IAM too soon (IAM is eventually
+    consistent), still sees a key Active and fails: VERIFICATION FAILED. ACCESS KEY ... NOT DEACTIVATED."""
 
 
 class UserSpec(_Strict):

@@ -8,6 +8,7 @@ import pytest
 
 from keywarden.sandbox import Sandbox
 from tests.e2e.config_listing import listed, user
+from tests.e2e.runbook_runs import INDEX_ERROR, run_runbook
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +31,15 @@ def test_a_recorder_without_global_iam_types_discovers_no_user(not_recording_iam
     bob = not_recording_iam.add_user(user("bob"))
     assert listed(not_recording_iam, resourceIds=[bob.user_id]) == []
     assert listed(not_recording_iam, includeDeletedResources=True) == []
+
+
+def test_the_runbook_fails_for_every_user_when_iam_users_are_not_recorded(not_recording_iam: Sandbox) -> None:
+    """Given Config does not record IAM users (ASR issue #55's cause), then the runbook fails with
+    the IndexError for a user IAM has, and leaves the user's key Active."""
+    frank = not_recording_iam.add_user(user("frank"))
+    automation = run_runbook(not_recording_iam, frank.user_id)
+    assert (automation["AutomationExecutionStatus"], automation["FailureMessage"]) == ("Failed", INDEX_ERROR)
+    assert list(not_recording_iam.access_keys("frank").values()) == ["Active"]
 
 
 def test_switching_iam_recording_on_then_off_keeps_what_config_discovered(not_recording_iam: Sandbox) -> None:

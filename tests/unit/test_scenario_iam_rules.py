@@ -98,26 +98,41 @@ class TestTags:
         assert len(UserSpec.model_validate({"name": "u", "tags": tags}).tags) == 50
 
 
-class TestConfigSwitches:
+class TestConfigAndRunbookSwitches:
     def test_defaults_keep_every_user_discovered_and_the_runbook_verifying(self) -> None:
-        """Given a scenario that says nothing about Config, then IAM users are recorded and every user
-        is discovered (existing scenarios are unaffected)."""
-        scenario = parse_scenario(scenario_with({"name": "u"}), "scenario.json")
+        """Given a scenario that says nothing about Config, then IAM users are recorded, every user is
+        discovered and the runbook's verification passes (existing scenarios are unaffected)."""
+        scenario = parse_scenario(scenario_with({"name": "u", "automation": {}}), "scenario.json")
         assert scenario.config_records_iam_users is True
         assert scenario.users[0].discovered_by_config is True
+        assert scenario.users[0].automation is not None
+        assert scenario.users[0].automation.verification_fails is False
+        assert scenario.automation.verification_fails is False
 
     def test_the_switches_are_read(self) -> None:
-        """Given both switches set, then the scenario carries them."""
+        """Given the three switches set, then the scenario carries them."""
         scenario = Scenario.model_validate(
-            {"config_records_iam_users": False, "users": [{"name": "u", "discovered_by_config": False}]}
+            {
+                "config_records_iam_users": False,
+                "automation": {"verification_fails": True},
+                "users": [{"name": "u", "discovered_by_config": False}],
+            }
         )
-        assert (scenario.config_records_iam_users, scenario.users[0].discovered_by_config) == (False, False)
+        assert (
+            scenario.config_records_iam_users,
+            scenario.users[0].discovered_by_config,
+            scenario.automation.verification_fails,
+        ) == (False, False, True)
 
     @pytest.mark.parametrize(
         ("content", "where"),
         [
             ({"config_records_iam_users": "maybe", "users": [{"name": "u"}]}, "config_records_iam_users"),
             ({"users": [{"name": "u", "discovered_by_config": 3}]}, "users.0.discovered_by_config"),
+            (
+                {"users": [{"name": "u", "automation": {"verification_fails": "sometimes"}}]},
+                "users.0.automation.verification_fails",
+            ),
         ],
     )
     def test_a_bad_switch_value_says_where(self, content: dict[str, object], where: str) -> None:
