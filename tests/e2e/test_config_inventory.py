@@ -10,6 +10,8 @@ import pytest
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.iam_users import delete_user
+from keywarden.scenario import Scenario
+from keywarden.simulation import run_scenario_in
 from tests.e2e.config_listing import IAM_USER, listed, user
 
 pytestmark = pytest.mark.e2e
@@ -103,3 +105,15 @@ def test_the_sandbox_recorder_records_iam_users_and_runs_on_the_virtual_clock(sa
     assert (status["name"], status["recording"], status["lastStatus"]) == ("default", True, "Success")
     assert status["lastStartTime"] == START
     assert status["lastStatusChangeTime"] == START
+
+
+def test_a_scenario_run_in_a_running_sandbox_sets_iam_recording_for_its_own_users(sandbox: Sandbox) -> None:
+    """Given the running sandbox records IAM users, when a scenario without IAM recording runs in it,
+    then its users are not discovered, and the recorder records IAM users again afterwards."""
+    run_scenario_in(sandbox, Scenario(config_records_iam_users=False, users=[user("visitor")]))
+    visitor = sandbox.client("iam").get_user(UserName="visitor")["User"]["UserId"]
+    assert listed(sandbox, resourceIds=[visitor]) == []
+    [recorder] = sandbox.client("config").describe_configuration_recorders()["ConfigurationRecorders"]
+    assert recorder["recordingGroup"]["includeGlobalResourceTypes"] is True
+    later = sandbox.add_user(user("later"))
+    assert listed(sandbox, resourceIds=[later.user_id])[0]["resourceName"] == "later"

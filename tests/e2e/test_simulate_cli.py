@@ -111,3 +111,45 @@ def test_a_user_name_iam_refuses_is_a_usage_error_naming_the_rule(tmp_path: Path
         "ASCII letters, digits and +=,.@_-; '名前' has '名', '前'"
     ) in error
     assert result.stdout == ""
+
+
+def test_users_config_does_not_know_keep_their_keys(tmp_path: Path) -> None:
+    """Given one user Config has not discovered next to one it has, both with a 120-day-old unused
+    key, then only the discovered user's key is deactivated (the runbook finds no other user)."""
+    result = simulate(
+        tmp_path,
+        {
+            "users": [
+                {"name": "seen", "keys": [{"id": "AKIASEEN000000000001", "created_days_ago": 120}]},
+                {
+                    "name": "unseen",
+                    "discovered_by_config": False,
+                    "keys": [{"id": "AKIAUNSEEN0000000001", "created_days_ago": 120}],
+                },
+            ]
+        },
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    users = {u["name"]: u for u in json.loads(result.stdout)["users"]}
+    assert users["seen"]["outcome"] == "REMEDIATED"
+    assert users["seen"]["keys"][0]["status_after"] == "Inactive"
+    assert users["unseen"]["outcome"] != "REMEDIATED"
+    assert [k["status_after"] for k in users["unseen"]["keys"]] == ["Active"]
+
+
+def test_without_iam_users_recorded_no_key_is_deactivated(tmp_path: Path) -> None:
+    """Given config_records_iam_users false, then Config discovers no user and the stale key of the
+    only user stays Active."""
+    result = simulate(
+        tmp_path,
+        {
+            "config_records_iam_users": False,
+            "users": [{"name": "zed", "keys": [{"id": "AKIAZED0000000000001", "created_days_ago": 120}]}],
+        },
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    [zed] = json.loads(result.stdout)["users"]
+    assert zed["outcome"] != "REMEDIATED"
+    assert [k["status_after"] for k in zed["keys"]] == ["Active"]
