@@ -19,7 +19,7 @@ DEMO_SCENARIO = Scenario(
             name="bob",
             tags={
                 "owner-email": "bob.owner@example.com",
-                "slack-channel": "#payments-alerts",
+                "slack-channel": "payments-alerts",  # IAM tag values cannot hold "#"
                 "team": "payments",
             },
             keys=[

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.runbook import AutomationStatus
+from keywarden.iam_names import check_path, check_tags, check_user_name
 
-IAM_USER_NAME = r"^[\w+=,.@-]{1,64}$"
 ACCESS_KEY_ID = r"^AKIA[A-Z0-9]{16}$"
 MAX_KEYS_PER_USER = 2  # IAM's limit
 
@@ -61,18 +61,23 @@ class AutomationSpec(_Strict):
     final_status: AutomationStatus = AutomationStatus.SUCCESS
     failure_message: str | None = None
     refused_starts: int = Field(default=0, ge=0)
+    verification_fails: bool = False
+    """The runbook revokes what it should, but its last step reads IAM too soon (IAM is eventually
+    consistent), still sees a key Active and fails: VERIFICATION FAILED. ACCESS KEY ... NOT DEACTIVATED."""
 
 
 class UserSpec(_Strict):
-    name: str = Field(pattern=IAM_USER_NAME)
-    path: str = Field(default="/", pattern=r"^/([\x21-\x7e]{0,510}/)?$")
+    name: Annotated[str, AfterValidator(check_user_name)]
+    path: Annotated[str, AfterValidator(check_path)] = "/"
     """The IAM path (part of the user's ARN)."""
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Annotated[dict[str, str], AfterValidator(check_tags)] = Field(default_factory=dict)
     keys: list[KeySpec] = Field(default_factory=list, max_length=MAX_KEYS_PER_USER)
     password: PasswordSpec | None = None
     automation: AutomationSpec | None = None
     deleted_before_remediation: bool = False
     """Config's event arrives, but the user was deleted in the meantime."""
+    discovered_by_config: bool = True
+    """False: AWS Config's inventory does not list the user (ListDiscoveredResources finds nothing)."""
 
 
 class ExemptionSpec(_Strict):
@@ -108,6 +113,9 @@ class Scenario(_Strict):
     max_exemption_days: int = Field(default=90, ge=1, le=365)
     exemptions: list[ExemptionSpec] = Field(default_factory=list)
     automation: AutomationSpec = Field(default_factory=AutomationSpec)
+    config_records_iam_users: bool = True
+    """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
+    so Config discovers no user."""
     users: list[UserSpec] = Field(min_length=1)
 
     @model_validator(mode="after")

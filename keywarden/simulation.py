@@ -233,7 +233,11 @@ def _user_exists(name: str, region: str) -> bool:
 def run_scenario(scenario: Scenario) -> SimulationReport:
     """Deploy keywarden in a fresh sandbox, create the scenario's users, let Config's events flow."""
     default_behaviour = AutomationBehaviour(**scenario.automation.model_dump())
-    with Sandbox(scenario_settings(scenario), automation=default_behaviour) as sandbox:
+    with Sandbox(
+        scenario_settings(scenario),
+        automation=default_behaviour,
+        config_records_iam_users=scenario.config_records_iam_users,
+    ) as sandbox:
         return run_scenario_in(sandbox, scenario)
 
 
@@ -242,10 +246,14 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
 
     The sandbox must be deployed with the scenario's settings (ScenarioMismatchError otherwise).
     Users that already exist under a scenario user's name are replaced; audit records stay.
+    The scenario's automation behaviour and Config recording apply while it runs.
     """
     _check_settings(sandbox, scenario)
     previous_behaviour = sandbox.automation.default
+    previously_recorded = sandbox.config_records_iam_users
     sandbox.automation.default = AutomationBehaviour(**scenario.automation.model_dump())
+    if scenario.config_records_iam_users != previously_recorded:
+        sandbox.record_iam_users(scenario.config_records_iam_users)
     reports = []
     try:
         for spec in scenario.users:
@@ -270,6 +278,8 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
         deliveries = [_delivery(d) for d in sandbox.deliveries()]
     finally:
         sandbox.automation.default = previous_behaviour
+        if sandbox.config_records_iam_users != previously_recorded:
+            sandbox.record_iam_users(previously_recorded)
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,

@@ -2,7 +2,8 @@
 
 `Sandbox` is a context manager: it starts moto, applies the extensions (SSM automation,
 in-process Lambda, EventBridge to Step Functions, SNS to Lambda as AWS delivers it, an
-AWS-faithful interpreter on a virtual clock), deploys keywarden's resources, and offers what a
+AWS-faithful interpreter on a virtual clock, AWS Config's recorder and inventory of IAM users),
+deploys keywarden's resources, and offers what a
 person or a test needs to drive and inspect a run. Nothing leaves the process: every AWS call
 is answered by moto, and Slack is a webhook server on 127.0.0.1.
 """
@@ -30,7 +31,10 @@ from domain.owners import resolve_owner
 from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
+from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discovered
+from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
 from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
@@ -87,11 +91,16 @@ class Sandbox:
         clock: VirtualClock | None = None,
         mocked_cases: MockedCases | None = None,
         strict_paths: bool = STRICT_PATHS_BY_DEFAULT,
+        config_records_iam_users: bool = True,
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
+        self.config_records_iam_users = config_records_iam_users
+        """Whether the account's Config recorder records AWS::IAM::User (see `record_iam_users`)."""
+        self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
+        """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
         self.automation = AutomationEmulator(self.clock, automation)
         self.lambdas = InProcessLambda()
         self.delivery = StepFunctionsDelivery()
@@ -134,6 +143,11 @@ class Sandbox:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
             self._exit.enter_context(slack_backoff_on(self.forwarder_clock))
+            self._exit.enter_context(recorder_on_clock(self.clock))
+            self._exit.enter_context(iam_users_discovered(self.config_inventory))
+            self._exit.enter_context(discovered_iam_users_api(self.config_inventory))
+            # Config is set up in the account before keywarden (and before any user exists).
+            set_up_recorder(self.account_id, self.region, self.config_records_iam_users)
             self.slack.start()
             self._exit.callback(self.slack.close)
             self._stack = deploy_stack(self.settings, self.region, self.slack.url(DEFAULT_WEBHOOK))
@@ -160,8 +174,14 @@ class Sandbox:
     # --- driving ----------------------------------------------------------------------------
 
     def add_user(self, spec: UserSpec) -> CreatedUser:
-        """Create a scenario user; its own automation behaviour (if any) applies to its runs."""
+        """Create a scenario user; its own automation behaviour (if any) applies to its runs.
+
+        Config discovers it as IAM creates it (if the recorder records IAM users), unless the
+        spec says `discovered_by_config: false`.
+        """
         user = create_user(spec, self.clock.now(), self.account_id, self.region)
+        if not spec.discovered_by_config:
+            self.config_inventory.forget(user.user_id)
         channel = resolve_owner(spec.tags, (), "-", self.settings.slack_channel_tag_keys).slack_channel
         if channel:  # the team set up a webhook for its channel
             add_channel_webhook(self.slack, self.stack.slack_webhook_secret_name, channel, self.region)
@@ -170,6 +190,12 @@ class Sandbox:
                 **spec.automation.model_dump()
             )
         return user
+
+    def record_iam_users(self, records: bool) -> None:
+        """Change the Config recorder's recording group: users created from now on are discovered, or
+        not. Users Config already discovered stay listed (as in AWS)."""
+        change_recording_group(self.region, records)
+        self.config_records_iam_users = records
 
     def add_exemption(self, spec: ExemptionSpec, added_by: str = "scenario") -> Exemption:
         """Write an exemption straight into the exemption table (as it stands when a scenario starts)."""

@@ -3,7 +3,9 @@
 moto has no automation API. Its SSM responder dispatches a JSON action to the method named
 after it, so the two actions are added to `SimpleSystemManagerResponse` while a sandbox runs.
 The emulated runbook takes simulated time (a `VirtualClock`) and ends with a configurable
-status, so that failures, timeouts and throttling can be rehearsed.
+status, so that failures, timeouts and throttling can be rehearsed. When it runs, it resolves the
+user through AWS Config's inventory as the published script does (runbook.py): a user Config does
+not list fails the automation with the script's IndexError.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from moto.ssm.responses import SimpleSystemManagerResponse
 
 from domain.runbook import AUTOMATION_SUCCEEDED, AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.runbook import RunbookUserNotFoundError, revoke_unused_credentials
+from keywarden.sandbox.runbook import RunbookScriptError, revoke_unused_credentials
 
 RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
 RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"
@@ -68,6 +70,8 @@ class AutomationBehaviour:
     failure_message: str | None = None
     refused_starts: int = 0
     """StartAutomationExecution answers AutomationExecutionLimitExceeded this many times first."""
+    verification_fails: bool = False
+    """The runbook revokes what it should, then its verification reads IAM too soon and fails."""
 
 
 @dataclass
@@ -84,6 +88,17 @@ class EmulatedAutomation:
     output: str | None = None
     deactivated_keys: list[str] = field(default_factory=list)
     deleted_login_profile: bool = False
+
+
+def script_failure_message(error: RunbookScriptError) -> str:
+    """How SSM reports an aws:executeScript step whose script raised: the step's failure, the end of
+    the script's traceback, then "<type> - <message>" (as in automated-security-response-on-aws
+    issue #55, for this runbook's IndexError)."""
+    return (
+        "Step fails when it is Executing. Traceback (most recent call last):\n"
+        f'  File "customer_script.py", in {error.function}\n'
+        f"{error.error_type}: {error}\n\n{error.error_type} - {error}"
+    )
 
 
 def _role_trusts_ssm(iam: Any, role_arn: str) -> bool:
@@ -191,13 +206,18 @@ class AutomationEmulator:
         try:
             result = revoke_unused_credentials(
                 iam,
+                boto3.client("config", region_name=execution.region),
                 execution.parameters["IAMResourceId"][0],
                 int(execution.parameters["MaxCredentialUsageAge"][0]),
                 execution.ended_at or self.clock.now(),
+                verification_reads_too_soon=execution.behaviour.verification_fails,
             )
-        except RunbookUserNotFoundError as error:
+        except RunbookScriptError as error:
             execution.status = AutomationStatus.FAILED
-            execution.failure_message = f"Step fails when it is Executing. {error}"
+            execution.failure_message = script_failure_message(error)
+            if error.result is not None:  # what it changed stays changed
+                execution.deactivated_keys = error.result.deactivated_keys
+                execution.deleted_login_profile = error.result.deleted_login_profile
             return
         execution.status = execution.behaviour.final_status
         execution.deactivated_keys = result.deactivated_keys

@@ -2,7 +2,8 @@
 
 Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_NOTES.md):
 - aws-sdk error names carry the service in PascalCase (Ssm.…, Iam.…), not lowercase;
-- aws-sdk results reach the state as JSON (timestamps as ISO strings), not Python datetimes;
+- aws-sdk results reach the state as JSON (timestamps as ISO strings, in UTC whatever the host's
+  time zone), not Python datetimes;
 - States.ALL does not catch States.Runtime nor States.DataLimitExceeded: they end the execution;
 - Wait states and Retry back-offs cost simulated time on a `VirtualClock`, not real sleep;
 - state entry times, history timestamps and execution dates read the same clock;
@@ -18,7 +19,7 @@ import datetime as real_datetime
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 from unittest import mock
 
 from moto.stepfunctions.parser import models as parser_models
@@ -42,6 +43,8 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from keywarden.sandbox.clock import VirtualClock
 
+_D = TypeVar("_D", bound=real_datetime.datetime)
+
 SERVICE_ERROR_NAMES = {
     "dynamodb": "DynamoDb",
     "sfn": "Sfn",
@@ -57,9 +60,13 @@ SERVICE_ERROR_NAMES = {
 
 
 def as_json_value(value: Any) -> Any:
-    """Timestamps become ISO 8601 strings, as in the JSON that AWS's integrations return."""
+    """Timestamps become ISO 8601 strings in UTC, as in the JSON that AWS's integrations return."""
     if isinstance(value, real_datetime.datetime):
-        return value.isoformat()
+        # botocore parses the JSON protocols' epoch timestamps in the host's zone (tzlocal): in
+        # UTC, so that the state, and what the functions record from it, is the same on any host.
+        if value.tzinfo is None:
+            return value.isoformat()
+        return value.astimezone(real_datetime.UTC).isoformat()
     if isinstance(value, dict):
         return {k: as_json_value(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -75,13 +82,20 @@ UNCATCHABLE_BY_STATES_ALL = (
 )
 
 
+def _now(cls: type[_D], clock: VirtualClock, tz: real_datetime.tzinfo | None) -> _D:
+    """datetime.now() on the virtual clock. Naive: UTC wall time, not the host's (moto's naive
+    times are UTC), so that nothing in the sandbox depends on the host's time zone."""
+    moment = cls.fromtimestamp(clock.now().timestamp(), tz or real_datetime.UTC)
+    return moment if tz else moment.replace(tzinfo=None)
+
+
 def _clock_datetime_module(clock: VirtualClock) -> SimpleNamespace:
     """A stand-in for the `datetime` module whose datetime.now() reads the virtual clock."""
 
     class ClockDatetime(real_datetime.datetime):
         @classmethod
         def now(cls, tz: real_datetime.tzinfo | None = None) -> ClockDatetime:
-            return cls.fromtimestamp(clock.now().timestamp(), tz)
+            return _now(cls, clock, tz)
 
     return SimpleNamespace(
         datetime=ClockDatetime, timezone=real_datetime.timezone, timedelta=real_datetime.timedelta
@@ -95,10 +109,11 @@ def _entered_time_datetime_module(clock: VirtualClock) -> SimpleNamespace:
     class EnteredTime(real_datetime.datetime):
         @classmethod
         def now(cls, tz: real_datetime.tzinfo | None = None) -> EnteredTime:
-            return cls.fromtimestamp(clock.now().timestamp(), tz)
+            return _now(cls, clock, tz)
 
         def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
-            utc = self.astimezone(real_datetime.UTC)
+            aware = self if self.tzinfo else self.replace(tzinfo=real_datetime.UTC)  # naive is UTC
+            utc = aware.astimezone(real_datetime.UTC)
             return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
     return SimpleNamespace(

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 KEY_ID = "AKIABOB0000000000001"
 BOB = UserSpec(
     name="bob",
-    tags={"owner-email": "bob@example.com", "slack-channel": "#payments-alerts"},
+    tags={"owner-email": "bob@example.com", "slack-channel": "payments-alerts"},  # IAM refuses "#"
     keys=[
         KeySpec(
             id=KEY_ID,

@@ -98,3 +98,58 @@ def test_a_bad_scenario_is_a_short_error_not_a_traceback(tmp_path: Path) -> None
     assert "users.0.keys.0.created_days_ago" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
+
+
+def test_a_user_name_iam_refuses_is_a_usage_error_naming_the_rule(tmp_path: Path) -> None:
+    """Given a scenario user named 名前, when simulated, then keywarden exits 2 naming IAM's rule,
+    before any sandbox starts."""
+    result = simulate(tmp_path, {"users": [{"name": "名前", "keys": [{"created_days_ago": 120}]}]}, "--json")
+    assert result.exit_code == 2
+    error = " ".join(result.stderr.split())  # the console wraps long lines
+    assert (
+        "users.0.name: Value error, IAM user names are 1 to 64 characters: "
+        "ASCII letters, digits and +=,.@_-; '名前' has '名', '前'"
+    ) in error
+    assert result.stdout == ""
+
+
+def test_users_config_does_not_know_keep_their_keys(tmp_path: Path) -> None:
+    """Given one user Config has not discovered next to one it has, both with a 120-day-old unused
+    key, then only the discovered user's key is deactivated (the runbook finds no other user)."""
+    result = simulate(
+        tmp_path,
+        {
+            "users": [
+                {"name": "seen", "keys": [{"id": "AKIASEEN000000000001", "created_days_ago": 120}]},
+                {
+                    "name": "unseen",
+                    "discovered_by_config": False,
+                    "keys": [{"id": "AKIAUNSEEN0000000001", "created_days_ago": 120}],
+                },
+            ]
+        },
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    users = {u["name"]: u for u in json.loads(result.stdout)["users"]}
+    assert users["seen"]["outcome"] == "REMEDIATED"
+    assert users["seen"]["keys"][0]["status_after"] == "Inactive"
+    assert users["unseen"]["outcome"] != "REMEDIATED"
+    assert [k["status_after"] for k in users["unseen"]["keys"]] == ["Active"]
+
+
+def test_without_iam_users_recorded_no_key_is_deactivated(tmp_path: Path) -> None:
+    """Given config_records_iam_users false, then Config discovers no user and the stale key of the
+    only user stays Active."""
+    result = simulate(
+        tmp_path,
+        {
+            "config_records_iam_users": False,
+            "users": [{"name": "zed", "keys": [{"id": "AKIAZED0000000000001", "created_days_ago": 120}]}],
+        },
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    [zed] = json.loads(result.stdout)["users"]
+    assert zed["outcome"] != "REMEDIATED"
+    assert [k["status_after"] for k in zed["keys"]] == ["Active"]
