@@ -5,19 +5,25 @@ response class for its service, which dispatches the action in `BaseResponse.cal
 fault planned for (service, action) answers there instead, with a `ServiceException` of the
 given code, serialized as moto serializes any service error: the HTTP status and the error shape
 come from the service's model, so the caller sees what AWS would send (botocore's ClientError,
-or the `<Service>.<Error>` name in a Step Functions Task).
+or the `<Service>.<Error>` name in a Step Functions Task). An error common to all services and
+absent from the model (AccessDeniedException, for one) is sent as AWS sends those: a 400 with
+the code in the protocol's error body (https://docs.aws.amazon.com/general/latest/gr/api-retries.html,
+and each API reference's "Common Errors").
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
+from xml.sax.saxutils import escape
 
-from moto.core.exceptions import ServiceException
+from botocore.loaders import Loader
+from moto.core.exceptions import JsonRESTError, ServiceException, _RESTError
 from moto.core.responses import ActionResult, BaseResponse
 
 
@@ -70,6 +76,48 @@ class FaultPlan:
         return None
 
 
+class InjectedServiceError(ServiceException):
+    """A modeled error. Defined here, not taken from moto: moto finds an error's service model
+    from the module of its class, and a class from moto.core has none."""
+
+
+_models: dict[str, tuple[str, set[str]]] = {}
+
+
+def _protocol_and_errors(service: str) -> tuple[str, set[str]]:
+    """The service's protocol and the error shapes its model names (read once per service)."""
+    if service not in _models:
+        model = Loader().load_service_model(service, "service-2")
+        errors = {name for name, shape in model["shapes"].items() if shape.get("exception")}
+        _models[service] = (model["metadata"]["protocol"], errors)
+    return _models[service]
+
+
+def _answer(response: BaseResponse, fault: Fault) -> Any:
+    protocol, modeled = _protocol_and_errors(response.boto3_service_name)
+    if fault.code in modeled:
+        status, headers, body = response.serialized(
+            ActionResult(InjectedServiceError(fault.code, fault.message))
+        )
+        headers, body = response._enrich_response(headers, body)
+        return status, headers, body
+    if protocol.startswith("json"):
+        common = JsonRESTError(fault.code, fault.message)
+        description = common.description
+    else:  # query and XML protocols: the request id is in the body, as AWS writes it
+        common = _RESTError(fault.code, fault.message)
+        description = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{escape(fault.code)}</Code><Message>{escape(fault.message)}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
+    # As moto's call_action answers any HTTPException.
+    headers: dict[str, Any] = {**dict(common.get_headers() or []), "status": common.code}
+    status, headers, body = response._transform_response(response.response_headers, (description, headers))
+    headers, body = response._enrich_response(headers, body)
+    return status, headers, body
+
+
 @contextlib.contextmanager
 def injected_faults(plan: FaultPlan) -> Iterator[FaultPlan]:
     """Answer planned faults instead of moto while the context is open."""
@@ -77,11 +125,7 @@ def injected_faults(plan: FaultPlan) -> Iterator[FaultPlan]:
 
     def call_action(self: BaseResponse) -> Any:
         fault = plan.take(self, self._get_action()) if plan.faults else None
-        if fault is None:
-            return original(self)
-        status, headers, body = self.serialized(ActionResult(ServiceException(fault.code, fault.message)))
-        headers, body = self._enrich_response(headers, body)
-        return status, headers, body
+        return original(self) if fault is None else _answer(self, fault)
 
     with mock.patch.object(BaseResponse, "call_action", call_action):
         yield plan
