@@ -47,6 +47,7 @@ from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webhook, slack_backoff_on
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
+from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
 from keywarden.scenario import ExemptionSpec, UserSpec
 
@@ -133,6 +134,7 @@ class Sandbox:
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
             self._exit.enter_context(aws_faithful_interpreter(self.clock))
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
+            self._exit.enter_context(repeatable_jitter())
             self._exit.enter_context(in_process_lambda(self.lambdas))
             self._exit.enter_context(automation_api(self.automation))
             self._exit.enter_context(stepfunctions_targets(self.delivery))

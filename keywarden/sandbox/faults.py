@@ -112,8 +112,10 @@ def _answer(response: BaseResponse, fault: Fault) -> Any:
             f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
         )
     # As moto's call_action answers any HTTPException.
-    headers: dict[str, Any] = {**dict(common.get_headers() or []), "status": common.code}
-    status, headers, body = response._transform_response(response.response_headers, (description, headers))
+    error_headers: dict[str, Any] = {**dict(common.get_headers() or []), "status": common.code}
+    status, headers, body = response._transform_response(
+        response.response_headers, (description, error_headers)
+    )
     headers, body = response._enrich_response(headers, body)
     return status, headers, body
 

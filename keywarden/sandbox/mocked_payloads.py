@@ -29,7 +29,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -181,7 +181,8 @@ class _RealFunctions:
         finally:
             for name in created:
                 delete_user(name, sandbox.region)
-                sandbox.config_inventory.forget(user.user_id if user else "")
+            for known in {user.user_id if user else None, user_id} - {None}:
+                sandbox.config_inventory.forget(str(known))
             sandbox.record_iam_users(True)
 
     def invoke(self, substitution: str, given: Any) -> Any:
@@ -234,6 +235,7 @@ def _derive_one(
     mocked: Any,
 ) -> Any:
     world = expectations.cases[case].world
+    functions.sandbox.clock.restart_at(_case_start(expectations, case))  # the world's own times
     if substitution == PREPARE.substitution:
         with functions.world(_user_before(mocked), world.config, _user_id(given)):
             return functions.invoke(substitution, given)
@@ -326,12 +328,15 @@ def apply_payloads(raw: dict[str, Any], derived: list[DerivedPayload]) -> tuple[
     return updated, sorted(set(changed))
 
 
-def case_clock(sandbox: Sandbox, expectations: CaseExpectations) -> Any:
+def _case_start(expectations: CaseExpectations, case: str) -> datetime:
+    return datetime.fromisoformat(str(expectations.input_for(case)["time"]).replace("Z", "+00:00"))
+
+
+def case_clock(sandbox: Sandbox, expectations: CaseExpectations) -> Callable[[str], None]:
     """Each case starts at its event's time on the sandbox's clock: the same inputs in every run."""
 
     def restart(case: str) -> None:
-        moment = datetime.fromisoformat(str(expectations.input_for(case)["time"]).replace("Z", "+00:00"))
-        sandbox.clock.restart_at(moment)
+        sandbox.clock.restart_at(_case_start(expectations, case))
 
     return restart
 

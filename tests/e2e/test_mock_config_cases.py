@@ -12,10 +12,8 @@ import pytest
 from domain.compliance_event import read_compliance_event
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.mocked_cases import MockedCases
-from keywarden.sandbox.mocked_payloads import Derivation, apply_payloads, derive_payloads
+from keywarden.sandbox.mocked_payloads import Derivation, apply_payloads, case_clock, derive_payloads
 from keywarden.workflow_cases import CaseRun, answers_per_state, load_expectations, mismatches, run_cases
-from lambdas.evaluation import EvaluateInput, evaluate
-from lambdas.settings import EvaluateSettings, load_settings
 from statemachine.mock_config import MOCK_CONFIG_PATH, load_mock_config
 
 pytestmark = pytest.mark.e2e
@@ -44,8 +42,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def cases(sandbox: Sandbox) -> CaseRuns:
-    """Every case, run once (each execution named after its case)."""
-    runs = run_cases(sandbox.client("stepfunctions"), sandbox.stack.state_machine_arn, EXPECTATIONS)
+    """Every case, run once (each execution named after its case, each from its event's instant)."""
+    runs = run_cases(
+        sandbox.client("stepfunctions"),
+        sandbox.stack.state_machine_arn,
+        EXPECTATIONS,
+        before_case=case_clock(sandbox, EXPECTATIONS),
+    )
     return CaseRuns(
         runs=runs,
         lambda_invocations=[i.function_name for i in sandbox.lambdas.invocations],
@@ -82,13 +85,14 @@ def test_every_case_is_self_contained(cases: CaseRuns) -> None:
 
 
 def test_every_mocked_lambda_payload_is_what_the_real_function_answers(derived: Derivation) -> None:
+    """Given every case run in the sandbox, When the real Prepare and Conclude answer the inputs the
+    workflow built, each in its case's world, Then their answers are the mocked ones."""
     assert derived.failures == []
-    # Every mocked Lambda Return answer a case uses was compared: ParseEvent, both snapshots,
-    # DecideAction and Evaluate, in every case that reaches them.
     compared = {(p.case, p.state) for p in derived.payloads}
-    assert ("KeyDeactivated", "SnapshotAfter") in compared
-    assert ("UserExempt", "DecideAction") in compared
-    assert ("DryRun", "Evaluate") in compared
+    assert ("KeyDeactivated", "Prepare") in compared
+    assert ("KeyDeactivated", "Conclude") in compared
+    assert ("UserExempt", "Prepare") in compared
+    assert ("StartRefusedPastRetries", "Conclude") in compared  # a failure, concluded for real
     assert {p.case for p in derived.payloads} == set(EXPECTATIONS.cases)
     raw = json.loads(MOCK_CONFIG_PATH.read_text(encoding="utf-8"))
     updated, changed = apply_payloads(raw, derived.payloads)
@@ -99,7 +103,7 @@ def test_every_mocked_lambda_payload_is_what_the_real_function_answers(derived: 
     )
 
 
-# Cross-checks that do not go through the regeneration tool: the pure functions, called directly.
+# A cross-check that does not go through the regeneration tool: the pure reading of the event.
 
 
 def _mocked_payload(case: str, state: str) -> Any:
@@ -107,25 +111,15 @@ def _mocked_payload(case: str, state: str) -> Any:
     return answer.Return["Payload"]
 
 
-@pytest.mark.parametrize("case", sorted(EXPECTATIONS.cases))
-def test_mocked_parse_event_answers_what_the_real_function_answers(case: str) -> None:
+CASES_THAT_PREPARE = sorted(
+    case
+    for case in EXPECTATIONS.cases
+    if not CONFIG.answers(CONFIG.test_case(MACHINE, case)["Prepare"])[0].is_throw
+)
+
+
+@pytest.mark.parametrize("case", CASES_THAT_PREPARE)
+def test_mocked_prepare_reads_the_event_as_the_pure_function_does(case: str) -> None:
+    """Given a case's input, Then the mocked Prepare answer's reading of it is the core's own."""
     real = read_compliance_event(EXPECTATIONS.input_for(case), SETTINGS.config_rule_name)
-    assert _mocked_payload(case, "ParseEvent") == real.model_dump(mode="json")
-
-
-CASES_THAT_EVALUATE = sorted(c for c in EXPECTATIONS.cases if "Evaluate" in CONFIG.test_case(MACHINE, c))
-
-
-@pytest.mark.parametrize("case", CASES_THAT_EVALUATE)
-def test_mocked_evaluate_answers_what_the_pure_evaluation_answers(cases: CaseRuns, case: str) -> None:
-    # The input Evaluate got when the case ran (built by the ASL from the other mocked answers),
-    # judged at the last snapshot's time, so that the answer does not depend on today's date.
-    [given] = [EvaluateInput.model_validate(i) for s, i in cases.runs[case].lambda_inputs if s == "Evaluate"]
-    last_snapshot = given.state.after or given.state.before
-    assert last_snapshot is not None
-    environment = EXPECTATIONS.settings_for(case).evaluate_function_environment()
-    settings = load_settings(EvaluateSettings, environment)
-    real = evaluate(
-        given.model_copy(update={"evaluated_at": last_snapshot.taken_at}), settings.to_evaluation_settings()
-    ).model_dump(mode="json")
-    assert _mocked_payload(case, "Evaluate") == real
+    assert _mocked_payload(case, "Prepare")["request"] == real.model_dump(mode="json")

@@ -83,10 +83,8 @@ def test_states_a_case_does_not_list_run_for_real(partial: Sandbox) -> None:
         assert partial.audit_items(execution)[0]["outcome"] == "TIMED_OUT"  # real DynamoDB
     assert len(partial.automation.start_calls) == 2  # real StartAutomationExecution
     assert {i.function_name for i in partial.lambdas.invocations} == {
-        "keywarden-parse-event",
-        "keywarden-snapshot-user",
-        "keywarden-decide-action",
-        "keywarden-evaluate",
+        "keywarden-prepare",
+        "keywarden-conclude",
     }
     assert [a.subject for a in partial.published("operators")] == [
         "[keywarden] Remediation TIMED_OUT for IAM user ivy",
@@ -97,16 +95,17 @@ def test_states_a_case_does_not_list_run_for_real(partial: Sandbox) -> None:
 def test_a_mocked_throw_goes_through_retry_and_catch(partial: Sandbox) -> None:
     execution = _start(partial, "SsmThrottlesPolls", "kate")
     run = partial.execution(execution)
-    assert (run.status, run.error, run.cause) == ("FAILED", "Ssm.ThrottlingException", "Rate exceeded")
-    # Caught after the last retry: the failure branch records it (for real), then alerts.
-    assert run.path[run.path.index("RecordFailure") - 1] == "GetAutomationStatus"
-    assert run.path[-3:] == ["PutFailureRecord", "AlertOperatorsOfError", "ExecutionFailed"]
+    assert (run.status, run.error) == ("FAILED", "Ssm.ThrottlingException")
+    assert run.cause == "GetAutomationStatus failed: Ssm.ThrottlingException: Rate exceeded"
+    # Caught after the last retry: Conclude records it (for real), then the operators are alerted.
+    assert run.path[run.path.index("Conclude") - 1] == "GetAutomationStatus"
+    assert run.path[-4:] == ["RecordRemediation", "NeedsOperators", "AlertOperators", "RemediationFailed"]
     assert partial.mocked_cases is not None
     assert partial.mocked_cases.started[execution].invocations["GetAutomationStatus"] == 6  # 1 + 5 retries
     # The back-offs (2, 4, 8, 16, 32 s at most, full jitter) cost simulated time, not real time.
     assert run.simulated_seconds <= SETTINGS.poll_interval_seconds + 2 + 4 + 8 + 16 + 32 + 1
-    [summary] = partial.audit_items(execution)
-    assert summary["reason"] == "Ssm.ThrottlingException: Rate exceeded"
+    summary = partial.audit_items(execution)[0]
+    assert summary["reason"] == "GetAutomationStatus failed: Ssm.ThrottlingException: Rate exceeded"
 
 
 def test_running_out_of_mocked_answers_ends_the_execution_with_states_runtime(partial: Sandbox) -> None:

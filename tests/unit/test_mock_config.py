@@ -45,9 +45,6 @@ from tests.factories import (
 from tests.unit.fakes import conclude_ports
 
 MACHINE = "keywarden-remediation"
-STALE_MOCK_CONFIG = pytest.mark.xfail(
-    strict=True, reason="mock config not yet regenerated for the lean workflow"
-)
 RESULT_MODELS: dict[str, type[BaseModel]] = {PREPARE.handler: Preparation, CONCLUDE.handler: Conclusion}
 
 BOB = iam_user([key("AKIAAAAAAAAAAAAAAAA1", created_days_ago=120)])
@@ -393,7 +390,6 @@ def test_the_required_cases_are_all_there() -> None:
     }
 
 
-@STALE_MOCK_CONFIG
 class TestShippedCases:
     """The shipped mock config and expectations, checked with the same rules as the lean one above."""
 
@@ -416,6 +412,6 @@ class TestShippedCases:
         Then alice's exemption is in its world and Conclude records EXEMPT; no other case has exemptions."""
         expectations = load_expectations()
         [exemption] = expectations.cases["UserExempt"].exemptions
-        assert (exemption.user, exemption.expires_at.isoformat()) == ("alice", "2026-12-20T09:00:00+00:00")
+        assert (exemption.user, exemption.expires_at.isoformat()) == ("alice", "2026-12-31T00:00:00+00:00")
         assert expectations.cases["UserExempt"].expect.output["conclusion.outcome"] == "EXEMPT"
         assert all(not expectations.cases[c].exemptions for c in expectations.cases if c != "UserExempt")
