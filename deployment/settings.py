@@ -58,7 +58,10 @@ class DeploymentSettings(BaseModel):
     """0 keeps audit items for ever."""
     poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
     max_poll_attempts: int = Field(default=40, ge=1, le=1000, alias="maxPollAttempts")
-    runbook_version: str = Field(default=RUNBOOK_DEFAULT_VERSION, min_length=1, alias="runbookVersion")
+    runbook_version: str = Field(
+        default=RUNBOOK_DEFAULT_VERSION, pattern=r"^([1-9][0-9]*|\$DEFAULT|\$LATEST)$", alias="runbookVersion"
+    )
+    """A document version number (pinned), or `$DEFAULT` / `$LATEST` (whatever AWS ships: unpinned)."""
     dry_run: bool = Field(default=False, alias="dryRun")
     """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
     max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")

@@ -10,7 +10,15 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from domain.frozen import FrozenModel
 
 RUNBOOK_NAME: Final = "AWSConfigRemediation-RevokeUnusedIAMUserCredentials"
-RUNBOOK_DEFAULT_VERSION: Final = "$DEFAULT"
+RUNBOOK_DEFAULT_VERSION: Final = "1"
+"""The version keywarden runs unless told otherwise: pinned, so AWS cannot change the script under a
+deployment. AWS publishes no version history of its runbooks; version 1 is the document as AWS
+published it, the one whose script the runbook reference describes and the sandbox emulates.
+`aws ssm describe-document --name <runbook>` shows the account's DefaultVersion and LatestVersion,
+`aws ssm list-document-versions --name <runbook>` every version; read a newer one with
+`aws ssm get-document --name <runbook> --document-version N` before moving `runbookVersion`."""
+RUNBOOK_VERSIONS: Final = ("1",)
+"""The versions keywarden is tested against (the sandbox's emulated runbook knows these)."""
 
 
 class AutomationStatus(StrEnum):

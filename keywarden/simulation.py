@@ -58,6 +58,8 @@ class UserReport(BaseModel):
     execution_status: str | None
     execution: ExecutionSummary | None
     audit_record: dict[str, Any] | None
+    keys_in_iam: dict[str, str] = {}
+    """Access key id -> status in IAM when the simulation ended (what happened, whatever was recorded)."""
 
 
 class NotificationReport(BaseModel):
@@ -221,6 +223,10 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
         )
 
 
+def _keys_in_iam(sandbox: Sandbox, name: str) -> dict[str, str]:
+    return sandbox.access_keys(name) if _user_exists(name, sandbox.region) else {}
+
+
 def _user_exists(name: str, region: str) -> bool:
     iam = boto3.client("iam", region_name=region)
     try:
@@ -273,6 +279,10 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
                 raise RuntimeError(f"the event for {spec.name} started {len(executions)} executions, not 1")
             run = sandbox.execution(executions[0])
             reports.append(_remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn)))
+        reports = [
+            report.model_copy(update={"keys_in_iam": _keys_in_iam(sandbox, report.name)})
+            for report in reports
+        ]
         owners = [_notification("owners", m) for m in sandbox.published("owners")]
         operators = [_notification("operators", m) for m in sandbox.published("operators")]
         deliveries = [_delivery(d) for d in sandbox.deliveries()]

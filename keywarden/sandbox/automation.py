@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from unittest import mock
 
 import boto3
@@ -25,7 +25,13 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from domain.runbook import AUTOMATION_SUCCEEDED, AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
+from domain.runbook import (
+    AUTOMATION_SUCCEEDED,
+    AUTOMATION_TERMINAL,
+    RUNBOOK_NAME,
+    RUNBOOK_VERSIONS,
+    AutomationStatus,
+)
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.runbook import RunbookScriptError, revoke_unused_credentials
 
@@ -51,6 +57,26 @@ class InvalidAutomationParameters(ServiceException):
 class InvalidDocument(ServiceException):
     def __init__(self, name: str) -> None:
         super().__init__("InvalidDocument", f"Document with name {name} does not exist.")
+
+
+class InvalidDocumentVersion(ServiceException):
+    def __init__(self, version: str) -> None:
+        super().__init__(
+            "InvalidDocumentVersion", f"The document version {version} is not valid or does not exist."
+        )
+
+
+PUBLISHED_VERSIONS: Final = RUNBOOK_VERSIONS
+"""The runbook's versions in the sandbox's SSM; `$DEFAULT` and `$LATEST` are the last of them."""
+
+
+def resolved_version(requested: str | None) -> str:
+    """The version SSM runs for a request (StartAutomationExecution's DocumentVersion), or refuses."""
+    if requested in (None, "$DEFAULT", "$LATEST"):
+        return PUBLISHED_VERSIONS[-1]
+    if requested not in PUBLISHED_VERSIONS:
+        raise InvalidDocumentVersion(str(requested))
+    return str(requested)
 
 
 class AutomationExecutionNotFound(ServiceException):
@@ -135,6 +161,7 @@ class AutomationEmulator:
             self.start_calls.append({"DocumentName": document_name, "Parameters": parameters})
             if document_name != RUNBOOK_NAME:
                 raise InvalidDocument(document_name)
+            version = resolved_version(document_version)
             checked = self._checked_parameters(parameters)
             behaviour = self.behaviour_for(checked["IAMResourceId"][0])
             refused = self._refused.get(checked["IAMResourceId"][0], 0)
@@ -143,7 +170,7 @@ class AutomationEmulator:
                 raise AutomationExecutionLimitExceeded()
             execution = EmulatedAutomation(
                 execution_id=str(uuid.uuid4()),
-                document_version=document_version or "$DEFAULT",
+                document_version=version,
                 parameters=checked,
                 started_at=self.clock.now(),
                 behaviour=behaviour,

@@ -22,7 +22,7 @@ from domain.compliance_event import RemediationRequest
 from domain.credentials import KeyOutcome, KeyStatus
 from domain.owners import OwnerContact
 from domain.results import KeyResult, PasswordResult, RemediationOutcome
-from domain.runbook import AutomationProgress
+from domain.runbook import AutomationProgress, PollProgress
 from lambdas.attribute_values import to_attribute_values
 
 SEED_ACCOUNTS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
@@ -107,8 +107,8 @@ def _facts(n: int, user: SeedUser, outcome: RemediationOutcome, at: datetime) ->
         reason=f"seeded {outcome.value.lower()}",
         keys=keys,
         password=PasswordResult.NO_PASSWORD,
-        automation=AutomationProgress.model_validate(
-            {"execution_id": f"automation-{n}", "poll": {"count": 2, "max": 40, "interval_seconds": 15}}
+        automation=AutomationProgress(
+            execution_id=f"automation-{n}", poll=PollProgress(number=2, max=40, interval_seconds=15)
         ),
         owner=OwnerContact(email=f"{user.name}@example.com", source="tag:owner-email") if keys else None,
         notification_subject=None,

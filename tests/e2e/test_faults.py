@@ -330,3 +330,17 @@ def test_an_owner_who_cannot_be_told_is_recorded_and_the_operators_alerted(sandb
     assert state["suppress_until"] == 0
     [alert] = sandbox.published("operators")
     assert alert.subject == "[keywarden] Owner notification failed"
+
+
+def test_a_runbook_version_ssm_does_not_have_fails_every_start_and_is_recorded() -> None:
+    """Given keywarden deployed with runbookVersion 2, which the account's SSM does not have,
+    When a user is remediated, Then SSM refuses the start (not retried), and FAILED is recorded and
+    alerted; the default, version 1, is the one the sandbox's runbook is."""
+    assert DeploymentSettings().runbook_version == "1"
+    with Sandbox(DeploymentSettings(runbook_version="2")) as sandbox:
+        execution = remediate(sandbox)
+        run = sandbox.execution(execution)
+        assert (run.status, run.error) == ("FAILED", "Ssm.InvalidDocumentVersionException")
+        assert run.path.count("StartAutomation") == 1
+        assert sandbox.audit_items(execution)[0]["outcome"] == "FAILED"
+        assert len(sandbox.published("operators")) == 1

@@ -134,8 +134,12 @@ def test_users_config_does_not_know_keep_their_keys(tmp_path: Path) -> None:
     users = {u["name"]: u for u in json.loads(result.stdout)["users"]}
     assert users["seen"]["outcome"] == "REMEDIATED"
     assert users["seen"]["keys"][0]["status_after"] == "Inactive"
-    assert users["unseen"]["outcome"] != "REMEDIATED"
-    assert [k["status_after"] for k in users["unseen"]["keys"]] == ["Active"]
+    unseen = users["unseen"]
+    assert unseen["outcome"] == "FAILED"
+    assert "has not discovered IAM user" in unseen["reason"]
+    assert "Remedy: wait for Config to discover it" in unseen["reason"]
+    assert unseen["keys_in_iam"] == {"AKIAUNSEEN0000000001": "Active"}
+    assert "StartAutomation" not in unseen["execution"]["path"]
 
 
 def test_without_iam_users_recorded_no_key_is_deactivated(tmp_path: Path) -> None:
@@ -151,5 +155,9 @@ def test_without_iam_users_recorded_no_key_is_deactivated(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     [zed] = json.loads(result.stdout)["users"]
-    assert zed["outcome"] != "REMEDIATED"
-    assert [k["status_after"] for k in zed["keys"]] == ["Active"]
+    assert zed["outcome"] == "FAILED"
+    assert "Remedy: record AWS::IAM::User in the configuration recorder of us-east-1" in zed["reason"]
+    assert zed["keys_in_iam"] == {"AKIAZED0000000000001": "Active"}
+    assert "StartAutomation" not in zed["execution"]["path"]
+    [alert] = json.loads(result.stdout)["operator_alerts"]
+    assert "Remedy: record AWS::IAM::User" in alert["message"]
