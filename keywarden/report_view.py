@@ -10,15 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from keywarden.result_styles import key_result_style, outcome_style, password_result_style
 from keywarden.simulation import DeliveryReport, NotificationReport, SimulationReport, UserReport
 
-OUTCOME_STYLES = {
-    "REMEDIATED": "green",
-    "KEYS_LEFT_ACTIVE": "yellow",
-    "NO_CHANGE": "cyan",
-    "COMPLIANT": "cyan",
-    "USER_NOT_FOUND": "magenta",
-}
 MESSAGE_WIDTH = 84  # the owner's message is wrapped at 78 columns
 AUDIT_FIELDS = (
     "pk", "recorded_at", "outcome", "reason", "user_name", "user_id", "account_id",
@@ -49,9 +43,11 @@ def collapse_repeats(path: Sequence[str]) -> list[str]:
 def _keys_table(user: UserReport) -> Table:
     table = Table("access key", "before", "after", "result", box=None, pad_edge=False)
     for key in user.keys:
-        style = {"DEACTIVATED": "green", "SKIPPED_RECENTLY_USED": "yellow"}.get(key.result, "")
         table.add_row(
-            key.access_key_id, key.status_before, key.status_after or "gone", Text(key.result, style)
+            key.access_key_id,
+            key.status_before,
+            key.status_after or "gone",
+            Text(key.result, key_result_style(key.result)),
         )
     return table
 
@@ -85,7 +81,7 @@ def _operator_alerts(user: UserReport, report: SimulationReport) -> list[Notific
 
 
 def _print_user(user: UserReport, report: SimulationReport, console: Console) -> None:
-    style = OUTCOME_STYLES.get(user.outcome, "red")
+    style = outcome_style(user.outcome)
     console.rule(f"[bold]{user.name}[/] - [{style}]{user.outcome}[/]", align="left")
     console.print(Text(user.reason, style="italic"))
     if user.execution:
@@ -100,7 +96,11 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
     console.print("\n[bold]Keys before and after[/]")
     console.print(_keys_table(user))
     if user.password_result:
-        console.print(f"Console password: {user.password_result}")
+        console.print(
+            Text.assemble(
+                "Console password: ", (user.password_result, password_result_style(user.password_result))
+            )
+        )
     published = _owner_notifications(user, report)
     for note in published:
         attributes = ", ".join(f"{name}={value}" for name, value in sorted(note.attributes.items()))
