@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from keywarden.result_styles import key_result_style, outcome_style, password_result_style
 from keywarden.simulation import DeliveryReport, NotificationReport, SimulationReport, UserReport
+from notifications.channels import EmailChannel, WebhookChannel, channel_named
 
 MESSAGE_WIDTH = 84  # the owner's message is wrapped at 78 columns
 AUDIT_FIELDS = (
@@ -61,11 +63,19 @@ def _deliveries(user: UserReport, report: SimulationReport) -> list[DeliveryRepo
 
 
 def _print_delivery(delivery: DeliveryReport, console: Console) -> None:
-    """The message as its reader sees it: Slack's text, or the email's headers and plain text."""
-    if delivery.channel == "slack":
-        console.print(f"\n[bold]Slack message in {escape(delivery.recipient)}[/]")
-        console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
-        return
+    """The message as its reader sees it: a chat message's text, or the email's headers and text."""
+    channel = channel_named(delivery.channel)
+    match channel:
+        case WebhookChannel():
+            console.print(f"\n[bold]{escape(channel.title)} message in {escape(delivery.recipient)}[/]")
+            console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
+        case EmailChannel():
+            _print_email(delivery, console)
+        case _:
+            assert_never(channel)
+
+
+def _print_email(delivery: DeliveryReport, console: Console) -> None:
     headers = [f"From:    {delivery.sender}", f"To:      {delivery.recipient}"]
     if delivery.cc:
         headers.append(f"Cc:      {', '.join(delivery.cc)}")
@@ -142,6 +152,7 @@ def print_report(report: SimulationReport, console: Console) -> None:
     )
     for user in report.users:
         _print_user(user, report, console)
+    titles = ", ".join(channel_named(name).title for name in report.notification_channels)
     counts: dict[str, int] = {}
     for user in report.users:
         counts[user.outcome] = counts.get(user.outcome, 0) + 1
@@ -149,6 +160,6 @@ def print_report(report: SimulationReport, console: Console) -> None:
         "Outcomes: "
         + ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
         + f"; {len(report.notifications)} owner notification(s), "
-        + f"{len(report.deliveries)} delivered (Slack, email), "
+        + f"{len(report.deliveries)} delivered ({titles}), "
         + f"{len(report.operator_alerts)} operator alert(s)"
     )

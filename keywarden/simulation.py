@@ -68,15 +68,15 @@ class NotificationReport(BaseModel):
 
 
 class DeliveryReport(BaseModel):
-    """A message a forwarder delivered: a Slack post Slack accepted, or an email SES sent."""
+    """A message a forwarder delivered: a chat message its (local) service accepted, or an email SES sent."""
 
     channel: str
-    """`slack` or `email`."""
+    """The channel's name in notifications/channels/ (`slack`, `email`...)."""
     recipient: str
-    """The Slack channel, or the email's To addresses."""
+    """The chat channel posted to, or the email's To addresses."""
     cc: list[str]
     sender: str | None
-    """The email's From address (None for Slack)."""
+    """The email's From address (None for chat channels)."""
     subject: str
     text: str
     user_name: str | None
@@ -85,6 +85,8 @@ class DeliveryReport(BaseModel):
 class SimulationReport(BaseModel):
     max_access_key_age: int
     max_credential_usage_age: int
+    notification_channels: list[str]
+    """The channels keywarden was deployed with (each has a forwarder)."""
     users: list[UserReport]
     notifications: list[NotificationReport]
     operator_alerts: list[NotificationReport]
@@ -273,6 +275,7 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
+        notification_channels=list(sandbox.settings.notification_channels),
         users=reports,
         notifications=owners,
         operator_alerts=operators,
