@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Final
 
 from keywarden.sandbox.slack_server import SlackWebhookServer
+from keywarden.sandbox.teams_server import TeamsWebhookServer
 from keywarden.sandbox.webhook_server import WebhookServer
 from notifications.channels import WebhookChannel
 
 STAND_INS: Final[Mapping[str, type[WebhookServer]]] = {
-    server.channel: server for server in (SlackWebhookServer,)
+    server.channel: server for server in (SlackWebhookServer, TeamsWebhookServer)
 }
 
 

@@ -14,8 +14,9 @@ from typing import Final
 from notifications.channels.base import Channel, EmailChannel, WebhookChannel
 from notifications.channels.email import EMAIL
 from notifications.channels.slack import SLACK
+from notifications.channels.teams import TEAMS
 
-CHANNELS: Final[Mapping[str, Channel]] = {channel.name: channel for channel in (SLACK, EMAIL)}
+CHANNELS: Final[Mapping[str, Channel]] = {channel.name: channel for channel in (SLACK, EMAIL, TEAMS)}
 """Every channel keywarden can deliver to, by name."""
 
 DEFAULT_CHANNELS: Final = ("slack", "email")

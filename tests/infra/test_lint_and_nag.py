@@ -69,7 +69,7 @@ def acknowledgements(context: dict[str, Any]) -> dict[tuple[str, str], str]:
     return found
 
 
-STACKS = ["default_stack", "custom_stack", "minimal_stack"]
+STACKS = ["default_stack", "custom_stack", "minimal_stack", "teams_stack"]
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
@@ -108,8 +108,14 @@ def test_the_recorder_bucket_adds_one_acknowledgement() -> None:
     assert set(found) - ACKNOWLEDGED == {("keywarden/Config/DeliveryBucket", "AwsSolutions-S1")}
 
 
-def test_a_channel_not_chosen_takes_its_acknowledgements_away() -> None:
-    found = acknowledgements({"notificationChannels": "email"})
+def test_a_channel_brings_its_own_acknowledgements_and_takes_them_away() -> None:
+    found = acknowledgements({"notificationChannels": "email,teams"})
+    teams = {
+        ("keywarden/Notifications/Teams/Function", "AwsSolutions-L1"),
+        ("keywarden/Notifications/Teams/FunctionRole", "AwsSolutions-IAM5[Resource::*]"),
+        ("keywarden/Notifications/Teams/DeadLetterQueue", "AwsSolutions-SQS3"),
+        ("keywarden/Notifications/TeamsWebhook", "AwsSolutions-SMG4"),
+    }
     slack = {entry for entry in ACKNOWLEDGED if entry[0].startswith("keywarden/Notifications/Slack")}
-    assert len(slack) == 4
-    assert set(found) == ACKNOWLEDGED - slack
+    assert set(found) == (ACKNOWLEDGED - slack) | teams
+    assert "Workflows" in found[("keywarden/Notifications/TeamsWebhook", "AwsSolutions-SMG4")]

@@ -12,6 +12,7 @@ from deployment.settings import DeploymentSettings
 from domain.tables import NotificationStateTable
 from notifications.channels import DEFAULT_CHANNELS, FORWARDER_HANDLER
 from notifications.channels.slack import parse_slack_webhooks
+from notifications.channels.teams import parse_teams_webhooks
 from notifications.settings import (
     EmailForwarderSettings,
     ForwarderChannel,
@@ -318,7 +319,7 @@ class TestSecretAndSenderIdentity:
         for attempt in range(200):
             first = "{" if attempt % 10 == 0 else generator.choice(alphabet)
             placeholder = first + "".join(generator.choice(alphabet) for _ in range(31))
-            for parse, service in ((parse_slack_webhooks, "Slack"),):
+            for parse, service in ((parse_slack_webhooks, "Slack"), (parse_teams_webhooks, "Teams")):
                 with pytest.raises(
                     WebhookDeliveryError, match=f"the {service} webhook secret is not usable"
                 ) as refused:
@@ -336,3 +337,87 @@ class TestSecretAndSenderIdentity:
         assert [s["Resource"] for s in statements_ if "ses:SendEmail" in s["Action"]] == [
             [account_arn("ses", "identity/keywarden@example.com"), account_arn("ses", "identity/example.com")]
         ]
+
+
+class TestTeamsForwarder:
+    """A third channel, from its registry entry alone: its function, secret, permissions and filter."""
+
+    def test_runs_the_one_handler_with_the_teams_channel(self, teams_stack: Synthesized) -> None:
+        _, function = forwarder(teams_stack, "teams")
+        assert function["Handler"] == FORWARDER_HANDLER
+        assert function["Environment"]["Variables"] == {
+            "CHANNEL": "teams",
+            "WEBHOOK_SECRET_NAME": "security/keywarden-teams",
+            "POWERTOOLS_SERVICE_NAME": "keywarden",
+        }
+        assert function["ReservedConcurrentExecutions"] == 1
+        assert (function["Timeout"], function["MemorySize"]) == (30, 256)
+
+    def test_reads_exactly_its_own_webhook_secret(self, teams_stack: Synthesized) -> None:
+        resources = teams_stack.resources
+        role_id = role_of(teams_stack, "teams")
+        secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams")
+        granted = actions_to_resources(role_statements(resources, role_id))
+        assert granted == {
+            **common_permissions(teams_stack, "teams"),
+            "secretsmanager:GetSecretValue": [ref(secret_id)],
+            "kms:Decrypt": [key(teams_stack)],
+        }
+        (decrypt,) = [s for s in role_statements(resources, role_id) if s["Action"] == "kms:Decrypt"]
+        assert decrypt["Condition"] == {
+            "StringEquals": {
+                "kms:ViaService": {
+                    "Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
+                },
+                "kms:EncryptionContext:SecretARN": ref(secret_id),
+            }
+        }
+        email = actions_to_resources(role_statements(resources, role_of(teams_stack, "email")))
+        assert not [a for a in granted if a.startswith("ses:")]
+        assert not [a for a in email if a.startswith(("secretsmanager:", "kms:"))]
+
+    def test_its_secret_has_no_value_in_the_template(self, teams_stack: Synthesized) -> None:
+        _, secret = only(
+            teams_stack.resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams"
+        )
+        assert "SecretString" not in secret["Properties"]
+        assert secret["Properties"]["GenerateSecretString"] == {}
+        assert secret["Properties"]["KmsKeyId"] == key(teams_stack)
+
+    def test_receives_what_teams_severities_says(self, teams_stack: Synthesized) -> None:
+        function_id, _ = forwarder(teams_stack, "teams")
+        _, subscription = only(teams_stack.resources, "AWS::SNS::Subscription", Endpoint=arn_of(function_id))
+        assert subscription["Properties"]["FilterPolicy"] == {"severity": ["high", "medium"]}
+        assert subscription["Properties"]["TopicArn"] == owners_topic(teams_stack)
+
+    def test_failures_go_to_its_own_queue_watched_by_an_alarm(self, teams_stack: Synthesized) -> None:
+        function_id, _ = forwarder(teams_stack, "teams")
+        queue_id = dead_letter_queue(teams_stack, "keywarden-teams-forwarder-dlq")
+        _, config = only(
+            teams_stack.resources, "AWS::Lambda::EventInvokeConfig", FunctionName=ref(function_id)
+        )
+        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": arn_of(queue_id)}}
+        only(
+            teams_stack.resources,
+            "AWS::CloudWatch::Alarm",
+            AlarmName="keywarden-teams-forwarder-dead-letter-queue-not-empty",
+        )
+        outputs = teams_stack.template["Outputs"]
+        assert outputs["TeamsForwarderDeadLetterQueueUrl"]["Value"] == ref(queue_id)
+        assert outputs["TeamsWebhookSecretArn"]["Value"] == ref(
+            only(teams_stack.resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams")[0]
+        )
+
+    def test_a_channel_not_chosen_is_not_deployed(self, teams_stack: Synthesized) -> None:
+        names = {
+            f["Properties"]["FunctionName"]
+            for f in of_type(teams_stack.resources, "AWS::Lambda::Function").values()
+        }
+        assert {"keywarden-teams-forwarder", "keywarden-email-forwarder"} <= names
+        assert "keywarden-slack-forwarder" not in names
+        secrets = [
+            s["Properties"]["Name"]
+            for s in of_type(teams_stack.resources, "AWS::SecretsManager::Secret").values()
+        ]
+        assert secrets == ["security/keywarden-teams"]
+        assert "SlackWebhookSecretArn" not in teams_stack.template["Outputs"]

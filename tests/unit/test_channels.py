@@ -49,17 +49,17 @@ def test_each_entry_is_registered_under_its_own_name() -> None:
 
 class TestChoosingChannels:
     def test_a_deployment_picks_its_channels_in_order(self) -> None:
-        settings = DeploymentSettings.from_context({"notificationChannels": "email,slack"})
-        assert [c.name for c in settings.channels] == ["email", "slack"]
-        settings = DeploymentSettings.from_context({"notificationChannels": ["email"]})
-        assert settings.notification_channels == ("email",)
+        settings = DeploymentSettings.from_context({"notificationChannels": "email,teams"})
+        assert [c.name for c in settings.channels] == ["email", "teams"]
+        settings = DeploymentSettings.from_context({"notificationChannels": ["teams"]})
+        assert settings.notification_channels == ("teams",)
 
     def test_an_unknown_channel_is_refused_with_the_known_ones(self) -> None:
         with pytest.raises(SettingsError) as refused:
             DeploymentSettings.from_context({"notificationChannels": "email,msteams"})
         assert str(refused.value) == (
             "invalid keywarden setting: notificationChannels: Value error, unknown notification "
-            "channel 'msteams' (keywarden has: email, slack)"
+            "channel 'msteams' (keywarden has: email, slack, teams)"
         )
         with pytest.raises(UnknownChannelError, match="'pager'"):
             channel_named("pager")
@@ -68,14 +68,33 @@ class TestChoosingChannels:
         with pytest.raises(SettingsError, match=r"notificationChannels: .*named more than once: slack"):
             DeploymentSettings.from_context({"notificationChannels": "slack,email,slack"})
 
-    def test_each_channel_gets_its_own_filter_policy(self) -> None:
+    def test_a_third_channel_gets_its_own_filter_policy(self) -> None:
+        # Given Teams next to Slack and email, each with its own severities
         settings = DeploymentSettings.from_context(
-            {"slackSeverities": "high", "emailSeverities": "high,medium"}
+            {
+                "notificationChannels": "slack,email,teams",
+                "slackSeverities": "high",
+                "emailSeverities": "high,medium",
+                "teamsSeverities": "low",
+            }
         )
+        # Then each forwarder's subscription receives what its setting says, and Teams does not
+        # fall back to another channel's filter
         assert {c: settings.forwarder_filter_policy(c) for c in settings.notification_channels} == {
             "slack": {"severity": ["high"]},
             "email": {"severity": ["high", "medium"]},
+            "teams": {"severity": ["low"]},
         }
+
+    def test_two_webhook_channels_cannot_share_a_secret(self) -> None:
+        with pytest.raises(SettingsError) as refused:
+            DeploymentSettings.from_context(
+                {"notificationChannels": "slack,teams", "teamsWebhookSecretName": "keywarden/slack-webhook"}
+            )
+        assert str(refused.value) == (
+            "invalid keywarden setting: teamsWebhookSecretName: 'keywarden/slack-webhook' is already "
+            "the secret of slackWebhookSecretName"
+        )
 
     def test_python_names_work_like_context_keys(self) -> None:
         settings = DeploymentSettings(slack_severities=("high",), email_forwarder_concurrency=3)

@@ -25,6 +25,7 @@ def test_defaults() -> None:
     assert settings.forwarder_filter_policy("email") == {"severity": ["high", "low", "medium"]}
     assert (settings.forwarder_concurrency("slack"), settings.forwarder_concurrency("email")) == (2, 0)
     assert settings.webhook_secret_name("slack") == "keywarden/slack-webhook"
+    assert settings.webhook_secret_name("teams") == "keywarden/teams-webhook"
 
 
 def test_context_values_reach_the_functions() -> None:
@@ -75,7 +76,9 @@ def test_every_channel_s_environment_is_what_its_settings_model_reads(channel: s
         ({"notificationWindowHours": -1}, "notificationWindowHours"),
         ({"slackSeverities": "urgent"}, "slackSeverities"),
         ({"emailSeverities": ""}, "emailSeverities"),
+        ({"teamsSeverities": "urgent"}, "teamsSeverities"),
         ({"slackWebhookSecretName": "has spaces"}, "slackWebhookSecretName"),
+        ({"teamsWebhookSecretName": "has spaces"}, "teamsWebhookSecretName"),
         ({"slackForwarderConcurrency": "-1"}, "slackForwarderConcurrency"),
         ({"emailWebhookSecretName": "keywarden/email"}, "emailWebhookSecretName"),
         ({"notificationChannels": ""}, "notificationChannels"),

@@ -8,10 +8,15 @@ from email.utils import format_datetime
 
 import pytest
 
+from domain.classification import CredentialPolicy, classify_key
+from domain.notification_facts import NotificationFacts
 from keywarden.sandbox.slack_server import SlackWebhookServer
+from keywarden.sandbox.teams_server import TeamsWebhookServer
 from keywarden.sandbox.webhook_server import ScriptedAnswer
 from notifications.channels.slack import parse_slack_webhooks, route
+from notifications.channels.teams import deliver_to_teams, parse_teams_webhooks
 from notifications.webhook import RetryPolicy, WebhookDeliveryError, Webhooks, post_json
+from tests.factories import NOW, key, notification_facts
 
 PAYLOAD = {"text": "hello", "blocks": []}
 NO_JITTER = RetryPolicy(max_attempts=4, timeout_seconds=2.0, base_delay_seconds=1.0, jitter=False)
@@ -200,3 +205,53 @@ def test_a_redirect_is_not_followed(slack: SlackWebhookServer) -> None:
     with pytest.raises(WebhookDeliveryError, match=r"^Slack answered 302 moved; not retried"):
         post(slack.url("default"))
     assert [p.webhook for p in slack.posts] == ["default"]
+
+
+class TestTeams:
+    @pytest.fixture
+    def teams(self) -> Iterator[TeamsWebhookServer]:
+        server = TeamsWebhookServer()
+        server.start()
+        yield server
+        server.close()
+
+    @pytest.fixture
+    def time(self, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+        fake = FakeTime()
+        monkeypatch.setattr("notifications.webhook._sleep", fake.sleep)
+        monkeypatch.setattr("notifications.webhook._monotonic", fake.monotonic)
+        return fake
+
+    @staticmethod
+    def facts() -> NotificationFacts:
+        used = key("AKIAIOSFODNN7EXAMPLE", created_days_ago=120, last_used_days_ago=0)
+        return notification_facts((classify_key(used, used, CredentialPolicy(90, 90), NOW, NOW),))
+
+    def test_throttled_then_accepted_waits_exactly_retry_after(
+        self, teams: TeamsWebhookServer, time: FakeTime
+    ) -> None:
+        # Given Teams throttling the first post for 7 seconds
+        teams.answer_next(ScriptedAnswer(429, "Rate limit is exceeded", retry_after="7"))
+        # When the card is delivered
+        receipt = deliver_to_teams(self.facts(), parse_teams_webhooks(teams.url("default")), NO_JITTER, 28)
+        # Then the forwarder waited what Teams asked, and the second post was accepted
+        assert time.sleeps == [7.0]
+        assert [p.status for p in teams.posts] == [429, 202]
+        assert (receipt.attempts, receipt.details) == (2, {"teams_webhook": "default"})
+
+    def test_an_outage_gives_up_naming_teams_never_the_url(
+        self, teams: TeamsWebhookServer, time: FakeTime
+    ) -> None:
+        teams.answer_next(*[ScriptedAnswer(503, "Service Unavailable")] * 4)
+        url = teams.url("default") + "?sig=s3cr3t"
+        with pytest.raises(WebhookDeliveryError) as raised:
+            deliver_to_teams(self.facts(), parse_teams_webhooks(url), NO_JITTER, 60)
+        assert str(raised.value) == "Teams answered 503 Service Unavailable; gave up after 4 attempts"
+        assert time.sleeps == [1.0, 2.0, 4.0]
+        assert "s3cr3t" not in repr(raised.value)
+        assert "127.0.0.1" not in repr(raised.value)
+
+    def test_a_refused_card_is_not_retried(self, teams: TeamsWebhookServer, time: FakeTime) -> None:
+        with pytest.raises(WebhookDeliveryError, match=r"^Teams answered 400 Bad payload: type must be"):
+            post_json(teams.url("default"), {"text": "not a message"}, NO_JITTER, 30, "Teams")
+        assert len(teams.posts) == 1
