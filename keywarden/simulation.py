@@ -22,6 +22,7 @@ from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
+from notifications.channels import DEFAULT_CHANNELS
 
 
 class KeyReport(BaseModel):
@@ -199,6 +200,7 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         security_contact_email=scenario.security_contact_email,
         dry_run=scenario.dry_run,
         max_exemption_days=scenario.max_exemption_days,
+        notification_channels=scenario.notification_channels or DEFAULT_CHANNELS,
     )
 
 
@@ -212,6 +214,7 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("security_contact_email", "security_contact_email"),
             ("dry_run", "dry_run"),
             ("max_exemption_days", "max_exemption_days"),
+            ("notification_channels", "notification_channels"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
