@@ -9,6 +9,7 @@ import pytest
 from deployment.settings import DeploymentSettings, SettingsError
 from domain.classification import CredentialPolicy, classify_key
 from domain.credentials import KeyOutcome
+from keywarden.sandbox.webhook_stand_ins import stand_in_for
 from notifications.channels import (
     CHANNELS,
     DEFAULT_CHANNELS,
@@ -45,6 +46,11 @@ def test_each_entry_is_registered_under_its_own_name() -> None:
     assert set(DEFAULT_CHANNELS) <= set(CHANNELS)
     webhook_secrets = [c.secret.default_name for c in CHANNELS.values() if isinstance(c, WebhookChannel)]
     assert len(set(webhook_secrets)) == len(webhook_secrets)
+
+
+def test_every_webhook_channel_has_a_local_stand_in_in_the_sandbox() -> None:
+    webhook_channels = [c for c in CHANNELS.values() if isinstance(c, WebhookChannel)]
+    assert {stand_in_for(c).channel for c in webhook_channels} == {c.name for c in webhook_channels}
 
 
 class TestChoosingChannels:

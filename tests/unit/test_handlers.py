@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from lambdas.settings import EvaluateSettings, load_settings
+from notifications.channels import UnknownChannelError
 from tests.factories import NOW, compliance_event
 
 EVALUATE_ENV = {
@@ -92,3 +95,28 @@ def test_a_missing_setting_is_named() -> None:
         load_settings(
             EvaluateSettings, {k: v for k, v in EVALUATE_ENV.items() if k != "SECURITY_CONTACT_EMAIL"}
         )
+
+
+FORWARDER = "lambdas.handlers.forward_owner_notification"
+
+
+@pytest.mark.parametrize(
+    ("environment", "problem"),
+    [
+        ({"CHANNEL": "pager"}, "unknown notification channel 'pager' (keywarden has: email, slack, teams)"),
+        ({"CHANNEL": "teams"}, "WEBHOOK_SECRET_NAME"),
+        ({"CHANNEL": "email", "SENDER_EMAIL": "nobody"}, "SENDER_EMAIL"),
+    ],
+)
+def test_a_forwarder_with_an_unknown_channel_or_bad_settings_does_not_start(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], problem: str
+) -> None:
+    # Given a forwarder function whose environment names no channel, or misses the channel's settings
+    for name in ("CHANNEL", "WEBHOOK_SECRET_NAME", "SENDER_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delitem(sys.modules, FORWARDER, raising=False)
+    # When Lambda starts it, then it fails at once, saying what is wrong
+    with pytest.raises((UnknownChannelError, ValidationError), match=re.escape(problem)):
+        importlib.import_module(FORWARDER)
