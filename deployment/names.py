@@ -70,12 +70,17 @@ class ResourceNames:
         """`lambdas.handlers.parse_event.handler` -> `keywarden-parse-event` (as in the sandbox)."""
         return f"{self.prefix}-{handler.split('.')[-2].replace('_', '-')}"
 
+    def forwarder_function(self, channel: str) -> str:
+        """`slack` -> `keywarden-slack-forwarder`: the channel's forwarder (as in the sandbox)."""
+        return f"{self.prefix}-{channel}-forwarder"
+
     def forwarder_dead_letter_queue(self, channel: str) -> str:
         """`slack` -> `keywarden-slack-forwarder-dlq`: where the forwarder's failed deliveries land."""
         return f"{self.prefix}-{channel}-forwarder-dlq"
 
-    def function_log_group(self, handler: str) -> str:
-        return f"/aws/lambda/{self.function(handler)}"
+    def function_log_group(self, function_name: str) -> str:
+        """The log group of the function named `function_name`."""
+        return f"/aws/lambda/{function_name}"
 
     def alarm(self, what: str) -> str:
         return f"{self.prefix}-{what}"

@@ -6,15 +6,24 @@ In cdk.json (or `cdk deploy -c name=value`) each setting is given by its camelCa
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from deployment.channel_settings import (
+    ChannelSettings,
+    check_channel_names,
+    shared_secrets,
+    split_list,
+    take_channel_settings,
+)
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
 from domain.results import Severity
 from domain.runbook import RUNBOOK_DEFAULT_VERSION
+from notifications.channels import DEFAULT_CHANNELS, Channel, EmailChannel, WebhookChannel, channel_named
 
 
 class SettingsError(ValueError):
@@ -29,13 +38,6 @@ _IAM_PRINCIPAL_ARN = re.compile(
     r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$"
 )
 """An IAM role or user ARN (with its path, if any), as `aws:PrincipalArn` gives it; no wildcards."""
-
-
-def _split_list(value: Any) -> Any:
-    """A comma-separated string (as `cdk deploy -c name=a,b` gives it) becomes a tuple."""
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
 
 
 class DeploymentSettings(BaseModel):
@@ -66,7 +68,14 @@ class DeploymentSettings(BaseModel):
     """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
     max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")
     """Exemptions granted for longer are refused by `keywarden exemptions add` and ignored by the workflow."""
-    # Owner notifications (Slack and email forwarders).
+    # Owner notifications: the channels' forwarders (deployment/channel_settings.py adds, per
+    # channel, <name>Severities, <name>ForwarderConcurrency and <name>WebhookSecretName).
+    notification_channels: tuple[str, ...] = Field(
+        default=DEFAULT_CHANNELS, min_length=1, alias="notificationChannels"
+    )
+    """The channels owners are told through: names of notifications/channels/ (CHANNELS)."""
+    channel_settings: dict[str, ChannelSettings] = Field(default_factory=dict, repr=False)
+    """Every channel's settings, by name (filled from the per-channel keys; not a context key)."""
     slack_channel_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_SLACK_CHANNEL_TAG_KEYS, alias="slackChannelTagKeys"
     )
@@ -76,18 +85,6 @@ class DeploymentSettings(BaseModel):
     """A repeated event for the same key and result within this window does not notify again."""
     notification_sender_email: str = Field(default="keywarden@example.com", alias="notificationSenderEmail")
     """The SES-verified address owner emails come from."""
-    slack_webhook_secret_name: str = Field(
-        default="keywarden/slack-webhook",
-        pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
-        alias="slackWebhookSecretName",
-    )
-    slack_severities: tuple[Severity, ...] = Field(
-        default=tuple(Severity), min_length=1, alias="slackSeverities"
-    )
-    """Severities the Slack forwarder receives (its subscription's filter policy)."""
-    email_severities: tuple[Severity, ...] = Field(
-        default=tuple(Severity), min_length=1, alias="emailSeverities"
-    )
     ses_configuration_set: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", alias="sesConfigurationSet"
     )
@@ -111,9 +108,6 @@ class DeploymentSettings(BaseModel):
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     create_sender_identity: bool = Field(default=True, alias="createSenderIdentity")
     """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
-    slack_forwarder_concurrency: int = Field(default=2, ge=0, le=100, alias="slackForwarderConcurrency")
-    """Reserved concurrency of the Slack forwarder (Slack takes about one message a second per
-    webhook); 0 reserves none, for accounts whose concurrency quota leaves nothing to reserve."""
     powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
     """Overrides the Powertools layer published for the region (for partitions without it)."""
 
@@ -129,14 +123,36 @@ class DeploymentSettings(BaseModel):
         "operator_emails",
         "owner_notification_emails",
         "slack_channel_tag_keys",
-        "slack_severities",
-        "email_severities",
+        "notification_channels",
         "exemption_administrator_arns",
         mode="before",
     )
     @classmethod
     def _split_lists(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _channel_settings(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        remaining = dict(values)
+        settings, problems = take_channel_settings(remaining)
+        if problems:
+            raise PydanticCustomError("channel_settings", "{problems}", {"problems": "; ".join(problems)})
+        return {**remaining, "channel_settings": settings}
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _registered_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_channel_names(value)
+
+    @model_validator(mode="after")
+    def _one_secret_per_channel(self) -> DeploymentSettings:
+        problems = shared_secrets(self.notification_channels, self.channel_settings)
+        if problems:
+            raise PydanticCustomError("channel_settings", "{problems}", {"problems": "; ".join(problems)})
+        return self
 
     @field_validator("operator_emails", "owner_notification_emails")
     @classmethod
@@ -182,28 +198,57 @@ class DeploymentSettings(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as error:
+            # Errors of no one field (a channel's keys) name their setting in the message itself.
             problems = [
-                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+                for e in error.errors()
             ]
             raise SettingsError("invalid keywarden setting: " + "; ".join(problems)) from error
-
-    def slack_forwarder_environment(self) -> dict[str, str]:
-        """Environment variables of the Slack forwarder (read by notifications/settings.py)."""
-        return {"SLACK_WEBHOOK_SECRET_NAME": self.slack_webhook_secret_name}
-
-    def email_forwarder_environment(self) -> dict[str, str]:
-        """Environment variables of the email forwarder (read by notifications/settings.py)."""
-        environment = {"SENDER_EMAIL": self.notification_sender_email}
-        if self.ses_configuration_set:
-            environment["SES_CONFIGURATION_SET"] = self.ses_configuration_set
-        return environment
 
     @property
     def notification_sender_domain(self) -> str:
         """The domain of notificationSenderEmail (SES may have verified it rather than the address)."""
         return self.notification_sender_email.rsplit("@", 1)[1]
 
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The registry entries of notificationChannels, in their order."""
+        return tuple(channel_named(name) for name in self.notification_channels)
+
+    def _channel(self, name: str) -> ChannelSettings:
+        channel_named(name)  # UnknownChannelError for a name outside the registry
+        return self.channel_settings[name]
+
+    def severities(self, channel: str) -> tuple[Severity, ...]:
+        """The severities `channel`'s forwarder receives (`<channel>Severities`)."""
+        return self._channel(channel).severities
+
+    def forwarder_concurrency(self, channel: str) -> int:
+        """Reserved concurrency of `channel`'s forwarder; 0 reserves none."""
+        return self._channel(channel).forwarder_concurrency
+
+    def webhook_secret_name(self, channel: str) -> str:
+        """The Secrets Manager secret of a webhook channel (`<channel>WebhookSecretName`)."""
+        name = self._channel(channel).webhook_secret_name
+        if name is None:
+            raise ValueError(f"{channel} is not a webhook channel")
+        return name
+
+    def forwarder_environment(self, channel: str) -> dict[str, str]:
+        """Environment variables of `channel`'s forwarder (read by notifications/settings.py)."""
+        entry = channel_named(channel)
+        environment = {"CHANNEL": entry.name}
+        match entry:
+            case WebhookChannel():
+                environment["WEBHOOK_SECRET_NAME"] = self.webhook_secret_name(channel)
+            case EmailChannel():
+                environment["SENDER_EMAIL"] = self.notification_sender_email
+                if self.ses_configuration_set:
+                    environment["SES_CONFIGURATION_SET"] = self.ses_configuration_set
+            case _:
+                assert_never(entry)
+        return environment
+
     def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
-        """The owners' topic subscription filter policy of the `slack` or `email` forwarder."""
-        severities = self.slack_severities if channel == "slack" else self.email_severities
-        return {OwnerMessageAttribute.SEVERITY: sorted(s.value for s in severities)}
+        """The owners' topic subscription filter policy of `channel`'s forwarder."""
+        return {OwnerMessageAttribute.SEVERITY: sorted(s.value for s in self.severities(channel))}

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime
 from domain.credentials import KeyOutcome
 from domain.frozen import FrozenModel
 from domain.owners import OwnerContact
-from domain.results import KeyResult, PasswordResult, RemediationOutcome, Severity
+from domain.results import KeyResult, PasswordResult, RemediationOutcome
 
 NOTIFIED_KEY_RESULTS: Final = frozenset({KeyResult.DEACTIVATED, KeyResult.SKIPPED_RECENTLY_USED})
 FACTS_SCHEMA: Final = "keywarden.owner-notification/1"
@@ -71,11 +71,3 @@ class NotificationFacts(FrozenModel):
 def needs_owner_notification(keys: tuple[KeyOutcome, ...], password: PasswordResult) -> bool:
     """Owners hear about skipped or deactivated keys and a deleted password, nothing else."""
     return password is PasswordResult.DELETED or any(k.result in NOTIFIED_KEY_RESULTS for k in keys)
-
-
-def severity(facts: NotificationFacts) -> Severity:
-    """High when a stale key is still active, medium when a key was deactivated, else low."""
-    keys = facts.notified_keys
-    if any(k.result is KeyResult.SKIPPED_RECENTLY_USED for k in keys):
-        return Severity.HIGH
-    return Severity.MEDIUM if keys else Severity.LOW

@@ -150,7 +150,8 @@ class KeywardenStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
         CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
-        CfnOutput(self, "SlackWebhookSecretArn", value=notifications.webhook_secret.secret_arn)
+        for channel, secret in notifications.webhook_secrets.items():
+            CfnOutput(self, f"{channel.capitalize()}WebhookSecretArn", value=secret.secret_arn)
         for channel, forwarder in notifications.forwarders.items():
             CfnOutput(
                 self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,15 +11,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from keywarden.result_styles import key_result_style, outcome_style, password_result_style
 from keywarden.simulation import DeliveryReport, NotificationReport, SimulationReport, UserReport
+from notifications.channels import EmailChannel, WebhookChannel, channel_named
 
-OUTCOME_STYLES = {
-    "REMEDIATED": "green",
-    "KEYS_LEFT_ACTIVE": "yellow",
-    "NO_CHANGE": "cyan",
-    "COMPLIANT": "cyan",
-    "USER_NOT_FOUND": "magenta",
-}
 MESSAGE_WIDTH = 84  # the owner's message is wrapped at 78 columns
 AUDIT_FIELDS = (
     "pk", "recorded_at", "outcome", "reason", "user_name", "user_id", "account_id",
@@ -49,9 +45,11 @@ def collapse_repeats(path: Sequence[str]) -> list[str]:
 def _keys_table(user: UserReport) -> Table:
     table = Table("access key", "before", "after", "result", box=None, pad_edge=False)
     for key in user.keys:
-        style = {"DEACTIVATED": "green", "SKIPPED_RECENTLY_USED": "yellow"}.get(key.result, "")
         table.add_row(
-            key.access_key_id, key.status_before, key.status_after or "gone", Text(key.result, style)
+            key.access_key_id,
+            key.status_before,
+            key.status_after or "gone",
+            Text(key.result, key_result_style(key.result)),
         )
     return table
 
@@ -65,11 +63,19 @@ def _deliveries(user: UserReport, report: SimulationReport) -> list[DeliveryRepo
 
 
 def _print_delivery(delivery: DeliveryReport, console: Console) -> None:
-    """The message as its reader sees it: Slack's text, or the email's headers and plain text."""
-    if delivery.channel == "slack":
-        console.print(f"\n[bold]Slack message in {escape(delivery.recipient)}[/]")
-        console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
-        return
+    """The message as its reader sees it: a chat message's text, or the email's headers and text."""
+    channel = channel_named(delivery.channel)
+    match channel:
+        case WebhookChannel():
+            console.print(f"\n[bold]{escape(channel.title)} message in {escape(delivery.recipient)}[/]")
+            console.print(Panel(Text(delivery.text), width=MESSAGE_WIDTH))
+        case EmailChannel():
+            _print_email(delivery, console)
+        case _:
+            assert_never(channel)
+
+
+def _print_email(delivery: DeliveryReport, console: Console) -> None:
     headers = [f"From:    {delivery.sender}", f"To:      {delivery.recipient}"]
     if delivery.cc:
         headers.append(f"Cc:      {', '.join(delivery.cc)}")
@@ -85,7 +91,7 @@ def _operator_alerts(user: UserReport, report: SimulationReport) -> list[Notific
 
 
 def _print_user(user: UserReport, report: SimulationReport, console: Console) -> None:
-    style = OUTCOME_STYLES.get(user.outcome, "red")
+    style = outcome_style(user.outcome)
     console.rule(f"[bold]{user.name}[/] - [{style}]{user.outcome}[/]", align="left")
     console.print(Text(user.reason, style="italic"))
     if user.execution:
@@ -100,7 +106,11 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
     console.print("\n[bold]Keys before and after[/]")
     console.print(_keys_table(user))
     if user.password_result:
-        console.print(f"Console password: {user.password_result}")
+        console.print(
+            Text.assemble(
+                "Console password: ", (user.password_result, password_result_style(user.password_result))
+            )
+        )
     published = _owner_notifications(user, report)
     for note in published:
         attributes = ", ".join(f"{name}={value}" for name, value in sorted(note.attributes.items()))
@@ -142,6 +152,7 @@ def print_report(report: SimulationReport, console: Console) -> None:
     )
     for user in report.users:
         _print_user(user, report, console)
+    titles = ", ".join(channel_named(name).title for name in report.notification_channels)
     counts: dict[str, int] = {}
     for user in report.users:
         counts[user.outcome] = counts.get(user.outcome, 0) + 1
@@ -149,6 +160,6 @@ def print_report(report: SimulationReport, console: Console) -> None:
         "Outcomes: "
         + ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
         + f"; {len(report.notifications)} owner notification(s), "
-        + f"{len(report.deliveries)} delivered (Slack, email), "
+        + f"{len(report.deliveries)} delivered ({titles}), "
         + f"{len(report.operator_alerts)} operator alert(s)"
     )

@@ -10,8 +10,17 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from deployment.channel_settings import check_channel_names
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.runbook import AutomationStatus
 from keywarden.iam_names import check_path, check_tags, check_user_name
@@ -111,12 +120,20 @@ class Scenario(_Strict):
     dry_run: bool = False
     """Deploy keywarden in dry-run mode: predict, notify and record, change nothing."""
     max_exemption_days: int = Field(default=90, ge=1, le=365)
+    notification_channels: tuple[str, ...] | None = Field(default=None, min_length=1)
+    """The channels owners are told through (names of notifications/channels/); None: the
+    deployment's default (notificationChannels)."""
     exemptions: list[ExemptionSpec] = Field(default_factory=list)
     automation: AutomationSpec = Field(default_factory=AutomationSpec)
     config_records_iam_users: bool = True
     """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
     so Config discovers no user."""
     users: list[UserSpec] = Field(min_length=1)
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _registered_channels(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else check_channel_names(value)
 
     @model_validator(mode="after")
     def _unique_names_and_keys(self) -> Scenario:

@@ -22,6 +22,7 @@ from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
+from notifications.channels import DEFAULT_CHANNELS
 
 
 class KeyReport(BaseModel):
@@ -70,15 +71,15 @@ class NotificationReport(BaseModel):
 
 
 class DeliveryReport(BaseModel):
-    """A message a forwarder delivered: a Slack post Slack accepted, or an email SES sent."""
+    """A message a forwarder delivered: a chat message its (local) service accepted, or an email SES sent."""
 
     channel: str
-    """`slack` or `email`."""
+    """The channel's name in notifications/channels/ (`slack`, `email`...)."""
     recipient: str
-    """The Slack channel, or the email's To addresses."""
+    """The chat channel posted to, or the email's To addresses."""
     cc: list[str]
     sender: str | None
-    """The email's From address (None for Slack)."""
+    """The email's From address (None for chat channels)."""
     subject: str
     text: str
     user_name: str | None
@@ -87,6 +88,8 @@ class DeliveryReport(BaseModel):
 class SimulationReport(BaseModel):
     max_access_key_age: int
     max_credential_usage_age: int
+    notification_channels: list[str]
+    """The channels keywarden was deployed with (each has a forwarder)."""
     users: list[UserReport]
     notifications: list[NotificationReport]
     operator_alerts: list[NotificationReport]
@@ -199,6 +202,7 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         security_contact_email=scenario.security_contact_email,
         dry_run=scenario.dry_run,
         max_exemption_days=scenario.max_exemption_days,
+        notification_channels=scenario.notification_channels or DEFAULT_CHANNELS,
     )
 
 
@@ -212,6 +216,7 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("security_contact_email", "security_contact_email"),
             ("dry_run", "dry_run"),
             ("max_exemption_days", "max_exemption_days"),
+            ("notification_channels", "notification_channels"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
@@ -293,6 +298,7 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
+        notification_channels=list(sandbox.settings.notification_channels),
         users=reports,
         notifications=owners,
         operator_alerts=operators,

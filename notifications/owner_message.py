@@ -15,12 +15,12 @@ from domain.notification_facts import (
     NotificationFacts,
     OwnerMessageAttribute,
     needs_owner_notification,
-    severity,
 )
 from notifications.wording import (
     SUBJECT_LIMIT,
     introduction,
     key_statement,
+    notification_severity,
     owner_subject,
     password_headline,
     password_statement,
@@ -82,7 +82,7 @@ def render_owner_notification(facts: NotificationFacts) -> OwnerNotification:
     """The SNS message for the owners' topic: subject, body, structured facts, filterable attributes.
 
     Published with MessageStructure=json: subscribers that read text (email, SQS, HTTP) get the
-    body; Lambda subscribers (the Slack and email forwarders) get the facts as JSON.
+    body; Lambda subscribers (each channel's forwarder) get the facts as JSON.
     """
     text = render_text(facts)
     attributes = {
@@ -91,7 +91,7 @@ def render_owner_notification(facts: NotificationFacts) -> OwnerNotification:
         OwnerMessageAttribute.ACCOUNT_ID: facts.account_id,
         OwnerMessageAttribute.OWNER_EMAIL: facts.owner.email,
         OwnerMessageAttribute.OWNER_KNOWN: "false" if facts.owner.email_is_fallback else "true",
-        OwnerMessageAttribute.SEVERITY: severity(facts).value,
+        OwnerMessageAttribute.SEVERITY: notification_severity(facts).value,
     }
     message = {"default": text, "email": text, "lambda": facts.model_dump_json()}
     return OwnerNotification(

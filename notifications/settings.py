@@ -18,15 +18,25 @@ class _ForwarderSettings(BaseModel):
 T = TypeVar("T", bound=_ForwarderSettings)
 
 
-class SlackForwarderSettings(_ForwarderSettings):
-    webhook_secret_name: str = Field(alias="SLACK_WEBHOOK_SECRET_NAME", min_length=1)
+class ForwarderChannel(_ForwarderSettings):
+    """Which channel the one forwarder handler delivers to (a name of notifications/channels/)."""
+
+    channel: str = Field(alias="CHANNEL", min_length=1)
+
+
+class WebhookForwarderSettings(_ForwarderSettings):
+    """A webhook channel's forwarder: its secret, and how hard it tries."""
+
+    webhook_secret_name: str = Field(alias="WEBHOOK_SECRET_NAME", min_length=1)
     """Secrets Manager secret: a webhook URL, or {"default": url, "channels": {"#name": url}}."""
-    secret_max_age_seconds: int = Field(alias="SLACK_WEBHOOK_CACHE_SECONDS", default=300, ge=0)
-    timeout_seconds: float = Field(alias="SLACK_TIMEOUT_SECONDS", default=5.0, gt=0, le=60)
-    max_attempts: int = Field(alias="SLACK_MAX_ATTEMPTS", default=4, ge=1, le=10)
+    secret_max_age_seconds: int = Field(alias="WEBHOOK_CACHE_SECONDS", default=300, ge=0)
+    timeout_seconds: float = Field(alias="WEBHOOK_TIMEOUT_SECONDS", default=5.0, gt=0, le=60)
+    max_attempts: int = Field(alias="WEBHOOK_MAX_ATTEMPTS", default=4, ge=1, le=10)
 
 
 class EmailForwarderSettings(_ForwarderSettings):
+    """The email channel's forwarder: who it sends as."""
+
     sender: str = Field(alias="SENDER_EMAIL")
     """An address (or domain) verified in SES."""
     configuration_set: str | None = Field(alias="SES_CONFIGURATION_SET", default=None)

@@ -33,6 +33,11 @@ def mrkdwn_escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mrkdwn_unescape(text: str) -> str:
+    """What Slack shows for escaped mrkdwn text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def mrkdwn_code(value: str) -> str:
     """An identifier shown verbatim (in a code span): *, _ and ~ inside it format nothing."""
     return "`" + mrkdwn_escape(value.replace("`", "'")) + "`"
@@ -125,4 +130,4 @@ def blocks_as_text(payload: dict[str, Any]) -> str:
     plain = _CODE.sub(r"\1", _BOLD.sub(r"\1", plain))  # what Slack shows as bold and code
     for code, emoji in _EMOJI.items():
         plain = plain.replace(code, emoji)
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return mrkdwn_unescape(plain)

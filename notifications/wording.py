@@ -1,19 +1,22 @@
 """How an owner message words each fact: the sentences shared by every channel's format.
 
-The plain text (SNS, email), the HTML email and the Slack message all word a key the same way:
-the sentences are built here once, each renderer only lays them out and escapes them.
+The plain text (SNS, email), the HTML email and every chat channel word a key the same way: the
+sentences are built here once, each renderer only lays them out and escapes them. Every key
+and password result has its line in one table (its wording and severity, or None: owners are
+not told about it), so a new result cannot fall through to another result's words.
 Pure: no AWS calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from domain.credentials import KeyOutcome
 from domain.notification_facts import NotificationFacts
-from domain.results import KeyResult
+from domain.results import KeyResult, PasswordResult, Severity
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 
@@ -54,82 +57,183 @@ class KeyStatement:
     what_to_do: str
 
 
+@dataclass(frozen=True)
+class KeyResultWording:
+    """How an owner is told about a key with this result; `dry_run` replaces it when nothing changed."""
+
+    headline: str
+    still_active: bool
+    why: Callable[[NotificationFacts], str]
+    what_to_do: Callable[[NotificationFacts], str]
+    subject: Callable[[KeyOutcome, NotificationFacts], str]
+    severity: Severity
+    """How urgent the owner's message is when this key is in it (the `severity` attribute)."""
+    dry_run: KeyResultWording | None = None
+
+
+_SKIPPED = KeyResultWording(
+    headline="STILL ACTIVE - action needed",
+    still_active=True,
+    why=lambda facts: (
+        f"Why: it is older than {facts.max_access_key_age_days} days, but it was used in the last "
+        f"{facts.max_credential_usage_age_days} days, so it was left active: switching it off could "
+        "break whatever uses it. An old key that is still in use is what attackers look for in "
+        "leaked code, laptops and CI logs."
+    ),
+    what_to_do=lambda facts: (
+        f"What to do, before {facts.deadline:%Y-%m-%d}: create a new access key, move the workload "
+        "that uses this one to it, then deactivate and delete this key."
+    ),
+    subject=lambda key, facts: (
+        f"Action needed: rotate access key {key.access_key_id} of IAM user {facts.user_name} "
+        f"({key.age_days} days old)"
+    ),
+    severity=Severity.HIGH,
+)
+
+_DEACTIVATED = KeyResultWording(
+    headline="DEACTIVATED",
+    still_active=False,
+    why=lambda facts: (
+        f"Why: it had not been used for {facts.max_credential_usage_age_days} days or more, so it was "
+        "deactivated. Anything that still uses it now fails with InvalidClientTokenId."
+    ),
+    what_to_do=lambda facts: (
+        "What to do: if nothing needs it, delete it. If something does, create a new key for it "
+        "rather than reactivating this one."
+    ),
+    subject=lambda key, facts: (
+        f"Access key {key.access_key_id} of IAM user {facts.user_name} was deactivated"
+    ),
+    severity=Severity.MEDIUM,
+    dry_run=KeyResultWording(
+        headline="WOULD BE DEACTIVATED (dry run: not changed yet)",
+        still_active=True,
+        why=lambda facts: (
+            f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more. "
+            "keywarden runs in dry-run mode and changed nothing; once enforcement is switched on, "
+            "this key will be deactivated and anything still using it will fail with "
+            "InvalidClientTokenId."
+        ),
+        what_to_do=lambda facts: (
+            f"What to do, before {facts.deadline:%Y-%m-%d}: if nothing needs it, delete it now. If "
+            "something does, create a new key for it and move the workload to the new key."
+        ),
+        subject=lambda key, facts: (
+            f"Access key {key.access_key_id} of IAM user {facts.user_name} would be deactivated"
+        ),
+        severity=Severity.MEDIUM,
+    ),
+)
+
+KEY_RESULT_WORDING: Final[Mapping[KeyResult, KeyResultWording | None]] = {
+    KeyResult.SKIPPED_RECENTLY_USED: _SKIPPED,
+    KeyResult.DEACTIVATED: _DEACTIVATED,
+    # Not told to owners (domain.notification_facts.NOTIFIED_KEY_RESULTS): nothing changed and
+    # nothing is asked of them, or (NOT_REVOKED) a failure the operators are alerted to.
+    KeyResult.ALREADY_INACTIVE: None,
+    KeyResult.COMPLIANT: None,
+    KeyResult.NOT_REVOKED: None,
+    KeyResult.DELETED: None,
+}
+"""Every key result: how its owner is told, or None when owners are not told about it. A new
+KeyResult needs its line here (tests/unit/test_result_tables.py)."""
+
+
+@dataclass(frozen=True)
+class PasswordResultWording:
+    headline: str
+    statement: Callable[[NotificationFacts], str]
+    subject: Callable[[NotificationFacts], str]
+    severity: Severity
+    dry_run: PasswordResultWording | None = None
+
+
+PASSWORD_RESULT_WORDING: Final[Mapping[PasswordResult, PasswordResultWording | None]] = {
+    PasswordResult.DELETED: PasswordResultWording(
+        headline="DELETED",
+        statement=lambda facts: (
+            f"Why: it had not been used for {facts.max_credential_usage_age_days} days or more. "
+            "What to do: if you still need the AWS console, ask your AWS administrators for a new "
+            "password (and turn on MFA)."
+        ),
+        subject=lambda facts: f"Console password of IAM user {facts.user_name} was deleted",
+        severity=Severity.LOW,
+        dry_run=PasswordResultWording(
+            headline="WOULD BE DELETED (dry run: not changed yet)",
+            statement=lambda facts: (
+                f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more; once "
+                "enforcement is switched on, it will be deleted. What to do: if you no longer need the AWS "
+                "console, nothing; if you do, sign in before enforcement starts (and turn on MFA)."
+            ),
+            subject=lambda facts: f"Console password of IAM user {facts.user_name} would be deleted",
+            severity=Severity.LOW,
+        ),
+    ),
+    PasswordResult.NO_PASSWORD: None,
+    PasswordResult.KEPT_RECENTLY_USED: None,
+    PasswordResult.NOT_REVOKED: None,
+}
+"""Every password result: how the owner is told, or None when owners are not told about it."""
+
+SEVERITY_RANK: Final[Mapping[Severity, int]] = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+"""Which severity wins when one message tells of several things."""
+
+
+class NotWordedError(ValueError):
+    """A result owners are not told about was asked to be worded for one."""
+
+
+def key_wording(key: KeyOutcome, facts: NotificationFacts) -> KeyResultWording:
+    """The wording of `key`'s result (its dry-run wording in dry-run mode)."""
+    wording = KEY_RESULT_WORDING[key.result]
+    if wording is None:
+        raise NotWordedError(f"owners are not told about a {key.result} key")
+    return (wording.dry_run or wording) if facts.dry_run else wording
+
+
+def password_wording(facts: NotificationFacts) -> PasswordResultWording:
+    wording = PASSWORD_RESULT_WORDING[facts.password]
+    if wording is None:
+        raise NotWordedError(f"owners are not told about a password {facts.password}")
+    return (wording.dry_run or wording) if facts.dry_run else wording
+
+
 def key_statement(key: KeyOutcome, facts: NotificationFacts, literal: Literal = _plain) -> KeyStatement:
     """Which key, how old, last used when and where, why it matters, what to do (and by when)."""
     used = when(key.last_used_at, facts.notified_at)
     if key.last_used_at and key.last_used_service:
         region = literal(key.last_used_region) if key.last_used_region else "an unknown region"
         used += f", by {literal(key.last_used_service)} in {region}"
-    created = f"{key.created_at:%Y-%m-%d} ({key.age_days} days ago)"
-    if key.result is KeyResult.SKIPPED_RECENTLY_USED:
-        return KeyStatement(
-            access_key_id=key.access_key_id,
-            still_active=True,
-            headline="STILL ACTIVE - action needed",
-            created=created,
-            last_used=used,
-            why=(
-                f"Why: it is older than {facts.max_access_key_age_days} days, but it was used in the last "
-                f"{facts.max_credential_usage_age_days} days, so it was left active: switching it off could "
-                "break whatever uses it. An old key that is still in use is what attackers look for in "
-                "leaked code, laptops and CI logs."
-            ),
-            what_to_do=(
-                f"What to do, before {facts.deadline:%Y-%m-%d}: create a new access key, move the workload "
-                "that uses this one to it, then deactivate and delete this key."
-            ),
-        )
-    if facts.dry_run:
-        return KeyStatement(
-            access_key_id=key.access_key_id,
-            still_active=True,
-            headline="WOULD BE DEACTIVATED (dry run: not changed yet)",
-            created=created,
-            last_used=used,
-            why=(
-                f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more. "
-                "keywarden runs in dry-run mode and changed nothing; once enforcement is switched on, "
-                "this key will be deactivated and anything still using it will fail with "
-                "InvalidClientTokenId."
-            ),
-            what_to_do=(
-                f"What to do, before {facts.deadline:%Y-%m-%d}: if nothing needs it, delete it now. If "
-                "something does, create a new key for it and move the workload to the new key."
-            ),
-        )
+    wording = key_wording(key, facts)
     return KeyStatement(
         access_key_id=key.access_key_id,
-        still_active=False,
-        headline="DEACTIVATED",
-        created=created,
+        still_active=wording.still_active,
+        headline=wording.headline,
+        created=f"{key.created_at:%Y-%m-%d} ({key.age_days} days ago)",
         last_used=used,
-        why=(
-            f"Why: it had not been used for {facts.max_credential_usage_age_days} days or more, so it was "
-            "deactivated. Anything that still uses it now fails with InvalidClientTokenId."
-        ),
-        what_to_do=(
-            "What to do: if nothing needs it, delete it. If something does, create a new key for it "
-            "rather than reactivating this one."
-        ),
+        why=wording.why(facts),
+        what_to_do=wording.what_to_do(facts),
     )
 
 
 def password_headline(facts: NotificationFacts) -> str:
-    return "WOULD BE DELETED (dry run: not changed yet)" if facts.dry_run else "DELETED"
+    return password_wording(facts).headline
 
 
 def password_statement(facts: NotificationFacts) -> str:
-    if facts.dry_run:
-        return (
-            f"Why: it has not been used for {facts.max_credential_usage_age_days} days or more; once "
-            "enforcement is switched on, it will be deleted. What to do: if you no longer need the AWS "
-            "console, nothing; if you do, sign in before enforcement starts (and turn on MFA)."
-        )
-    return (
-        f"Why: it had not been used for {facts.max_credential_usage_age_days} days or more. "
-        "What to do: if you still need the AWS console, ask your AWS administrators for a new "
-        "password (and turn on MFA)."
-    )
+    return password_wording(facts).statement(facts)
+
+
+def notification_severity(facts: NotificationFacts) -> Severity:
+    """The most urgent of what the message tells: a key still active is high, a deactivated key
+    medium, a deleted password low."""
+    severities = [key_wording(key, facts).severity for key in facts.notified_keys]
+    if facts.password_deleted:
+        severities.append(password_wording(facts).severity)
+    if not severities:
+        raise NotWordedError("the message tells the owner of no key and no password")
+    return max(severities, key=SEVERITY_RANK.__getitem__)
 
 
 def introduction(facts: NotificationFacts, literal: Literal = _plain) -> str:
@@ -161,18 +265,12 @@ def why_you_receive_this(facts: NotificationFacts, literal: Literal = _plain) ->
 
 
 def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
-    """A subject a person can read in an inbox list (at most 100 characters, as SNS requires)."""
+    """A subject a person can read in an inbox list (at most 100 characters, as SNS requires):
+    about the most urgent key (the first of those), else the password."""
     keys = facts.notified_keys
-    skipped = [k for k in keys if k.result is KeyResult.SKIPPED_RECENTLY_USED]
-    if skipped:
-        text = (
-            f"Action needed: rotate access key {skipped[0].access_key_id} of IAM user "
-            f"{facts.user_name} ({skipped[0].age_days} days old)"
-        )
-    elif keys:
-        verb = "would be deactivated" if facts.dry_run else "was deactivated"
-        text = f"Access key {keys[0].access_key_id} of IAM user {facts.user_name} {verb}"
+    if keys:
+        lead = max(keys, key=lambda k: SEVERITY_RANK[key_wording(k, facts).severity])
+        text = key_wording(lead, facts).subject(lead, facts)
     else:
-        verb = "would be deleted" if facts.dry_run else "was deleted"
-        text = f"Console password of IAM user {facts.user_name} {verb}"
+        text = password_wording(facts).subject(facts)
     return sns_subject(f"[keywarden{' dry run' if facts.dry_run else ''}] {text}", limit)

@@ -1,4 +1,4 @@
-"""The customer managed KMS key of keywarden's data: tables, topics, the webhook secret, log groups.
+"""The customer managed KMS key of keywarden's data: tables, topics, the webhook secrets, log groups.
 
 One key with automatic rotation, kept when the stack is deleted (the audit table it protects
 is kept too). Every service that uses it on keywarden's behalf gets a key-policy statement
@@ -50,7 +50,7 @@ class EncryptionKey(Construct):
             self,
             "Key",
             alias=alias,
-            description="keywarden: tables, SNS topics, Slack webhook secret and log groups",
+            description="keywarden: tables, SNS topics, webhook secrets and log groups",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )

@@ -1,4 +1,7 @@
-"""One owner-notification forwarder: a function subscribed to the owners' topic, with its own DLQ.
+"""One channel's forwarder: a function subscribed to the owners' topic, with its own DLQ.
+
+The function runs the one forwarder handler with the channel's environment (CHANNEL=<name>),
+its own role, its reserved concurrency and its severity filter policy, all from the settings.
 
 SNS invokes the function asynchronously; Lambda retries a failed invocation twice, then sends
 the event and the error to the forwarder's dead-letter queue (an on-failure destination, the
@@ -7,7 +10,6 @@ same the local sandbox configures with put_function_event_invoke_config).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
 import jsii
@@ -24,11 +26,12 @@ from deployment.settings import DeploymentSettings
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.functions import FunctionPackage, keywarden_function
 from infra.nag import acknowledge
+from notifications.channels import FORWARDER_HANDLER
 
 RETRY_ATTEMPTS: Final = 2
 """Lambda's retries of a failed asynchronous invocation before the on-failure destination."""
 TIMEOUT: Final = Duration.seconds(30)
-"""Slack: 4 tries of 5 s with back-off fit, and the handler keeps 2 s to report a failure."""
+"""A webhook channel: 4 tries of 5 s with back-off fit, and the handler keeps 2 s to report a failure."""
 DEAD_LETTER_RETENTION: Final = Duration.days(14)
 
 
@@ -66,15 +69,12 @@ class Forwarder(Construct):
         construct_id: str,
         *,
         channel: str,
-        handler: str,
-        environment: Mapping[str, str],
         purpose: str,
         owners: sns.ITopic,
         package: FunctionPackage,
         settings: DeploymentSettings,
         names: ResourceNames,
         key: EncryptionKey,
-        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # SQS-managed encryption, as the events DLQ: Lambda can always write to it, where a key
@@ -96,15 +96,16 @@ class Forwarder(Construct):
         self.function, self.role = keywarden_function(
             self,
             "Function",
-            handler=handler,
+            handler=FORWARDER_HANDLER,
+            function_name=names.forwarder_function(channel),
             package=package,
             settings=settings,
             names=names,
             key=key,
-            environment=environment,
+            environment=settings.forwarder_environment(channel),
             timeout=TIMEOUT,
             purpose=purpose,
-            reserved_concurrency=reserved_concurrency,
+            reserved_concurrency=settings.forwarder_concurrency(channel) or None,
         )
         self.function.configure_async_invoke(
             retry_attempts=RETRY_ATTEMPTS, on_failure=SendOnlyQueueDestination(self.dead_letter_queue)

@@ -82,13 +82,16 @@ def keywarden_function(
     purpose: str,
     wildcard_reason: str = "",
     reserved_concurrency: int | None = None,
+    function_name: str | None = None,
 ) -> tuple[lambda_.Function, iam.Role]:
     """A function with its own role, its own encrypted log group, JSON logs and X-Ray tracing.
 
     The role can write the function's logs and traces, nothing else: callers add what it needs.
     `wildcard_reason` extends the acknowledgement of the role's `Resource: *` (X-Ray's own).
+    The function is named after its handler unless `function_name` says otherwise (the forwarders
+    share one handler).
     """
-    function_name = names.function(handler)
+    function_name = function_name or names.function(handler)
     role = iam.Role(
         scope,
         f"{function_id}Role",
@@ -96,7 +99,7 @@ def keywarden_function(
         description=f"keywarden {function_name}: {purpose}",
     )
     log_group = key.log_group(
-        scope, f"{function_id}Logs", names.function_log_group(handler), settings.log_retention_days
+        scope, f"{function_id}Logs", names.function_log_group(function_name), settings.log_retention_days
     )
     log_group.grant_write(role)
     function = lambda_.Function(

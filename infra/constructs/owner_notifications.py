@@ -1,11 +1,15 @@
-"""Owner notifications: the Slack and email forwarders on the owners' topic, and what each may use.
+"""Owner notifications: one forwarder per selected channel on the owners' topic, and what each may use.
 
-- Slack: the webhook secret (no value in the template; the operator puts it once), read by the
-  Slack forwarder alone.
-- Email: the SES sender identity, used by the email forwarder alone, for its one From address.
+What a channel needs comes from its registry entry (notifications/channels/):
+- a webhook channel: its webhook secret (no value in the template; the operator puts it once),
+  read by that channel's forwarder alone;
+- the email channel: the SES sender identity, used by the email forwarder alone, for its one
+  From address.
 """
 
 from __future__ import annotations
+
+from typing import assert_never
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
@@ -20,7 +24,23 @@ from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.forwarder import Forwarder
 from infra.constructs.functions import FunctionPackage
 from infra.nag import acknowledge
-from notifications import FORWARDER_HANDLERS
+from notifications.channels import Channel, EmailChannel, WebhookChannel
+
+
+def _construct_id(name: str) -> str:
+    """`slack` -> `Slack` (the forwarder's construct: its logical ids stay as they were)."""
+    return name.capitalize()
+
+
+def _purpose(channel: Channel, settings: DeploymentSettings) -> str:
+    """What the forwarder's role is for (its description)."""
+    match channel:
+        case WebhookChannel():
+            return f"posts owner notifications to {channel.title} with the webhook secret"
+        case EmailChannel():
+            return f"emails owner notifications through SES from {settings.notification_sender_email}"
+        case _:
+            assert_never(channel)
 
 
 class OwnerNotifications(Construct):
@@ -36,85 +56,82 @@ class OwnerNotifications(Construct):
         owners: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
-
-        def forwarder(
-            channel: str, environment: dict[str, str], purpose: str, concurrency: int | None = None
-        ) -> Forwarder:
-            return Forwarder(
+        self.forwarders: dict[str, Forwarder] = {}
+        self.webhook_secrets: dict[str, secretsmanager.Secret] = {}
+        self.sender_identity: ses.EmailIdentity | None = None
+        for channel in settings.channels:
+            forwarder = Forwarder(
                 self,
-                channel.capitalize(),
-                channel=channel,
-                handler=FORWARDER_HANDLERS[channel],
-                environment=environment,
-                purpose=purpose,
+                _construct_id(channel.name),
+                channel=channel.name,
+                purpose=_purpose(channel, settings),
                 owners=owners,
                 package=package,
                 settings=settings,
                 names=names,
                 key=key,
-                reserved_concurrency=concurrency,
             )
+            self.forwarders[channel.name] = forwarder
+            self._provide(channel, forwarder.role, settings, key)
 
-        self.slack = forwarder(
-            "slack",
-            settings.slack_forwarder_environment(),
-            "posts owner notifications to Slack with the webhook secret",
-            settings.slack_forwarder_concurrency or None,
-        )
-        self.email = forwarder(
-            "email",
-            settings.email_forwarder_environment(),
-            f"emails owner notifications through SES from {settings.notification_sender_email}",
-        )
-        self.webhook_secret = self._webhook_secret(settings, key)
-        self._allow_reading_the_webhook(self.slack.role, key)
-        if settings.create_sender_identity:
-            self.sender_identity: ses.EmailIdentity | None = ses.EmailIdentity(
-                self, "SenderIdentity", identity=ses.Identity.email(settings.notification_sender_email)
-            )
-        else:
-            self.sender_identity = None
-        self._allow_sending_as_the_sender(self.email.role, settings)
-        self.forwarders = {"slack": self.slack, "email": self.email}
+    def _provide(
+        self, channel: Channel, role: iam.IRole, settings: DeploymentSettings, key: EncryptionKey
+    ) -> None:
+        """What the channel's entry says it needs, and the forwarder's right to use it (nothing more)."""
+        match channel:
+            case WebhookChannel():
+                secret = self._webhook_secret(channel, settings.webhook_secret_name(channel.name), key)
+                self._allow_reading_the_webhook(role, channel, secret, key)
+                self.webhook_secrets[channel.name] = secret
+            case EmailChannel():
+                if settings.create_sender_identity:
+                    self.sender_identity = ses.EmailIdentity(
+                        self,
+                        "SenderIdentity",
+                        identity=ses.Identity.email(settings.notification_sender_email),
+                    )
+                self._allow_sending_as_the_sender(role, settings)
+            case _:
+                assert_never(channel)
 
-    def _webhook_secret(self, settings: DeploymentSettings, key: EncryptionKey) -> secretsmanager.Secret:
-        # No value in the template: CloudFormation stores a random placeholder, which the Slack
-        # forwarder refuses ("the Slack webhook secret is not usable") until the operator puts
-        # the webhook with `aws secretsmanager put-secret-value` (README, "Deploying to AWS").
+    def _webhook_secret(
+        self, channel: WebhookChannel, name: str, key: EncryptionKey
+    ) -> secretsmanager.Secret:
+        # No value in the template: CloudFormation stores a random placeholder, which the forwarder
+        # refuses ("the Slack webhook secret is not usable") until the operator puts the webhook
+        # with `aws secretsmanager put-secret-value` (README, "Deploying to AWS").
         secret = secretsmanager.Secret(
             self,
-            "SlackWebhook",
-            secret_name=settings.slack_webhook_secret_name,
-            description="keywarden: Slack incoming webhook URL(s) of owner notifications "
-            '(a URL, or {"default": url, "channels": {"#name": url}})',
+            f"{_construct_id(channel.name)}Webhook",
+            secret_name=name,
+            description=channel.secret.description,
             encryption_key=key.key,
         )
-        acknowledge(
-            secret,
-            "AwsSolutions-SMG4",
-            "A Slack incoming webhook URL cannot be rotated by Secrets Manager: it is revoked and "
-            "re-created in Slack, then put in this secret by the operator.",
-        )
+        acknowledge(secret, "AwsSolutions-SMG4", channel.secret.not_rotated_because)
         return secret
 
-    def _allow_reading_the_webhook(self, role: iam.IRole, key: EncryptionKey) -> None:
+    @staticmethod
+    def _allow_reading_the_webhook(
+        role: iam.IRole, channel: WebhookChannel, secret: secretsmanager.Secret, key: EncryptionKey
+    ) -> None:
+        service = _construct_id(channel.name)
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="ReadTheSlackWebhook",
+                sid=f"ReadThe{service}Webhook",
                 actions=["secretsmanager:GetSecretValue"],
-                resources=[self.webhook_secret.secret_arn],
+                resources=[secret.secret_arn],
             )
         )
         # The secret is under keywarden's key: decrypt through Secrets Manager, for this secret only.
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="DecryptTheSlackWebhook",
+                sid=f"DecryptThe{service}Webhook",
                 actions=["kms:Decrypt"],
                 resources=[key.key.key_arn],
                 conditions={
                     "StringEquals": {
                         "kms:ViaService": f"secretsmanager.{Aws.REGION}.amazonaws.com",
-                        "kms:EncryptionContext:SecretARN": self.webhook_secret.secret_arn,
+                        "kms:EncryptionContext:SecretARN": secret.secret_arn,
                     }
                 },
             )

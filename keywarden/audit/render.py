@@ -19,13 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from keywarden.audit.records import ROW_COLUMNS, plain, rows
+from keywarden.result_styles import key_result_style, outcome_style
 
-OUTCOME_STYLES = {
-    "REMEDIATED": "green",
-    "KEYS_LEFT_ACTIVE": "yellow",
-    "NO_CHANGE": "cyan",
-    "USER_NOT_FOUND": "magenta",
-}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 
@@ -70,9 +65,8 @@ def _keys_cell(item_rows: list[dict[str, str]]) -> Text:
     text = Text()
     for n, row in enumerate(item_rows):
         if row["access_key_id"]:
-            style = {"DEACTIVATED": "green", "SKIPPED_RECENTLY_USED": "yellow", "NOT_REVOKED": "red"}
             text.append(("\n" if n else "") + f"{row['access_key_id']} ")
-            text.append(row["key_result"], style.get(row["key_result"], ""))
+            text.append(row["key_result"], key_result_style(row["key_result"]))
     return text
 
 
@@ -91,7 +85,7 @@ def print_table(items: Iterable[dict[str, Any]], console: Console, title: str) -
             first["recorded_at"][:19].replace("T", " "),
             first["account_id"],
             first["user_name"] or first["user_id"],
-            Text(outcome, OUTCOME_STYLES.get(outcome, "red")),
+            Text(outcome, outcome_style(outcome)),
             _keys_cell(item_rows),
             first["owner_notified"] + (f" ({first['owner_email']})" if first["owner_email"] else ""),
             Text(first["reason"]),

@@ -16,7 +16,8 @@ from rich.text import Text
 from domain.results import RECORDED_OUTCOMES
 from domain.tables import AuditTable
 from keywarden.audit.periods import Period
-from keywarden.audit.render import OUTCOME_STYLES, UTF8_BOM
+from keywarden.audit.render import UTF8_BOM
+from keywarden.result_styles import outcome_style
 
 SUMMARY_PROJECTION = (AuditTable.ACCOUNT_ID, AuditTable.OUTCOME)
 """What counting needs from each item: the reads return only these (and recorded_at)."""
@@ -81,7 +82,7 @@ def print_summary(summary: Summary, console: Console) -> None:
         return
     per_outcome = Table("outcome", "count", box=None, pad_edge=False)
     for outcome in outcomes:
-        style = OUTCOME_STYLES.get(outcome, "red")
+        style = outcome_style(outcome)
         per_outcome.add_row(Text(outcome, style), str(summary.by_outcome[outcome]))
     console.print(per_outcome)
     per_account = Table("account", *outcomes, "total", title="Per account", title_justify="left")

@@ -5,7 +5,7 @@ in-process Lambda, EventBridge to Step Functions, SNS to Lambda as AWS delivers 
 AWS-faithful interpreter on a virtual clock, AWS Config's recorder and inventory of IAM users),
 deploys keywarden's resources, and offers what a
 person or a test needs to drive and inspect a run. Nothing leaves the process: every AWS call
-is answered by moto, and Slack is a webhook server on 127.0.0.1.
+is answered by moto, and each webhook channel's service is a webhook server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from keywarden.sandbox.config_discovered_resources import discovered_iam_users_a
 from keywarden.sandbox.config_events import compliance_change_entry
 from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discovered
 from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
-from keywarden.sandbox.deliveries import DEFAULT_WEBHOOK, Delivery, DeliveryRecorder
+from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.faults import FaultPlan, injected_faults
@@ -44,17 +44,17 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
-from keywarden.sandbox.slack_server import SlackWebhookServer, add_channel_webhook, slack_backoff_on
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
+from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
+from keywarden.sandbox.webhook_stand_ins import stand_in_for
 from keywarden.scenario import ExemptionSpec, UserSpec
+from notifications.channels import EmailChannel, WebhookChannel
 
 SANDBOX_ACCOUNT_ID = "123456789012"
 SANDBOX_REGION = "us-east-1"
-SANDBOX_DEFAULT_SLACK_CHANNEL = "#keywarden-alerts"
-"""The channel the sandbox's default webhook posts to."""
 
 STRICT_PATHS_BY_DEFAULT = True
 """Whether a Sandbox applies AWS's rules where moto is lenient about paths (see strict_paths)."""
@@ -111,12 +111,18 @@ class Sandbox:
         """Test cases of a Step Functions Local mock config: start "<arn>#<case>" to run one."""
         self.strict_paths = strict_paths
         """AWS's rules on missing paths, Choice rules, ResultPath and the like (see strict_paths)."""
-        self.slack = SlackWebhookServer()
+        self.webhooks: dict[str, WebhookServer] = {
+            channel.name: stand_in_for(channel)
+            for channel in self.settings.channels
+            if isinstance(channel, WebhookChannel)
+        }
+        """The local stand-in of each deployed webhook channel, by channel name (`slack`...)."""
         self.sns_to_lambda = SnsToLambda(self.lambdas, self.clock)
         self.forwarder_clock = VirtualClock(self.clock.now())
         """The forwarders' own time: their back-offs do not delay the workflow (in AWS they run apart)."""
+        email = [c for c in self.settings.channels if isinstance(c, EmailChannel)]
         self._recorder = DeliveryRecorder(
-            self.slack, SANDBOX_ACCOUNT_ID, SANDBOX_REGION, SANDBOX_DEFAULT_SLACK_CHANNEL
+            self.webhooks, email[0] if email else None, SANDBOX_ACCOUNT_ID, SANDBOX_REGION
         )
         self.sns_to_lambda.observers.append(self._recorder.around)
         self._exit = contextlib.ExitStack()
@@ -144,15 +150,17 @@ class Sandbox:
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
-            self._exit.enter_context(slack_backoff_on(self.forwarder_clock))
+            self._exit.enter_context(webhook_backoff_on(self.forwarder_clock))
             self._exit.enter_context(recorder_on_clock(self.clock))
             self._exit.enter_context(iam_users_discovered(self.config_inventory))
             self._exit.enter_context(discovered_iam_users_api(self.config_inventory))
             # Config is set up in the account before keywarden (and before any user exists).
             set_up_recorder(self.account_id, self.region, self.config_records_iam_users)
-            self.slack.start()
-            self._exit.callback(self.slack.close)
-            self._stack = deploy_stack(self.settings, self.region, self.slack.url(DEFAULT_WEBHOOK))
+            for server in self.webhooks.values():
+                server.start()
+                self._exit.callback(server.close)
+            webhook_urls = {name: server.url(DEFAULT_WEBHOOK) for name, server in self.webhooks.items()}
+            self._stack = deploy_stack(self.settings, self.region, webhook_urls)
         except BaseException:
             self._exit.close()
             raise
@@ -184,9 +192,14 @@ class Sandbox:
         user = create_user(spec, self.clock.now(), self.account_id, self.region)
         if not spec.discovered_by_config:
             self.config_inventory.forget(user.user_id)
-        channel = resolve_owner(spec.tags, (), "-", self.settings.slack_channel_tag_keys).slack_channel
-        if channel:  # the team set up a webhook for its channel
-            add_channel_webhook(self.slack, self.stack.slack_webhook_secret_name, channel, self.region)
+        owner = resolve_owner(
+            spec.tags,
+            self.settings.owner_tag_keys,
+            self.settings.security_contact_email,
+            self.settings.slack_channel_tag_keys,
+        )
+        for name, server in self.webhooks.items():  # e.g. a team sets up a webhook for its channel
+            server.prepare_for(owner, self.stack.webhook_secret_names[name], self.region)
         if spec.automation:
             self.automation.per_resource_id[user.user_id] = AutomationBehaviour(
                 **spec.automation.model_dump()
@@ -267,11 +280,11 @@ class Sandbox:
         return read_inbox(self.client("sqs"), url)
 
     def deliveries(self) -> list[Delivery]:
-        """What the forwarders delivered so far: Slack messages Slack accepted, emails SES sent."""
+        """What the forwarders delivered so far: chat messages the stand-ins accepted, emails SES sent."""
         return list(self._recorder.deliveries)
 
     def forwarder_failures(self, channel: str) -> list[dict[str, Any]]:
-        """Invocation records in the `slack` or `email` forwarder's dead-letter queue (read once)."""
+        """Invocation records in `channel`'s forwarder's dead-letter queue (read once)."""
         return drain_queue(self.client("sqs"), self.stack.forwarder_dead_letter_queue_urls[channel])
 
     def notification_state(self, user_id: str) -> list[dict[str, Any]]:

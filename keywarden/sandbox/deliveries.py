@@ -1,13 +1,13 @@
-"""What the forwarders delivered in the sandbox: Slack posts (local webhook server) and SES emails.
+"""What the forwarders delivered in the sandbox: webhook posts (local stand-ins) and SES emails.
 
-Each forwarder invocation is watched: the Slack posts Slack accepted and the emails SES (moto)
+Each forwarder invocation is watched: the posts a stand-in accepted and the emails SES (moto)
 sent during it are the deliveries of that notification, attributed to its IAM user.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -16,34 +16,35 @@ from typing import Any
 from moto.ses.models import ses_backends
 
 from domain.notification_facts import OwnerMessageAttribute
-from keywarden.sandbox.slack_server import SlackPost, SlackWebhookServer
-from notifications.slack_message import blocks_as_text
-
-DEFAULT_WEBHOOK = "default"
+from keywarden.sandbox.webhook_server import WebhookPost, WebhookServer
+from notifications.channels import EmailChannel, WebhookChannel, channel_named
 
 
 @dataclass(frozen=True)
 class Delivery:
     channel: str
-    """`slack` or `email`."""
+    """The channel's name in notifications/channels/ (`slack`, `email`...)."""
     recipient: str
-    """The Slack channel, or the email's To addresses."""
+    """The chat channel posted to, or the email's To addresses."""
     subject: str
     text: str
-    """What the owner reads: the Slack message as text, or the email's plain-text part."""
+    """What the owner reads: the chat message as text, or the email's plain-text part."""
     user_name: str | None
     cc: tuple[str, ...] = ()
     sender: str | None = None
     html: str | None = None
 
 
-def slack_delivery(post: SlackPost, default_channel: str, user_name: str | None) -> Delivery:
-    subject = str(post.payload.get("text", ""))
+def webhook_delivery(server: WebhookServer, post: WebhookPost, user_name: str | None) -> Delivery:
+    channel = channel_named(server.channel)
+    if not isinstance(channel, WebhookChannel):
+        raise TypeError(f"{server.channel} is not a webhook channel")
+    message = channel.read(post.payload)
     return Delivery(
-        channel="slack",
-        recipient=default_channel if post.webhook == DEFAULT_WEBHOOK else post.webhook,
-        subject=subject.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"),
-        text=blocks_as_text(post.payload),
+        channel=channel.name,
+        recipient=server.destination(post.webhook),
+        subject=message.subject,
+        text=message.text,
         user_name=user_name,
     )
 
@@ -57,14 +58,14 @@ def _lines(content: str) -> str:
     return content.replace("\r\n", "\n")
 
 
-def email_delivery(raw: str, user_name: str | None) -> Delivery:
+def email_delivery(channel: EmailChannel, raw: str, user_name: str | None) -> Delivery:
     """Read the MIME message SES sent: recipients, subject, text and HTML parts."""
     message = message_from_string(raw, policy=policy.default)
     if not isinstance(message, EmailMessage):  # policy.default always builds one
         raise TypeError("not a MIME message")
     text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
     return Delivery(
-        channel="email",
+        channel=channel.name,
         recipient=", ".join(_addresses(message["To"])),
         subject=str(message["Subject"]),
         text=_lines(text_part.get_content()) if text_part else "",
@@ -77,10 +78,12 @@ def email_delivery(raw: str, user_name: str | None) -> Delivery:
 
 @dataclass
 class DeliveryRecorder:
-    slack: SlackWebhookServer
+    webhooks: Mapping[str, WebhookServer]
+    """The stand-in of each deployed webhook channel, by channel name."""
+    email: EmailChannel | None
+    """The email channel, when deployed (its messages are read back from moto's SES)."""
     account_id: str
     region: str
-    default_slack_channel: str
     deliveries: list[Delivery] = field(default_factory=list)
 
     def _sent_emails(self) -> list[Any]:
@@ -91,14 +94,16 @@ class DeliveryRecorder:
         """Attribute what one forwarder invocation delivers to the notification's user."""
         attributes = event["Records"][0]["Sns"].get("MessageAttributes") or {}
         user_name = attributes.get(OwnerMessageAttribute.USER_NAME, {}).get("Value")
-        posts_before, emails_before = len(self.slack.posts), len(self._sent_emails())
+        posts_before = {name: len(server.posts) for name, server in self.webhooks.items()}
+        emails_before = len(self._sent_emails())
         try:
             yield
         finally:
-            for post in self.slack.posts[posts_before:]:
-                if post.status == 200:
-                    self.deliveries.append(slack_delivery(post, self.default_slack_channel, user_name))
+            for name, server in self.webhooks.items():
+                for post in server.posts[posts_before[name] :]:
+                    if post.accepted:
+                        self.deliveries.append(webhook_delivery(server, post, user_name))
             for sent in self._sent_emails()[emails_before:]:
                 raw = getattr(sent, "raw_data", None)
-                if raw is not None:
-                    self.deliveries.append(email_delivery(raw, user_name))
+                if raw is not None and self.email is not None:
+                    self.deliveries.append(email_delivery(self.email, raw, user_name))

@@ -28,6 +28,7 @@ from unittest import mock
 from moto.awslambda.models import LambdaFunction
 
 from lambdas.observability import logger as powertools_logger
+from lambdas.observability import metrics as powertools_metrics
 
 SANDBOX_POWERTOOLS_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -119,6 +120,10 @@ class InProcessLambda:
                 }
                 logs.write(traceback.format_exc())
                 errored = True
+            finally:
+                # In Lambda, log_metrics flushes and clears the metrics and their dimensions at the
+                # end of every invocation; with metrics disabled it keeps them: discard them here.
+                powertools_metrics.clear_metrics()
         self.invocations.append(Invocation(function.function_name, payload, result, errored, logs.getvalue()))
         return json.dumps(result), errored, logs.getvalue()
 

@@ -1,9 +1,9 @@
 """keywarden's resources, created in the local sandbox the way the CDK stack creates them in AWS.
 
 Same ASL file, same event pattern, same handlers and settings; the sandbox adds an SQS "inbox"
-on each topic so that published notifications can be read back. The Slack and email
-forwarders subscribe to the owners' topic with their filter policies, as in AWS; their
-webhook secret points at the sandbox's local Slack stand-in, their sender is verified in SES.
+on each topic so that published notifications can be read back. Each selected channel's
+forwarder subscribes to the owners' topic with its filter policy, as in AWS; a webhook
+channel's secret points at its local stand-in, the email channel's sender is verified in SES.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import boto3
 
@@ -26,7 +27,7 @@ from deployment.workflow import (
 )
 from domain.config_rule import compliance_change_event_pattern
 from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
-from notifications import FORWARDER_HANDLERS
+from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from statemachine import render_definition
 
 PREFIX = "keywarden"
@@ -46,9 +47,10 @@ class SandboxStack:
     function_arns: dict[str, str]
     notification_state_table_name: str
     exemption_table_name: str
-    slack_webhook_secret_name: str
+    webhook_secret_names: dict[str, str]
+    """Webhook channel -> its secret's name."""
     forwarder_function_arns: dict[str, str]
-    """`slack` / `email` -> function ARN."""
+    """Channel name (`slack`, `email`...) -> its forwarder's function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
 
     @property
@@ -172,24 +174,52 @@ def _exemption_table(dynamodb: Any, name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _Forwarders:
+    functions: dict[str, str]
+    dead_letter_queues: dict[str, str]
+    webhook_secrets: dict[str, str]
+
+
+def _provide(
+    session: boto3.Session, settings: DeploymentSettings, channel: str, url: str | None
+) -> str | None:
+    """What the channel's entry needs: its webhook secret (the stand-in's URL; its name is
+    returned), or the SES sender."""
+    match channel_named(channel):
+        case WebhookChannel():
+            if url is None:
+                raise ValueError(f"no local webhook for the {channel} channel")
+            secret = settings.webhook_secret_name(channel)
+            session.client("secretsmanager").create_secret(
+                Name=secret, SecretString=json.dumps({"default": url})
+            )
+            return secret
+        case EmailChannel():
+            session.client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender_email)
+            return None
+        case unknown:
+            assert_never(unknown)
+
+
 def _forwarders(
-    session: boto3.Session, settings: DeploymentSettings, owners_topic: str
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The Slack and email forwarders: own role, on-failure queue, filtered subscription."""
+    session: boto3.Session, settings: DeploymentSettings, owners_topic: str, webhook_urls: Mapping[str, str]
+) -> _Forwarders:
+    """One forwarder per selected channel: own role, on-failure queue, filtered subscription."""
     iam, sqs, sns = session.client("iam"), session.client("sqs"), session.client("sns")
     lambda_client = session.client("lambda")
-    environments = {
-        # The sandbox changes the webhook secret as users with channels arrive: no caching.
-        "slack": {**settings.slack_forwarder_environment(), "SLACK_WEBHOOK_CACHE_SECONDS": "0"},
-        "email": settings.email_forwarder_environment(),
-    }
-    functions, dead_letters = {}, {}
-    for channel, handler in FORWARDER_HANDLERS.items():
-        role = _role(iam, f"{PREFIX}-{channel}-forwarder", "lambda.amazonaws.com")
-        dlq_url, dlq_arn = _queue(sqs, f"{PREFIX}-{channel}-forwarder-dlq")
-        arn = _function(
-            lambda_client, f"{PREFIX}-{channel}-forwarder", handler, role, environments[channel], 30
-        )
+    forwarders = _Forwarders({}, {}, {})
+    for channel in settings.notification_channels:
+        secret = _provide(session, settings, channel, webhook_urls.get(channel))
+        environment = settings.forwarder_environment(channel)
+        if secret is not None:
+            # The sandbox changes webhook secrets as users with channels arrive: no caching.
+            environment["WEBHOOK_CACHE_SECONDS"] = "0"
+            forwarders.webhook_secrets[channel] = secret
+        name = f"{PREFIX}-{channel}-forwarder"
+        role = _role(iam, name, "lambda.amazonaws.com")
+        dlq_url, dlq_arn = _queue(sqs, f"{name}-dlq")
+        arn = _function(lambda_client, name, FORWARDER_HANDLER, role, environment, 30)
         lambda_client.put_function_event_invoke_config(
             FunctionName=arn,
             MaximumRetryAttempts=2,
@@ -201,12 +231,13 @@ def _forwarders(
             Endpoint=arn,
             Attributes={"FilterPolicy": json.dumps(settings.forwarder_filter_policy(channel))},
         )
-        functions[channel], dead_letters[channel] = arn, dlq_url
-    return functions, dead_letters
+        forwarders.functions[channel], forwarders.dead_letter_queues[channel] = arn, dlq_url
+    return forwarders
 
 
-def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: str) -> SandboxStack:
-    """Create every keywarden resource in the sandbox account and region."""
+def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mapping[str, str]) -> SandboxStack:
+    """Create every keywarden resource in the sandbox account and region; `webhook_urls` holds
+    the local webhook of each selected webhook channel."""
     session = boto3.Session(region_name=region)
     names = ResourceNames(settings.name_prefix)
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
@@ -224,10 +255,6 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
     table = _audit_table(session.client("dynamodb"), names.audit_table)
     notification_state = _notification_state_table(session.client("dynamodb"), names.notification_state_table)
     exemptions = _exemption_table(session.client("dynamodb"), names.exemption_table)
-    session.client("secretsmanager").create_secret(
-        Name=settings.slack_webhook_secret_name, SecretString=json.dumps({"default": slack_webhook_url})
-    )
-    session.client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender_email)
     owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
     operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -275,7 +302,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
             }
         ],
     )
-    forwarder_functions, forwarder_dead_letters = _forwarders(session, settings, owners_topic)
+    forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
     return SandboxStack(
         state_machine_arn=state_machine,
         table_name=table,
@@ -289,7 +316,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, slack_webhook_url: s
         function_arns=function_arns,
         notification_state_table_name=notification_state,
         exemption_table_name=exemptions,
-        slack_webhook_secret_name=settings.slack_webhook_secret_name,
-        forwarder_function_arns=forwarder_functions,
-        forwarder_dead_letter_queue_urls=forwarder_dead_letters,
+        webhook_secret_names=forwarders.webhook_secrets,
+        forwarder_function_arns=forwarders.functions,
+        forwarder_dead_letter_queue_urls=forwarders.dead_letter_queues,
     )

@@ -11,7 +11,7 @@ from moto.iam.models import AccessKeyLastUsed, iam_backends
 
 from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.slack_server import ScriptedAnswer
+from keywarden.sandbox.webhook_server import ScriptedAnswer
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e
@@ -211,9 +211,9 @@ def test_filter_policies_choose_the_forwarders() -> None:
 
 def test_slack_rate_limiting_is_waited_out_on_the_forwarders_clock(sandbox: Sandbox) -> None:
     user = sandbox.add_user(BOB)
-    sandbox.slack.answer_next(ScriptedAnswer(429, "rate_limited", retry_after="30"))
+    sandbox.webhooks["slack"].answer_next(ScriptedAnswer(429, "rate_limited", retry_after="30"))
     execution = remediate(sandbox, user.user_id)
-    assert [p.status for p in sandbox.slack.posts] == [429, 200]
+    assert [p.status for p in sandbox.webhooks["slack"].posts] == [429, 200]
     assert [d.channel for d in sandbox.deliveries()] == ["slack", "email"]
     assert sandbox.forwarder_clock.elapsed_seconds == 30
     # The workflow does not wait for its subscribers: only the 30 s runbook run counts.
@@ -222,22 +222,25 @@ def test_slack_rate_limiting_is_waited_out_on_the_forwarders_clock(sandbox: Sand
 
 def test_slack_down_ends_in_the_dead_letter_queue_and_never_leaks_the_webhook(sandbox: Sandbox) -> None:
     user = sandbox.add_user(BOB)
-    sandbox.slack.answer_next(*[ScriptedAnswer(500, "internal_error")] * 12)
+    sandbox.webhooks["slack"].answer_next(*[ScriptedAnswer(500, "internal_error")] * 12)
     execution = remediate(sandbox, user.user_id)
     assert sandbox.execution(execution).status == "SUCCEEDED"
     assert [d.channel for d in sandbox.deliveries()] == ["email"]
-    assert len(sandbox.slack.posts) == 12  # 4 tries in each of Lambda's 3 attempts
+    assert len(sandbox.webhooks["slack"].posts) == 12  # 4 tries in each of Lambda's 3 attempts
     [record] = sandbox.forwarder_failures("slack")
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
-    assert record["responsePayload"]["errorType"] == "SlackDeliveryError"
+    assert record["responsePayload"]["errorType"] == "WebhookDeliveryError"
     assert record["responsePayload"]["errorMessage"] == (
         "Slack answered 500 internal_error; gave up after 4 attempts"
     )
     notified = sandbox.audit_items(execution)[0]["notification_message_id"]
     assert record["requestPayload"]["Records"][0]["Sns"]["MessageId"] == notified
     assert sandbox.forwarder_failures("email") == []
-    secret_urls = [sandbox.slack.url("default"), sandbox.slack.url("#payments-alerts")]
+    secret_urls = [
+        sandbox.webhooks["slack"].url("default"),
+        sandbox.webhooks["slack"].url("#payments-alerts"),
+    ]
     logs = "".join(i.logs for i in sandbox.lambdas.invocations) + json.dumps(record)
     assert "Slack answered 500" in logs
     assert not [url for url in secret_urls if url in logs]

@@ -161,3 +161,44 @@ def test_without_iam_users_recorded_no_key_is_deactivated(tmp_path: Path) -> Non
     assert "StartAutomation" not in zed["execution"]["path"]
     [alert] = json.loads(result.stdout)["operator_alerts"]
     assert "Remedy: record AWS::IAM::User" in alert["message"]
+
+
+def test_a_scenario_chooses_its_channels_and_teams_delivers(tmp_path: Path) -> None:
+    # Given a scenario whose owners are told by email and in Microsoft Teams
+    scenario = {
+        "notification_channels": ["email", "teams"],
+        "users": [
+            {
+                "name": "bob",
+                "tags": {"owner-email": "bob@example.com", "slack-channel": "#payments"},
+                "keys": [{"id": "AKIABOB0000000000001", "created_days_ago": 120, "last_used_days_ago": 2}],
+            }
+        ],
+    }
+    # When it is simulated
+    result = simulate(tmp_path, scenario, "--json")
+    # Then the deliveries say which channel took each message, and Slack took none
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["notification_channels"] == ["email", "teams"]
+    assert [(d["channel"], d["recipient"]) for d in report["deliveries"]] == [
+        ("email", "bob@example.com"),
+        ("teams", "Security > keywarden alerts"),
+    ]
+    teams = report["deliveries"][1]
+    assert (
+        teams["subject"]
+        == "Action needed: rotate access key AKIABOB0000000000001 of IAM user bob (120 days old)"
+    )
+    assert "Access key AKIABOB0000000000001: STILL ACTIVE - action needed" in teams["text"]
+    assert "(2 days ago), by s3 in us-east-1" in teams["text"]
+
+    human = simulate(tmp_path, scenario)
+    assert "Microsoft Teams message in Security > keywarden alerts" in human.stdout
+    assert "delivered (email, Microsoft Teams)" in human.stdout
+
+
+def test_an_unknown_channel_in_a_scenario_is_refused_where_it_is(tmp_path: Path) -> None:
+    result = simulate(tmp_path, {"notification_channels": ["pager"], "users": [{"name": "x"}]}, "--json")
+    assert result.exit_code == 2
+    assert "notification_channels: Value error, unknown notification channel 'pager'" in result.stderr

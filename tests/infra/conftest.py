@@ -92,3 +92,15 @@ def minimal_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "powertoolsLayerArn": CHINA_LAYER_ARN,
     }
     return synthesize(context, tmp_path_factory.mktemp("minimal"))
+
+
+@pytest.fixture(scope="session")
+def teams_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Owners told by email and in Microsoft Teams (no Slack), Teams with its own settings."""
+    context = {
+        "notificationChannels": "email,teams",
+        "teamsSeverities": "high,medium",
+        "teamsWebhookSecretName": "security/keywarden-teams",
+        "teamsForwarderConcurrency": "1",
+    }
+    return synthesize(context, tmp_path_factory.mktemp("teams"))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from deployment.workflow import WORKFLOW_HANDLERS
-from notifications import FORWARDER_HANDLERS
+from notifications.channels import FORWARDER_HANDLER
 from tests.infra.conftest import Synthesized
 from tests.infra.template import of_type
 
@@ -36,7 +36,7 @@ def test_the_package_holds_only_the_three_handler_packages(default_stack: Synthe
 
 def test_every_handler_module_is_in_the_package(default_stack: Synthesized) -> None:
     asset = code_asset(default_stack)
-    for handler in (*WORKFLOW_HANDLERS.values(), *FORWARDER_HANDLERS.values()):
+    for handler in (*WORKFLOW_HANDLERS.values(), FORWARDER_HANDLER):
         module = handler.rsplit(".", 1)[0]
         assert (asset / (module.replace(".", "/") + ".py")).is_file(), handler
 

@@ -69,14 +69,17 @@ def acknowledgements(context: dict[str, Any]) -> dict[tuple[str, str], str]:
     return found
 
 
-@pytest.mark.parametrize("stack_name", ["default_stack", "custom_stack", "minimal_stack"])
+STACKS = ["default_stack", "custom_stack", "minimal_stack", "teams_stack"]
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
 def test_cfn_lint_is_clean(stack_name: str, request: pytest.FixtureRequest) -> None:
     stack: Synthesized = request.getfixturevalue(stack_name)
     matches = lint_file(stack.template_path, ManualArgs(ignore_checks=IGNORED_CFN_LINT_CHECKS))
     assert [str(m) for m in matches] == []
 
 
-@pytest.mark.parametrize("stack_name", ["default_stack", "custom_stack", "minimal_stack"])
+@pytest.mark.parametrize("stack_name", STACKS)
 def test_cdk_nag_reports_nothing_unacknowledged(stack_name: str, request: pytest.FixtureRequest) -> None:
     stack: Synthesized = request.getfixturevalue(stack_name)
     (report,) = json.loads((stack.outdir / "validation-report.json").read_text())["pluginReports"]
@@ -103,3 +106,16 @@ def test_every_acknowledgement_is_on_one_resource_with_its_own_reason() -> None:
 def test_the_recorder_bucket_adds_one_acknowledgement() -> None:
     found = acknowledgements({"createConfigRecorder": True})
     assert set(found) - ACKNOWLEDGED == {("keywarden/Config/DeliveryBucket", "AwsSolutions-S1")}
+
+
+def test_a_channel_brings_its_own_acknowledgements_and_takes_them_away() -> None:
+    found = acknowledgements({"notificationChannels": "email,teams"})
+    teams = {
+        ("keywarden/Notifications/Teams/Function", "AwsSolutions-L1"),
+        ("keywarden/Notifications/Teams/FunctionRole", "AwsSolutions-IAM5[Resource::*]"),
+        ("keywarden/Notifications/Teams/DeadLetterQueue", "AwsSolutions-SQS3"),
+        ("keywarden/Notifications/TeamsWebhook", "AwsSolutions-SMG4"),
+    }
+    slack = {entry for entry in ACKNOWLEDGED if entry[0].startswith("keywarden/Notifications/Slack")}
+    assert set(found) == (ACKNOWLEDGED - slack) | teams
+    assert "Workflows" in found[("keywarden/Notifications/TeamsWebhook", "AwsSolutions-SMG4")]

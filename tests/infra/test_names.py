@@ -6,7 +6,7 @@ from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
 from deployment.workflow import WORKFLOW_HANDLERS
 from keywarden.sandbox import Sandbox
-from notifications import FORWARDER_HANDLERS
+from notifications.channels import DEFAULT_CHANNELS
 from tests.infra.conftest import Synthesized
 from tests.infra.template import of_type, only
 
@@ -26,22 +26,24 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     assert function_names == {k: names.function(h) for k, h in WORKFLOW_HANDLERS.items()}
     assert deployed.notification_state_table_name == names.notification_state_table
     assert deployed.exemption_table_name == names.exemption_table
-    assert forwarder_names == {k: names.function(h) for k, h in FORWARDER_HANDLERS.items()}
+    assert forwarder_names == {k: names.forwarder_function(k) for k in DEFAULT_CHANNELS}
     assert {k: url.rsplit("/", 1)[-1] for k, url in deployed.forwarder_dead_letter_queue_urls.items()} == {
-        k: names.forwarder_dead_letter_queue(k) for k in FORWARDER_HANDLERS
+        k: names.forwarder_dead_letter_queue(k) for k in DEFAULT_CHANNELS
     }
-    assert deployed.slack_webhook_secret_name == DeploymentSettings().slack_webhook_secret_name
+    assert deployed.webhook_secret_names == {"slack": DeploymentSettings().webhook_secret_name("slack")}
 
     resources = default_stack.resources
     only(resources, "AWS::DynamoDB::Table", TableName=names.audit_table)
     only(resources, "AWS::DynamoDB::Table", TableName=names.notification_state_table)
     only(resources, "AWS::DynamoDB::Table", TableName=names.exemption_table)
-    only(resources, "AWS::SecretsManager::Secret", Name=deployed.slack_webhook_secret_name)
-    for channel in FORWARDER_HANDLERS:
+    only(resources, "AWS::SecretsManager::Secret", Name=deployed.webhook_secret_names["slack"])
+    for channel in DEFAULT_CHANNELS:
         only(resources, "AWS::SQS::Queue", QueueName=names.forwarder_dead_letter_queue(channel))
     only(resources, "AWS::Events::Rule", Name=names.event_rule)
     only(resources, "AWS::SQS::Queue", QueueName=names.dead_letter_queue)
     only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.state_machine)
     assert {
         f["Properties"]["FunctionName"] for f in of_type(resources, "AWS::Lambda::Function").values()
-    } == {names.function(h) for h in (*WORKFLOW_HANDLERS.values(), *FORWARDER_HANDLERS.values())}
+    } == {names.function(h) for h in WORKFLOW_HANDLERS.values()} | {
+        names.forwarder_function(c) for c in DEFAULT_CHANNELS
+    }

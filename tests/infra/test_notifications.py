@@ -11,9 +11,16 @@ import pytest
 from deployment.settings import DeploymentSettings
 from deployment.workflow import WORKFLOW_HANDLERS
 from domain.tables import NotificationStateTable
-from notifications import FORWARDER_HANDLERS
-from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
-from notifications.slack_webhook import SlackDeliveryError, parse_webhooks
+from notifications.channels import DEFAULT_CHANNELS, FORWARDER_HANDLER
+from notifications.channels.slack import parse_slack_webhooks
+from notifications.channels.teams import parse_teams_webhooks
+from notifications.settings import (
+    EmailForwarderSettings,
+    ForwarderChannel,
+    WebhookForwarderSettings,
+    load_forwarder_settings,
+)
+from notifications.webhook import WebhookDeliveryError
 from tests.infra.conftest import Synthesized
 from tests.infra.template import (
     account_arn,
@@ -26,19 +33,19 @@ from tests.infra.template import (
     statements,
 )
 
-CHANNELS = list(FORWARDER_HANDLERS)
+CHANNELS = list(DEFAULT_CHANNELS)
 
 
-def forwarder(stack: Synthesized, channel: str) -> tuple[str, dict[str, Any]]:
-    """The function running the channel's forwarder handler: (logical id, properties)."""
+def forwarder(stack: Synthesized, channel: str, prefix: str = "keywarden") -> tuple[str, dict[str, Any]]:
+    """The channel's forwarder function: (logical id, properties)."""
     function_id, function = only(
-        stack.resources, "AWS::Lambda::Function", Handler=FORWARDER_HANDLERS[channel]
+        stack.resources, "AWS::Lambda::Function", FunctionName=f"{prefix}-{channel}-forwarder"
     )
     return function_id, function["Properties"]
 
 
-def role_of(stack: Synthesized, channel: str) -> str:
-    return str(forwarder(stack, channel)[1]["Role"]["Fn::GetAtt"][0])
+def role_of(stack: Synthesized, channel: str, prefix: str = "keywarden") -> str:
+    return str(forwarder(stack, channel, prefix)[1]["Role"]["Fn::GetAtt"][0])
 
 
 def dead_letter_queue(stack: Synthesized, name: str) -> str:
@@ -92,13 +99,9 @@ class TestForwarderFunctions:
         _, evaluate = only(
             default_stack.resources, "AWS::Lambda::Function", Handler=WORKFLOW_HANDLERS["ConcludeFunctionArn"]
         )
-        settings = DeploymentSettings()
-        environments = {
-            "slack": settings.slack_forwarder_environment(),
-            "email": settings.email_forwarder_environment(),
-        }
         log_group = default_stack.resources[function["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
         assert function["FunctionName"] == f"keywarden-{channel}-forwarder"
+        assert function["Handler"] == FORWARDER_HANDLER
         assert (function["Runtime"], function["Architectures"]) == ("python3.13", ["arm64"])
         assert (function["Timeout"], function["MemorySize"]) == (30, 256)
         # The workflow functions' package and Powertools layer.
@@ -109,17 +112,19 @@ class TestForwarderFunctions:
         assert log_group["LogGroupName"] == f"/aws/lambda/keywarden-{channel}-forwarder"
         assert log_group["KmsKeyId"] == key(default_stack)
         assert function["Environment"]["Variables"] == {
-            **environments[channel],
+            **DeploymentSettings().forwarder_environment(channel),
             "POWERTOOLS_SERVICE_NAME": "keywarden",
         }
 
     def test_settings_reach_the_forwarders_and_their_handlers_accept_them(
         self, custom_stack: Synthesized
     ) -> None:
-        slack = forwarder(custom_stack, "slack")[1]["Environment"]["Variables"]
-        email = forwarder(custom_stack, "email")[1]["Environment"]["Variables"]
+        slack = forwarder(custom_stack, "slack", "kw-test")[1]["Environment"]["Variables"]
+        email = forwarder(custom_stack, "email", "kw-test")[1]["Environment"]["Variables"]
+        assert load_forwarder_settings(ForwarderChannel, slack).channel == "slack"
+        assert load_forwarder_settings(ForwarderChannel, email).channel == "email"
         assert (
-            load_forwarder_settings(SlackForwarderSettings, slack).webhook_secret_name
+            load_forwarder_settings(WebhookForwarderSettings, slack).webhook_secret_name
             == "security/kw-test-slack"
         )
         loaded = load_forwarder_settings(EmailForwarderSettings, email)
@@ -132,7 +137,7 @@ class TestForwarderFunctions:
         self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
     ) -> None:
         assert forwarder(default_stack, "slack")[1]["ReservedConcurrentExecutions"] == 2
-        assert forwarder(custom_stack, "slack")[1]["ReservedConcurrentExecutions"] == 5
+        assert forwarder(custom_stack, "slack", "kw-test")[1]["ReservedConcurrentExecutions"] == 5
         assert "ReservedConcurrentExecutions" not in forwarder(minimal_stack, "slack")[1]
         assert "ReservedConcurrentExecutions" not in forwarder(default_stack, "email")[1]
 
@@ -178,7 +183,7 @@ class TestDelivery:
             channel: only(
                 custom_stack.resources,
                 "AWS::SNS::Subscription",
-                Endpoint=arn_of(forwarder(custom_stack, channel)[0]),
+                Endpoint=arn_of(forwarder(custom_stack, channel, "kw-test")[0]),
             )[1]["Properties"]["FilterPolicy"]
             for channel in CHANNELS
         }
@@ -201,19 +206,21 @@ class TestDelivery:
             assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
 
 
-class TestForwarderRoles:
-    def _common(self, stack: Synthesized, channel: str) -> dict[str, list[Any]]:
-        _, function = forwarder(stack, channel)
-        log_group = arn_of(function["LoggingConfig"]["LogGroup"]["Ref"])
-        queue = arn_of(dead_letter_queue(stack, f"keywarden-{channel}-forwarder-dlq"))
-        return {
-            "logs:CreateLogStream": [log_group],
-            "logs:PutLogEvents": [log_group],
-            "xray:PutTraceSegments": ["*"],
-            "xray:PutTelemetryRecords": ["*"],
-            "sqs:SendMessage": [queue],
-        }
+def common_permissions(stack: Synthesized, channel: str) -> dict[str, list[Any]]:
+    """What every forwarder's role may do: its logs, traces and dead-letter queue."""
+    _, function = forwarder(stack, channel)
+    log_group = arn_of(function["LoggingConfig"]["LogGroup"]["Ref"])
+    queue = arn_of(dead_letter_queue(stack, f"keywarden-{channel}-forwarder-dlq"))
+    return {
+        "logs:CreateLogStream": [log_group],
+        "logs:PutLogEvents": [log_group],
+        "xray:PutTraceSegments": ["*"],
+        "xray:PutTelemetryRecords": ["*"],
+        "sqs:SendMessage": [queue],
+    }
 
+
+class TestForwarderRoles:
     @pytest.mark.parametrize("channel", CHANNELS)
     def test_each_forwarder_has_its_own_role_for_lambda_alone(
         self, default_stack: Synthesized, channel: str
@@ -238,7 +245,7 @@ class TestForwarderRoles:
         secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="keywarden/slack-webhook")
         granted = actions_to_resources(role_statements(resources, role_id))
         assert granted == {
-            **self._common(default_stack, "slack"),
+            **common_permissions(default_stack, "slack"),
             "secretsmanager:GetSecretValue": [ref(secret_id)],
             "kms:Decrypt": [key(default_stack)],
         }
@@ -260,7 +267,7 @@ class TestForwarderRoles:
             account_arn("ses", "identity/example.com"),
         ]
         assert actions_to_resources(statements_) == {
-            **self._common(default_stack, "email"),
+            **common_permissions(default_stack, "email"),
             "ses:SendEmail": identities,
             "ses:SendRawEmail": identities,
         }
@@ -270,7 +277,7 @@ class TestForwarderRoles:
     def test_a_configuration_set_and_another_sender_move_the_email_permissions(
         self, custom_stack: Synthesized
     ) -> None:
-        statements_ = role_statements(custom_stack.resources, role_of(custom_stack, "email"))
+        statements_ = role_statements(custom_stack.resources, role_of(custom_stack, "email", "kw-test"))
         (send,) = [s for s in statements_ if "ses:SendEmail" in s["Action"]]
         assert send["Resource"] == [
             account_arn("ses", "identity/keywarden@mail.corp.example"),
@@ -312,9 +319,12 @@ class TestSecretAndSenderIdentity:
         for attempt in range(200):
             first = "{" if attempt % 10 == 0 else generator.choice(alphabet)
             placeholder = first + "".join(generator.choice(alphabet) for _ in range(31))
-            with pytest.raises(SlackDeliveryError, match="the Slack webhook secret is not usable") as refused:
-                parse_webhooks(placeholder)
-            assert placeholder not in str(refused.value)
+            for parse, service in ((parse_slack_webhooks, "Slack"), (parse_teams_webhooks, "Teams")):
+                with pytest.raises(
+                    WebhookDeliveryError, match=f"the {service} webhook secret is not usable"
+                ) as refused:
+                    parse(placeholder)
+                assert placeholder not in str(refused.value)
 
     def test_the_sender_identity(
         self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
@@ -327,3 +337,87 @@ class TestSecretAndSenderIdentity:
         assert [s["Resource"] for s in statements_ if "ses:SendEmail" in s["Action"]] == [
             [account_arn("ses", "identity/keywarden@example.com"), account_arn("ses", "identity/example.com")]
         ]
+
+
+class TestTeamsForwarder:
+    """A third channel, from its registry entry alone: its function, secret, permissions and filter."""
+
+    def test_runs_the_one_handler_with_the_teams_channel(self, teams_stack: Synthesized) -> None:
+        _, function = forwarder(teams_stack, "teams")
+        assert function["Handler"] == FORWARDER_HANDLER
+        assert function["Environment"]["Variables"] == {
+            "CHANNEL": "teams",
+            "WEBHOOK_SECRET_NAME": "security/keywarden-teams",
+            "POWERTOOLS_SERVICE_NAME": "keywarden",
+        }
+        assert function["ReservedConcurrentExecutions"] == 1
+        assert (function["Timeout"], function["MemorySize"]) == (30, 256)
+
+    def test_reads_exactly_its_own_webhook_secret(self, teams_stack: Synthesized) -> None:
+        resources = teams_stack.resources
+        role_id = role_of(teams_stack, "teams")
+        secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams")
+        granted = actions_to_resources(role_statements(resources, role_id))
+        assert granted == {
+            **common_permissions(teams_stack, "teams"),
+            "secretsmanager:GetSecretValue": [ref(secret_id)],
+            "kms:Decrypt": [key(teams_stack)],
+        }
+        (decrypt,) = [s for s in role_statements(resources, role_id) if s["Action"] == "kms:Decrypt"]
+        assert decrypt["Condition"] == {
+            "StringEquals": {
+                "kms:ViaService": {
+                    "Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
+                },
+                "kms:EncryptionContext:SecretARN": ref(secret_id),
+            }
+        }
+        email = actions_to_resources(role_statements(resources, role_of(teams_stack, "email")))
+        assert not [a for a in granted if a.startswith("ses:")]
+        assert not [a for a in email if a.startswith(("secretsmanager:", "kms:"))]
+
+    def test_its_secret_has_no_value_in_the_template(self, teams_stack: Synthesized) -> None:
+        _, secret = only(
+            teams_stack.resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams"
+        )
+        assert "SecretString" not in secret["Properties"]
+        assert secret["Properties"]["GenerateSecretString"] == {}
+        assert secret["Properties"]["KmsKeyId"] == key(teams_stack)
+
+    def test_receives_what_teams_severities_says(self, teams_stack: Synthesized) -> None:
+        function_id, _ = forwarder(teams_stack, "teams")
+        _, subscription = only(teams_stack.resources, "AWS::SNS::Subscription", Endpoint=arn_of(function_id))
+        assert subscription["Properties"]["FilterPolicy"] == {"severity": ["high", "medium"]}
+        assert subscription["Properties"]["TopicArn"] == owners_topic(teams_stack)
+
+    def test_failures_go_to_its_own_queue_watched_by_an_alarm(self, teams_stack: Synthesized) -> None:
+        function_id, _ = forwarder(teams_stack, "teams")
+        queue_id = dead_letter_queue(teams_stack, "keywarden-teams-forwarder-dlq")
+        _, config = only(
+            teams_stack.resources, "AWS::Lambda::EventInvokeConfig", FunctionName=ref(function_id)
+        )
+        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": arn_of(queue_id)}}
+        only(
+            teams_stack.resources,
+            "AWS::CloudWatch::Alarm",
+            AlarmName="keywarden-teams-forwarder-dead-letter-queue-not-empty",
+        )
+        outputs = teams_stack.template["Outputs"]
+        assert outputs["TeamsForwarderDeadLetterQueueUrl"]["Value"] == ref(queue_id)
+        assert outputs["TeamsWebhookSecretArn"]["Value"] == ref(
+            only(teams_stack.resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams")[0]
+        )
+
+    def test_a_channel_not_chosen_is_not_deployed(self, teams_stack: Synthesized) -> None:
+        names = {
+            f["Properties"]["FunctionName"]
+            for f in of_type(teams_stack.resources, "AWS::Lambda::Function").values()
+        }
+        assert {"keywarden-teams-forwarder", "keywarden-email-forwarder"} <= names
+        assert "keywarden-slack-forwarder" not in names
+        secrets = [
+            s["Properties"]["Name"]
+            for s in of_type(teams_stack.resources, "AWS::SecretsManager::Secret").values()
+        ]
+        assert secrets == ["security/keywarden-teams"]
+        assert "SlackWebhookSecretArn" not in teams_stack.template["Outputs"]

@@ -71,7 +71,7 @@ def test_value_substitutions_come_from_the_settings(
     custom = state_machine(custom_stack)["DefinitionSubstitutions"]
     assert {k: defaults[k] for k in ("RunbookName", "RunbookVersion", "MaxCredentialUsageAge")} == {
         "RunbookName": RUNBOOK_NAME,
-        "RunbookVersion": "$DEFAULT",
+        "RunbookVersion": "1",
         "MaxCredentialUsageAge": "90",
     }
     assert (defaults["PollIntervalSeconds"], defaults["MaxPollAttempts"]) == ("15", "40")

@@ -7,6 +7,7 @@ Clients are made by each handler's cached `_configured()`; the tests replace it 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,9 +17,11 @@ from pydantic import ValidationError
 
 from lambdas.conclusion import Ports
 from lambdas.handlers import conclude as conclude_handler
+from lambdas.handlers import forward_owner_notification
 from lambdas.handlers import prepare as prepare_handler
 from lambdas.preparation import PreparePorts
 from lambdas.settings import ConcludeSettings, PrepareSettings
+from notifications.channels import UnknownChannelError
 from tests.factories import ACCOUNT_ID, EXECUTION_ARN, USER_ID, compliance_event, deactivated, iam_user, key
 from tests.unit.fakes import FakeConfig, FakeExemptionTable, FakeIAM, LambdaContext, conclude_ports
 
@@ -241,3 +244,26 @@ class TestConclude:
         environ = {k: v for k, v in CONCLUDE_ENV.items() if k != "AUDIT_TABLE_NAME"}
         with pytest.raises(ValidationError, match="AUDIT_TABLE_NAME"):
             ConcludeSettings.from_environment(environ)
+
+
+@pytest.mark.parametrize(
+    ("environment", "problem"),
+    [
+        ({"CHANNEL": "pager"}, "unknown notification channel 'pager' (keywarden has: email, slack, teams)"),
+        ({"CHANNEL": "teams"}, "WEBHOOK_SECRET_NAME"),
+        ({"CHANNEL": "email", "SENDER_EMAIL": "nobody"}, "SENDER_EMAIL"),
+    ],
+)
+def test_a_forwarder_with_an_unknown_channel_or_bad_settings_does_not_start(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], problem: str
+) -> None:
+    """Given a forwarder function whose environment names no channel, or misses the channel's settings,
+    When it is first invoked, Then it fails at once, saying what is wrong."""
+    for name in ("CHANNEL", "WEBHOOK_SECRET_NAME", "SENDER_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    forward_owner_notification._configured.cache_clear()
+    with pytest.raises((UnknownChannelError, ValidationError), match=re.escape(problem)):
+        forward_owner_notification._configured()
+    forward_owner_notification._configured.cache_clear()

@@ -1,4 +1,4 @@
-"""Notification settings: cdk.json context in, function environments and filter policies out."""
+"""Notification settings: cdk.json context in, channels, function environments and filter policies out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from pydantic import ValidationError
 from deployment.settings import DeploymentSettings, SettingsError
 from deployment.workflow import CONCLUDE, function_environments
 from lambdas.settings import ConcludeSettings
-from notifications.settings import EmailForwarderSettings, SlackForwarderSettings, load_forwarder_settings
+from notifications.channels import CHANNELS
+from notifications.settings import (
+    EmailForwarderSettings,
+    ForwarderChannel,
+    WebhookForwarderSettings,
+    load_forwarder_settings,
+)
 from tests.factories import WORKFLOW_RESOURCES
 
 
@@ -16,10 +22,14 @@ def test_defaults() -> None:
     """Given no context, When deployed,
     Then owners' Slack channels come from the slack-channel tag, a week's window, every severity to both."""
     settings = DeploymentSettings()
+    assert settings.notification_channels == ("slack", "email")
     assert settings.slack_channel_tag_keys == ("slack-channel",)
     assert settings.notification_window_hours == 168
     assert settings.forwarder_filter_policy("slack") == {"severity": ["high", "low", "medium"]}
     assert settings.forwarder_filter_policy("email") == {"severity": ["high", "low", "medium"]}
+    assert (settings.forwarder_concurrency("slack"), settings.forwarder_concurrency("email")) == (2, 0)
+    assert settings.webhook_secret_name("slack") == "keywarden/slack-webhook"
+    assert settings.webhook_secret_name("teams") == "keywarden/teams-webhook"
 
 
 def test_context_values_reach_the_functions() -> None:
@@ -44,12 +54,30 @@ def test_context_values_reach_the_functions() -> None:
         "keywarden-notification-state",
         "arn:aws:sns:eu-west-1:111122223333:keywarden-owners",
     )
-    slack = load_forwarder_settings(SlackForwarderSettings, settings.slack_forwarder_environment())
+    slack_environment = settings.forwarder_environment("slack")
+    assert load_forwarder_settings(ForwarderChannel, slack_environment).channel == "slack"
+    slack = load_forwarder_settings(WebhookForwarderSettings, slack_environment)
     assert slack.webhook_secret_name == "security/keywarden-slack"
     assert (slack.timeout_seconds, slack.max_attempts) == (5.0, 4)
-    email = load_forwarder_settings(EmailForwarderSettings, settings.email_forwarder_environment())
+    email = load_forwarder_settings(EmailForwarderSettings, settings.forwarder_environment("email"))
     assert email.sender == "keywarden@corp.example"
     assert settings.forwarder_filter_policy("slack") == {"severity": ["high"]}
+
+
+@pytest.mark.parametrize("channel", list(CHANNELS))
+def test_every_channel_s_environment_is_what_its_settings_model_reads(channel: str) -> None:
+    # Given every channel deployed, with a configuration set for email
+    settings = DeploymentSettings.from_context(
+        {"notificationChannels": list(CHANNELS), "sesConfigurationSet": "owners"}
+    )
+    # When its forwarder starts with the environment the deployment gives it
+    environment = settings.forwarder_environment(channel)
+    # Then the one handler finds the channel, and the channel's model takes every variable
+    assert load_forwarder_settings(ForwarderChannel, environment).channel == channel
+    model = CHANNELS[channel].settings_model
+    known = {"CHANNEL"} | {field.alias for field in model.model_fields.values() if field.alias}
+    assert set(environment) <= known
+    load_forwarder_settings(model, environment)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +87,12 @@ def test_context_values_reach_the_functions() -> None:
         ({"notificationWindowHours": -1}, "notificationWindowHours"),
         ({"slackSeverities": "urgent"}, "slackSeverities"),
         ({"emailSeverities": ""}, "emailSeverities"),
+        ({"teamsSeverities": "urgent"}, "teamsSeverities"),
         ({"slackWebhookSecretName": "has spaces"}, "slackWebhookSecretName"),
+        ({"teamsWebhookSecretName": "has spaces"}, "teamsWebhookSecretName"),
+        ({"slackForwarderConcurrency": "-1"}, "slackForwarderConcurrency"),
+        ({"emailWebhookSecretName": "keywarden/email"}, "emailWebhookSecretName"),
+        ({"notificationChannels": ""}, "notificationChannels"),
     ],
 )
 def test_bad_values_name_the_setting(context: dict[str, object], problem: str) -> None:
@@ -72,5 +105,7 @@ def test_a_forwarder_with_a_bad_sender_does_not_start() -> None:
     """Given a forwarder environment with a bad or missing value, When it starts, Then it fails naming it."""
     with pytest.raises(ValidationError, match="SENDER_EMAIL"):
         load_forwarder_settings(EmailForwarderSettings, {"SENDER_EMAIL": "not-an-address"})
-    with pytest.raises(ValidationError, match="SLACK_WEBHOOK_SECRET_NAME"):
-        load_forwarder_settings(SlackForwarderSettings, {})
+    with pytest.raises(ValidationError, match="WEBHOOK_SECRET_NAME"):
+        load_forwarder_settings(WebhookForwarderSettings, {})
+    with pytest.raises(ValidationError, match="CHANNEL"):
+        load_forwarder_settings(ForwarderChannel, {})

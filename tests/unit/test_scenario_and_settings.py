@@ -19,6 +19,7 @@ from deployment.workflow import (
     workflow_substitutions,
 )
 from keywarden.scenario import ScenarioError, UserSpec, config_finds_stale_key, load_scenario
+from keywarden.simulation import scenario_settings
 from lambdas.settings import ConcludeSettings, PrepareSettings
 from statemachine import SUBSTITUTIONS, render_definition
 from tests.factories import WORKFLOW_RESOURCES
@@ -75,12 +76,26 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
         ({"users": [{"name": "Bob"}, {"name": "bob"}]}, "user names must be unique"),
         ({"users": [{"name": "a", "colour": "blue"}]}, "colour: Extra inputs are not permitted"),
         ({"max_access_key_age": 0, "users": [{"name": "a"}]}, "max_access_key_age"),
+        (
+            {"notification_channels": ["email", "pager"], "users": [{"name": "a"}]},
+            r"notification_channels: Value error, unknown notification channel 'pager' \(keywarden has",
+        ),
+        ({"notification_channels": [], "users": [{"name": "a"}]}, "notification_channels: Tuple should have"),
     ],
 )
 def test_bad_scenarios_say_what_and_where(tmp_path: Path, content: object, message: str) -> None:
     """Given a malformed scenario, When loaded, Then the error says what is wrong and where."""
     with pytest.raises(ScenarioError, match=message):
         load_scenario(write(tmp_path, content))
+
+
+def test_a_scenario_s_channels_are_the_deployment_s(tmp_path: Path) -> None:
+    chosen = load_scenario(
+        write(tmp_path, {"notification_channels": ["email", "teams"], "users": [{"name": "a"}]})
+    )
+    assert scenario_settings(chosen).notification_channels == ("email", "teams")
+    default = load_scenario(write(tmp_path, {"users": [{"name": "a"}]}))
+    assert scenario_settings(default).notification_channels == ("slack", "email")
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Posting to a Slack webhook: a local HTTP server answers 200, 429, 500, or too late."""
+"""Posting to a chat webhook: a local HTTP server answers 200, 429, 500, or too late."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from email.utils import format_datetime
 
 import pytest
 
-from keywarden.sandbox.slack_server import ScriptedAnswer, SlackWebhookServer
-from notifications.slack_webhook import (
-    RetryPolicy,
-    SlackDeliveryError,
-    SlackWebhooks,
-    parse_webhooks,
-    post_message,
-    route,
-)
+from domain.classification import CredentialPolicy, classify_key
+from domain.notification_facts import NotificationFacts
+from keywarden.sandbox.slack_server import SlackWebhookServer
+from keywarden.sandbox.teams_server import TeamsWebhookServer
+from keywarden.sandbox.webhook_server import ScriptedAnswer
+from notifications.channels.slack import parse_slack_webhooks, route
+from notifications.channels.teams import deliver_to_teams, parse_teams_webhooks
+from notifications.webhook import RetryPolicy, WebhookDeliveryError, Webhooks, post_json
+from tests.factories import NOW, key, notification_facts
 
 PAYLOAD = {"text": "hello", "blocks": []}
 NO_JITTER = RetryPolicy(max_attempts=4, timeout_seconds=2.0, base_delay_seconds=1.0, jitter=False)
@@ -39,14 +39,15 @@ class FakeTime:
 
 @pytest.fixture
 def slack() -> Iterator[SlackWebhookServer]:
-    server = SlackWebhookServer().start()
+    server = SlackWebhookServer()
+    server.start()
     yield server
     server.close()
 
 
 def post(url: str, policy: RetryPolicy = NO_JITTER, budget: float = 60.0) -> tuple[int, FakeTime]:
     time = FakeTime()
-    delivered = post_message(url, PAYLOAD, policy, budget, sleep=time.sleep, monotonic=time.monotonic)
+    delivered = post_json(url, PAYLOAD, policy, budget, "Slack", sleep=time.sleep, monotonic=time.monotonic)
     return len(delivered.attempts), time
 
 
@@ -90,7 +91,7 @@ def test_full_jitter_stays_under_the_exponential_ceiling(slack: SlackWebhookServ
 def test_persistent_500_gives_up_without_revealing_the_url(slack: SlackWebhookServer) -> None:
     slack.answer_next(*[ScriptedAnswer(500, "internal_error")] * 10)
     url = slack.url("default")
-    with pytest.raises(SlackDeliveryError) as raised:
+    with pytest.raises(WebhookDeliveryError) as raised:
         post(url)
     assert str(raised.value) == "Slack answered 500 internal_error; gave up after 4 attempts"
     assert len(slack.posts) == 4
@@ -101,8 +102,8 @@ def test_a_timeout_is_retried(slack: SlackWebhookServer) -> None:
     slack.answer_next(ScriptedAnswer(200, "ok", delay_seconds=1.0))
     policy = RetryPolicy(max_attempts=2, timeout_seconds=0.2, jitter=False)
     time = FakeTime()
-    delivered = post_message(
-        slack.url("default"), PAYLOAD, policy, 30, sleep=time.sleep, monotonic=time.monotonic
+    delivered = post_json(
+        slack.url("default"), PAYLOAD, policy, 30, "Slack", sleep=time.sleep, monotonic=time.monotonic
     )
     first, second = delivered.attempts
     assert (first.status, first.error) == (None, "the request timed out (TimeoutError)")
@@ -113,20 +114,20 @@ def test_a_timeout_is_retried(slack: SlackWebhookServer) -> None:
 def test_only_timeouts_is_a_failure(slack: SlackWebhookServer) -> None:
     slack.answer_next(*[ScriptedAnswer(200, "ok", delay_seconds=0.6)] * 2)
     policy = RetryPolicy(max_attempts=2, timeout_seconds=0.2, jitter=False)
-    with pytest.raises(SlackDeliveryError, match=r"timed out \(TimeoutError\); gave up after 2 attempts"):
+    with pytest.raises(WebhookDeliveryError, match=r"timed out \(TimeoutError\); gave up after 2 attempts"):
         post(slack.url("default"), policy)
 
 
 def test_a_client_error_is_not_retried(slack: SlackWebhookServer) -> None:
     slack.answer_next(ScriptedAnswer(404, "no_service"))
-    with pytest.raises(SlackDeliveryError, match=r"^Slack answered 404 no_service; not retried"):
+    with pytest.raises(WebhookDeliveryError, match=r"^Slack answered 404 no_service; not retried"):
         post(slack.url("default"))
     assert len(slack.posts) == 1
 
 
 def test_a_retry_after_beyond_the_time_left_gives_up_at_once(slack: SlackWebhookServer) -> None:
     slack.answer_next(ScriptedAnswer(429, "rate_limited", retry_after="120"))
-    with pytest.raises(SlackDeliveryError, match="would not finish within the function's time"):
+    with pytest.raises(WebhookDeliveryError, match="would not finish within the function's time"):
         post(slack.url("default"), budget=28)
     assert len(slack.posts) == 1
 
@@ -134,18 +135,18 @@ def test_a_retry_after_beyond_the_time_left_gives_up_at_once(slack: SlackWebhook
 def test_nobody_listening_is_retried_then_fails(slack: SlackWebhookServer) -> None:
     url = slack.url("default")
     slack.close()
-    with pytest.raises(SlackDeliveryError, match=r"failed \(ConnectionRefusedError\); gave up after 4"):
+    with pytest.raises(WebhookDeliveryError, match=r"failed \(ConnectionRefusedError\); gave up after 4"):
         post(url)
 
 
 class TestWebhookSecret:
     def test_a_bare_url_is_the_default_webhook(self) -> None:
-        assert parse_webhooks(" https://hooks.slack.com/services/T0/B0/x \n") == SlackWebhooks(
+        assert parse_slack_webhooks(" https://hooks.slack.com/services/T0/B0/x \n") == Webhooks(
             default="https://hooks.slack.com/services/T0/B0/x"
         )
 
     def test_channels_are_normalised(self) -> None:
-        webhooks = parse_webhooks(
+        webhooks = parse_slack_webhooks(
             '{"default": "https://hooks.slack.com/d", "channels": {"payments": "https://hooks.slack.com/p",'
             ' "C0123ABCD9": "https://hooks.slack.com/c"}}'
         )
@@ -165,16 +166,18 @@ class TestWebhookSecret:
         ],
     )
     def test_an_unusable_secret_is_refused_without_echoing_it(self, secret: str) -> None:
-        with pytest.raises(SlackDeliveryError, match="the Slack webhook secret is not usable") as raised:
-            parse_webhooks(secret)
+        with pytest.raises(WebhookDeliveryError, match="the Slack webhook secret is not usable") as raised:
+            parse_slack_webhooks(secret)
         assert "leaked" not in str(raised.value)
 
     def test_plain_http_only_on_loopback(self) -> None:
-        assert parse_webhooks("http://127.0.0.1:8080/services/default").default.startswith("http://127.0.0.1")
+        assert parse_slack_webhooks("http://127.0.0.1:8080/services/default").default.startswith(
+            "http://127.0.0.1"
+        )
 
 
 class TestRouting:
-    WEBHOOKS = SlackWebhooks(
+    WEBHOOKS = Webhooks(
         default="https://hooks.slack.com/d", channels={"#payments": "https://hooks.slack.com/p"}
     )
 
@@ -199,6 +202,56 @@ class TestRouting:
 
 def test_a_redirect_is_not_followed(slack: SlackWebhookServer) -> None:
     slack.answer_next(ScriptedAnswer(302, "moved", location=slack.url("elsewhere")))
-    with pytest.raises(SlackDeliveryError, match=r"^Slack answered 302 moved; not retried"):
+    with pytest.raises(WebhookDeliveryError, match=r"^Slack answered 302 moved; not retried"):
         post(slack.url("default"))
     assert [p.webhook for p in slack.posts] == ["default"]
+
+
+class TestTeams:
+    @pytest.fixture
+    def teams(self) -> Iterator[TeamsWebhookServer]:
+        server = TeamsWebhookServer()
+        server.start()
+        yield server
+        server.close()
+
+    @pytest.fixture
+    def time(self, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+        fake = FakeTime()
+        monkeypatch.setattr("notifications.webhook._sleep", fake.sleep)
+        monkeypatch.setattr("notifications.webhook._monotonic", fake.monotonic)
+        return fake
+
+    @staticmethod
+    def facts() -> NotificationFacts:
+        used = key("AKIAIOSFODNN7EXAMPLE", created_days_ago=120, last_used_days_ago=0)
+        return notification_facts((classify_key(used, used, CredentialPolicy(90, 90), NOW, NOW),))
+
+    def test_throttled_then_accepted_waits_exactly_retry_after(
+        self, teams: TeamsWebhookServer, time: FakeTime
+    ) -> None:
+        # Given Teams throttling the first post for 7 seconds
+        teams.answer_next(ScriptedAnswer(429, "Rate limit is exceeded", retry_after="7"))
+        # When the card is delivered
+        receipt = deliver_to_teams(self.facts(), parse_teams_webhooks(teams.url("default")), NO_JITTER, 28)
+        # Then the forwarder waited what Teams asked, and the second post was accepted
+        assert time.sleeps == [7.0]
+        assert [p.status for p in teams.posts] == [429, 202]
+        assert (receipt.attempts, receipt.details) == (2, {"teams_webhook": "default"})
+
+    def test_an_outage_gives_up_naming_teams_never_the_url(
+        self, teams: TeamsWebhookServer, time: FakeTime
+    ) -> None:
+        teams.answer_next(*[ScriptedAnswer(503, "Service Unavailable")] * 4)
+        url = teams.url("default") + "?sig=s3cr3t"
+        with pytest.raises(WebhookDeliveryError) as raised:
+            deliver_to_teams(self.facts(), parse_teams_webhooks(url), NO_JITTER, 60)
+        assert str(raised.value) == "Teams answered 503 Service Unavailable; gave up after 4 attempts"
+        assert time.sleeps == [1.0, 2.0, 4.0]
+        assert "s3cr3t" not in repr(raised.value)
+        assert "127.0.0.1" not in repr(raised.value)
+
+    def test_a_refused_card_is_not_retried(self, teams: TeamsWebhookServer, time: FakeTime) -> None:
+        with pytest.raises(WebhookDeliveryError, match=r"^Teams answered 400 Bad payload: type must be"):
+            post_json(teams.url("default"), {"text": "not a message"}, NO_JITTER, 30, "Teams")
+        assert len(teams.posts) == 1

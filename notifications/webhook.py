@@ -1,8 +1,8 @@
-"""Posting to Slack incoming webhooks: routing, timeout, retries with back-off, Retry-After.
+"""Posting JSON to a chat service's incoming webhook: timeout, retries with back-off, Retry-After.
 
-The webhook URL is a secret (anyone holding it can post to the channel): it is never logged,
+A webhook URL is a secret (anyone holding it can post to the channel): it is never logged,
 never put in an error message, and only https is accepted (plain http only on loopback, for
-the local sandbox).
+the local sandbox). The webhook secret holds a bare URL or {"default": url, "channels": {...}}.
 """
 
 from __future__ import annotations
@@ -13,101 +13,82 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from domain.notification_facts import NotificationFacts
-from domain.owners import slack_channel
-from notifications.slack_message import render_slack_message
-
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-class SlackDeliveryError(Exception):
+class WebhookDeliveryError(Exception):
     """The message could not be posted; the message says why, never where."""
 
 
-class SlackWebhooks(BaseModel):
-    """The secret's value: the default webhook, and optional webhooks per channel.
+def safe_url(url: str) -> str:
+    """The URL, if it is https (or http on loopback); the error never echoes it."""
+    parts = urlsplit(url.strip())
+    secure = parts.scheme == "https" and bool(parts.hostname)
+    if secure or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        return url.strip()
+    raise ValueError("a webhook URL must be https:// (http:// only on loopback)")
 
-    A Slack app's incoming webhook posts to the one channel it was created for, so reaching an
-    owner's own channel takes that channel's webhook; other channels get the default one.
-    """
+
+class Webhooks(BaseModel):
+    """A webhook secret's value: the default webhook, and optional webhooks per channel name."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # repr=False: printing or logging the model must not show the URLs.
     default: str = Field(repr=False)
     channels: dict[str, str] = Field(default_factory=dict, repr=False)
-    """`#channel-name` (or channel id) -> webhook URL."""
 
     @field_validator("default")
     @classmethod
     def _default_is_safe(cls, url: str) -> str:
-        return _safe_url(url)
+        return safe_url(url)
 
     @field_validator("channels")
     @classmethod
     def _channels_are_safe(cls, channels: dict[str, str]) -> dict[str, str]:
-        safe = {}
-        for name, url in channels.items():
-            channel = slack_channel(name)
-            if channel is None:
-                raise ValueError(f"{name!r} is not a Slack channel name or id")
-            safe[channel] = _safe_url(url)
-        return safe
+        return {name: safe_url(url) for name, url in channels.items()}
 
 
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    secure = parts.scheme == "https" and bool(parts.hostname)
-    if secure or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-        return url.strip()
-    # Say what is wrong without echoing the value: it is a secret.
-    raise ValueError("a webhook URL must be https:// (http:// only on loopback)")
+ChannelName = Callable[[str], str | None]
+"""Normalises a channel name of the secret (`payments` -> `#payments`); None when it is not one."""
 
 
-def parse_webhooks(secret_value: str) -> SlackWebhooks:
-    """The secret holds either a bare webhook URL or {"default": url, "channels": {name: url}}."""
+def parse_webhooks(secret_value: str, service: str, channel_name: ChannelName | None = None) -> Webhooks:
+    """A bare webhook URL, or {"default": url, "channels": {name: url}} (channels only where
+    `channel_name` says what a channel is). Refused without echoing the value."""
     text = secret_value.strip()
     try:
-        if text.startswith("{"):
-            return SlackWebhooks.model_validate(json.loads(text))
-        return SlackWebhooks(default=text)
+        webhooks = (
+            Webhooks.model_validate(json.loads(text)) if text.startswith("{") else Webhooks(default=text)
+        )
     except ValidationError as error:
         # Locations and messages only: the input values are secrets.
         where = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in error.errors())
-        raise SlackDeliveryError(f"the Slack webhook secret is not usable ({where})") from None
+        raise WebhookDeliveryError(f"the {service} webhook secret is not usable ({where})") from None
     except ValueError:
-        raise SlackDeliveryError("the Slack webhook secret is not usable (not JSON)") from None
-
-
-@dataclass(frozen=True)
-class SlackRoute:
-    url: str = field(repr=False)
-    channel: str
-    """Where the message lands: the owner's channel, or `default`."""
-    note: str | None = None
-    """Why the message is not in the owner's own channel, when it is not."""
-
-
-def route(owner_channel: str | None, webhooks: SlackWebhooks) -> SlackRoute:
-    """The owner's channel's webhook when there is one, else the default webhook."""
-    if owner_channel and owner_channel in webhooks.channels:
-        return SlackRoute(webhooks.channels[owner_channel], owner_channel)
-    if owner_channel:
-        return SlackRoute(
-            webhooks.default,
-            "default",
-            f"This was meant for {owner_channel}, which has no keywarden webhook: "
-            "posted to the default channel.",
+        raise WebhookDeliveryError(f"the {service} webhook secret is not usable (not JSON)") from None
+    if webhooks.channels and channel_name is None:
+        raise WebhookDeliveryError(
+            f"the {service} webhook secret is not usable (channels: {service} webhooks are not "
+            "routed per channel; give the default webhook only)"
         )
-    return SlackRoute(webhooks.default, "default")
+    normalised = {}
+    for name, url in webhooks.channels.items():
+        channel = channel_name(name) if channel_name else None
+        if channel is None:
+            raise WebhookDeliveryError(
+                f"the {service} webhook secret is not usable (channels: {name!r} is not a channel name)"
+            )
+        normalised[channel] = url
+    return webhooks.model_copy(update={"channels": normalised})
 
 
 @dataclass(frozen=True)
@@ -169,9 +150,11 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def _post_once(url: str, body: bytes, timeout: float) -> tuple[int | None, str | None, float | None]:
+def _post_once(
+    url: str, body: bytes, timeout: float, service: str
+) -> tuple[int | None, str | None, float | None]:
     """(status, error, Retry-After seconds) of one POST; never lets the URL reach an error."""
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked in _safe_url
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked in safe_url
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
     try:
@@ -183,23 +166,24 @@ def _post_once(url: str, body: bytes, timeout: float) -> tuple[int | None, str |
         except OSError:
             detail = ""
         retry_after = _retry_after(error.headers.get("Retry-After"))
-        return error.code, f"Slack answered {error.code} {detail}".strip(), retry_after
+        return error.code, f"{service} answered {error.code} {detail}".strip(), retry_after
     except (TimeoutError, urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         kind = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else "failed"
         return None, f"the request {kind} ({type(reason).__name__})", None
 
 
-def post_message(
+def post_json(
     url: str,
     payload: dict[str, Any],
     policy: RetryPolicy,
     budget_seconds: float,
+    service: str,
     sleep: Callable[[float], None] | None = None,
     monotonic: Callable[[], float] | None = None,
 ) -> Delivered:
-    """POST `payload`; retry 429 and 5xx (waiting Retry-After when given) and timeouts with
-    exponential back-off, within `budget_seconds`. Raises SlackDeliveryError when it gives up."""
+    """POST `payload` to `service`'s webhook; retry 429 and 5xx (waiting Retry-After when given) and
+    timeouts with exponential back-off, within `budget_seconds`. Raises WebhookDeliveryError."""
     pause, clock = sleep or _sleep, monotonic or _monotonic
     started = clock()
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -207,36 +191,21 @@ def post_message(
     waited = 0.0
     for number in range(1, policy.max_attempts + 1):
         remaining = budget_seconds - (clock() - started)
-        status, error, retry_after = _post_once(url, body, min(policy.timeout_seconds, max(remaining, 0.1)))
+        timeout = min(policy.timeout_seconds, max(remaining, 0.1))
+        status, error, retry_after = _post_once(url, body, timeout, service)
         attempts.append(Attempt(status, error, waited))
         if status is not None and 200 <= status < 300:
             return Delivered(tuple(attempts))
         retryable = status is None or status in RETRYABLE_STATUS
         if not retryable:
-            raise SlackDeliveryError(f"{error}; not retried (attempt {number})")
+            raise WebhookDeliveryError(f"{error}; not retried (attempt {number})")
         if number == policy.max_attempts:
             break
         waited = retry_after if retry_after is not None else _backoff(number, policy)
         if clock() - started + waited + policy.timeout_seconds > budget_seconds:
-            raise SlackDeliveryError(
+            raise WebhookDeliveryError(
                 f"{error}; gave up after {number} attempt(s): the next one (in {waited:.0f} s) "
                 "would not finish within the function's time"
             )
         pause(waited)
-    raise SlackDeliveryError(f"{attempts[-1].error}; gave up after {policy.max_attempts} attempts")
-
-
-@dataclass(frozen=True)
-class SlackDelivery:
-    channel: str
-    attempts: int
-    note: str | None
-
-
-def deliver_to_slack(
-    facts: NotificationFacts, webhooks: SlackWebhooks, policy: RetryPolicy, budget_seconds: float
-) -> SlackDelivery:
-    """Route to the owner's channel (or the default one), render, post with retries."""
-    target = route(facts.owner.slack_channel, webhooks)
-    delivered = post_message(target.url, render_slack_message(facts, target.note), policy, budget_seconds)
-    return SlackDelivery(target.channel, len(delivered.attempts), target.note)
+    raise WebhookDeliveryError(f"{attempts[-1].error}; gave up after {policy.max_attempts} attempts")
