@@ -170,7 +170,7 @@ def test_a_scenario_chooses_its_channels_and_teams_delivers(tmp_path: Path) -> N
         "users": [
             {
                 "name": "bob",
-                "tags": {"owner-email": "bob@example.com", "slack-channel": "#payments"},
+                "tags": {"owner-email": "bob@example.com", "slack-channel": "payments"},
                 "keys": [{"id": "AKIABOB0000000000001", "created_days_ago": 120, "last_used_days_ago": 2}],
             }
         ],
