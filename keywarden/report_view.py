@@ -98,6 +98,7 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
         run = user.execution
         console.print(
             f"\n[bold]Workflow[/]: {run.status}, {run.state_transitions} state transitions, "
+            f"{run.function_invocations} function invocations, "
             f"{run.simulated_seconds:.0f} s simulated"
         )
         console.print(Text("  " + " -> ".join(collapse_repeats(run.path))))

@@ -39,6 +39,7 @@ class ExecutionSummary(BaseModel):
     cause: str | None
     path: list[str]
     state_transitions: int
+    function_invocations: int
     simulated_seconds: float
 
 
@@ -166,6 +167,7 @@ def _remediated_user(
             cause=run.cause,
             path=run.path,
             state_transitions=run.state_transitions,
+            function_invocations=run.function_invocations,
             simulated_seconds=run.simulated_seconds,
         ),
         audit_record=summary or None,

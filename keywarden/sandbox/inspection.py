@@ -24,6 +24,8 @@ class ExecutionReport:
     path: list[str]
     """Every state entered, in order (states inside Maps and Parallels included)."""
     state_transitions: int
+    function_invocations: int
+    """Lambda invocations the workflow scheduled (retries included)."""
     simulated_seconds: float
     error: str | None
     cause: str | None
@@ -44,6 +46,7 @@ def execution_report(sfn: Any, execution_arn: str) -> ExecutionReport:
         status=described["status"],
         path=entered,
         state_transitions=len(entered),
+        function_invocations=sum(1 for e in events if e["type"] == "LambdaFunctionScheduled"),
         simulated_seconds=(stop - described["startDate"]).total_seconds(),
         error=described.get("error"),
         cause=described.get("cause"),
