@@ -23,7 +23,7 @@ AUDIT_FIELDS = (
 
 
 def collapse_repeats(path: Sequence[str]) -> list[str]:
-    """ParseEvent, A, B, A, B, C -> ParseEvent, (A -> B) x2, C: the poll loop, readable."""
+    """Prepare, A, B, A, B, C -> Prepare, (A -> B) x2, C: the poll loop, readable."""
     collapsed: list[str] = []
     i = 0
     while i < len(path):

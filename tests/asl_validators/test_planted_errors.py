@@ -33,7 +33,7 @@ class Planted:
 
 
 def _misspelled_intrinsic(d: Definition) -> None:
-    d["States"]["CountPoll"]["Parameters"]["count.$"] = "States.MathAd($.automation.poll.count, 1)"
+    d["States"]["CountPoll"]["Parameters"]["number.$"] = "States.MathAd($.automation.poll.number, 1)"
 
 
 def _bad_jitter_strategy(d: Definition) -> None:
@@ -41,7 +41,7 @@ def _bad_jitter_strategy(d: Definition) -> None:
 
 
 def _next_to_a_missing_state(d: Definition) -> None:
-    d["States"]["SnapshotBefore"]["Next"] = "DoesUserExists"
+    d["States"]["Prepare"]["Next"] = "IsRemediationAllowd"
 
 
 def _states_all_with_other_errors(d: Definition) -> None:
@@ -63,7 +63,7 @@ PLANTED: Final = {
     "bad JitterStrategy": Planted(
         _bad_jitter_strategy, "StartAutomation", '"PARTIAL"', ALL - {ASL_VALIDATOR}
     ),
-    "Next to a missing state": Planted(_next_to_a_missing_state, "SnapshotBefore", "DoesUserExists", ALL),
+    "Next to a missing state": Planted(_next_to_a_missing_state, "Prepare", "IsRemediationAllowd", ALL),
     "States.ALL with other errors": Planted(
         _states_all_with_other_errors, "AlertOperators", '"States.ALL",', frozenset({WMFS_STATELINT})
     ),

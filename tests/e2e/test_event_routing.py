@@ -52,7 +52,8 @@ def test_a_bad_workflow_input_is_rejected_recorded_and_alerted(sandbox: Sandbox)
     assert run.status == "FAILED"
     assert run.error == "keywarden.REJECTED"
     assert run.cause == "compliance type is 'COMPLIANT', not NON_COMPLIANT"
-    assert "SnapshotBefore" not in run.path
+    assert "StartAutomation" not in run.path
+    assert sandbox.automation.start_calls == []
     [summary] = sandbox.audit_items(execution)
     assert summary["outcome"] == "REJECTED"
     alerts = sandbox.published("operators")
