@@ -105,6 +105,25 @@ def test_a_failed_runbook_that_left_an_unused_key_active_is_recorded_alerted_and
     assert sandbox.access_keys("henry") == {"AKIAHENRY00000000001": "Active"}
 
 
+def test_a_runbook_whose_verification_read_too_soon_is_judged_by_iam_not_paged(sandbox: Sandbox) -> None:
+    """Given a runbook that deactivates henry's stale key and then fails its own verification (IAM
+    read too soon: "VERIFICATION FAILED ... NOT DEACTIVATED"),
+    When remediated,
+    Then the after-snapshot decides: REMEDIATED with the key DEACTIVATED, the runbook's Failed status
+    and message kept in the record, no operator alert, and the execution succeeds."""
+    spec = STALE_USER.model_copy(update={"automation": AutomationSpec(verification_fails=True)})
+    execution = remediate(sandbox, spec)
+    assert sandbox.execution(execution).status == "SUCCEEDED"
+    [summary, key_item] = sandbox.audit_items(execution)
+    assert summary["outcome"] == "REMEDIATED"
+    assert "although automation" in summary["reason"]
+    assert summary["automation"]["status"] == "Failed"
+    assert "VERIFICATION FAILED" in summary["automation"]["failure_message"]
+    assert key_item["result"] == "DEACTIVATED"
+    assert sandbox.published("operators") == []
+    assert sandbox.access_keys("henry") == {"AKIAHENRY00000000001": "Inactive"}
+
+
 def test_an_automation_that_never_ends_is_bounded_and_timed_out(sandbox: Sandbox) -> None:
     """Given an automation that stays InProgress, When remediated, Then after maxPollAttempts (8)
     polls, 15 s apart, TIMED_OUT is recorded and alerted: the loop never runs for ever."""
