@@ -26,8 +26,6 @@ from infra.constructs.owner_notifications import OwnerNotifications
 from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 
-"""The stack output holding the exemption table's name (`keywarden exemptions` reads it)."""
-
 
 class KeywardenStack(Stack):
     def __init__(self, scope: Construct, settings: DeploymentSettings, **kwargs: Any) -> None:
