@@ -19,6 +19,7 @@ from deployment.channel_settings import (
     take_channel_settings,
 )
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
 from domain.results import Severity
@@ -66,7 +67,9 @@ class DeploymentSettings(BaseModel):
     """A document version number (pinned), or `$DEFAULT` / `$LATEST` (whatever AWS ships: unpinned)."""
     dry_run: bool = Field(default=False, alias="dryRun")
     """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
-    max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")
+    max_exemption_days: int = Field(
+        default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1, le=MAX_EXEMPTION_DAYS_CEILING, alias="maxExemptionDays"
+    )
     """Exemptions granted for longer are refused by `keywarden exemptions add` and ignored by the workflow."""
     # Owner notifications: the channels' forwarders (deployment/channel_settings.py adds, per
     # channel, <name>Severities, <name>ForwarderConcurrency and <name>WebhookSecretName).

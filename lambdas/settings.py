@@ -13,6 +13,7 @@ from typing import Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.classification import CredentialPolicy
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
 
@@ -46,7 +47,7 @@ class PrepareSettings(EnvironmentSettings):
     dry_run: bool = Field(alias="DRY_RUN")
     """Required, never defaulted: whether keys may be changed is always an explicit setting."""
     exemption_table_name: str = Field(alias="EXEMPTION_TABLE_NAME", min_length=3)
-    max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=90, ge=1)
+    max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1)
 
 
 class ConcludeSettings(EnvironmentSettings):

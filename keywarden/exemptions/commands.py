@@ -13,18 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from deployment.outputs import DEFAULT_STACK_NAME
-from domain.exemptions import Exemption, exemption_from_item, exemption_to_item
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, Exemption, exemption_from_item, exemption_to_item
 from domain.tables import ExemptionTable
 from keywarden.aws_connection import EXEMPTION_TABLE, ConnectionOptions, TableConnection, aws_errors, connect
 from keywarden.cli_errors import CommandError
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
-from keywarden.exemptions.store import (
-    DEFAULT_MAX_EXEMPTION_DAYS,
-    ExemptionRefusedError,
-    ExemptionRequest,
-    approve,
-    parse_expiry,
-)
+from keywarden.exemptions.store import ExemptionRefusedError, ExemptionRequest, approve, parse_expiry
 
 exemptions_app = typer.Typer(
     help="Protect IAM users from remediation for a while, with a reason (security administrators only).",

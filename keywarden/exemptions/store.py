@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from domain.exemptions import Exemption
 from keywarden.cli_errors import InputError
 
-DEFAULT_MAX_EXEMPTION_DAYS = 90
-
 
 class ExemptionRefusedError(InputError):
     """The exemption is not acceptable; the message says why (exit code 2)."""
