@@ -8,17 +8,18 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from rich.console import Console
 from rich.table import Table
 
 from deployment.outputs import DEFAULT_STACK_NAME
-from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, Exemption, exemption_from_item, exemption_to_item
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, Exemption, exemption_to_item
 from domain.tables import ExemptionTable
 from keywarden.aws_connection import EXEMPTION_TABLE, ConnectionOptions, TableConnection, aws_errors, connect
 from keywarden.cli_errors import CommandError
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
 from keywarden.exemptions.store import ExemptionRefusedError, ExemptionRequest, approve, parse_expiry
+from lambdas.exemption_store import load_exemptions
 
 exemptions_app = typer.Typer(
     help="Protect IAM users from remediation for a while, with a reason (security administrators only).",
@@ -40,7 +41,7 @@ MaxDaysOption = Annotated[
         help="The longest exemption allowed in days (as the stack's maxExemptionDays: longer never apply).",
     ),
 ]
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+_serializer = TypeSerializer()
 
 
 class ListFormat(StrEnum):
@@ -66,16 +67,9 @@ def _caller(connection: TableConnection) -> str:
 
 
 def _all_exemptions(connection: TableConnection) -> list[Exemption]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": connection.table, "ConsistentRead": True}
     with aws_errors(f"reading {connection.table}", connection):
-        while True:
-            page = connection.client.scan(**kwargs)
-            items += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted((exemption_from_item(item) for item in items), key=lambda e: e.user)
+        exemptions = load_exemptions(connection.table_resource())
+    return sorted(exemptions, key=lambda e: e.user)
 
 
 def _status(exemption: Exemption, now: datetime, max_days: int) -> str:
