@@ -6,13 +6,10 @@ deployment/ writes these variables (one source for the CDK stack and the sandbox
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Self, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from domain.classification import CredentialPolicy
+from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
 from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
@@ -20,26 +17,6 @@ from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TA
 
 def _comma_separated(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-class EnvironmentSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
-        """Validate the environment; a bad value fails the function's start with the variable's name."""
-        return cls.model_validate(dict(os.environ if environ is None else environ))
-
-    def to_environment(self) -> dict[str, str]:
-        """The environment variables that configure a function so (what deployment/ writes)."""
-        values = self.model_dump(by_alias=True, exclude_none=True)
-        return {
-            name: str(value).lower() if isinstance(value, bool) else str(value)
-            for name, value in values.items()
-        }
-
-
-T = TypeVar("T", bound=EnvironmentSettings)
 
 
 class PrepareSettings(EnvironmentSettings):
