@@ -21,7 +21,12 @@ from deployment.channel_settings import (
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
-from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
+from domain.owners import (
+    DEFAULT_OWNER_EMAIL_TAG_KEYS,
+    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
+    EmailAddress,
+    is_email_address,
+)
 from domain.results import Severity
 from domain.runbook import RUNBOOK_DEFAULT_VERSION
 from notifications.channels import DEFAULT_CHANNELS, Channel, EmailChannel, WebhookChannel, channel_named
@@ -52,7 +57,7 @@ class DeploymentSettings(BaseModel):
     config_rule_name: str = Field(
         default=DEFAULT_CONFIG_RULE_NAME, pattern=r"^[A-Za-z0-9_-]{1,128}$", alias="configRuleName"
     )
-    security_contact_email: str = Field(default="security@example.com", alias="securityContactEmail")
+    security_contact_email: EmailAddress = Field(default="security@example.com", alias="securityContactEmail")
     owner_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_OWNER_EMAIL_TAG_KEYS, min_length=1, alias="ownerTagKeys"
     )
@@ -86,7 +91,9 @@ class DeploymentSettings(BaseModel):
         default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0, le=8760, alias="notificationWindowHours"
     )
     """A repeated event for the same key and result within this window does not notify again."""
-    notification_sender_email: str = Field(default="keywarden@example.com", alias="notificationSenderEmail")
+    notification_sender_email: EmailAddress = Field(
+        default="keywarden@example.com", alias="notificationSenderEmail"
+    )
     """The SES-verified address owner emails come from."""
     ses_configuration_set: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", alias="sesConfigurationSet"
@@ -113,13 +120,6 @@ class DeploymentSettings(BaseModel):
     """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
     powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
     """Overrides the Powertools layer published for the region (for partitions without it)."""
-
-    @field_validator("security_contact_email", "notification_sender_email")
-    @classmethod
-    def _contact_is_email(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
 
     @field_validator(
         "owner_tag_keys",

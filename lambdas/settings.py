@@ -6,13 +6,13 @@ deployment/ writes these variables (one source for the CDK stack and the sandbox
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from domain.classification import CredentialPolicy
 from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
-from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
+from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, EmailAddress
 
 
 def _comma_separated(value: str) -> tuple[str, ...]:
@@ -31,7 +31,7 @@ class ConcludeSettings(EnvironmentSettings):
     config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
     max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
     max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
-    security_contact_email: str = Field(alias="SECURITY_CONTACT_EMAIL")
+    security_contact_email: EmailAddress = Field(alias="SECURITY_CONTACT_EMAIL")
     owner_tag_keys: str = Field(
         alias="OWNER_TAG_KEYS", default=",".join(DEFAULT_OWNER_EMAIL_TAG_KEYS), min_length=1
     )
@@ -46,13 +46,6 @@ class ConcludeSettings(EnvironmentSettings):
     audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=3)
     notification_state_table_name: str = Field(alias="NOTIFICATION_STATE_TABLE_NAME", min_length=3)
     owners_topic_arn: str = Field(alias="OWNERS_TOPIC_ARN", min_length=1)
-
-    @field_validator("security_contact_email")
-    @classmethod
-    def _valid_contact(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
 
     @property
     def policy(self) -> CredentialPolicy:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from domain.environment import EnvironmentSettings
-from domain.owners import is_email_address
+from domain.owners import EmailAddress
 
 
 class ForwarderChannel(EnvironmentSettings):
@@ -27,13 +27,6 @@ class WebhookForwarderSettings(EnvironmentSettings):
 class EmailForwarderSettings(EnvironmentSettings):
     """The email channel's forwarder: who it sends as."""
 
-    sender: str = Field(alias="SENDER_EMAIL")
+    sender: EmailAddress = Field(alias="SENDER_EMAIL")
     """An address (or domain) verified in SES."""
     configuration_set: str | None = Field(alias="SES_CONFIGURATION_SET", default=None)
-
-    @field_validator("sender")
-    @classmethod
-    def _sender_is_email(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
