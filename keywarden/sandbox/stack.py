@@ -235,26 +235,65 @@ def _forwarders(
     return forwarders
 
 
+def _workflow_functions(
+    lambda_client: Any,
+    settings: DeploymentSettings,
+    names: ResourceNames,
+    resources: WorkflowResources,
+    role: str,
+) -> dict[str, str]:
+    """The workflow's functions with their environments (deployment/workflow.py), by substitution."""
+    environments = function_environments(settings, resources)
+    return {
+        function.substitution: _function(
+            lambda_client,
+            names.function(function.handler),
+            function.handler,
+            role,
+            environments[function.substitution],
+            60,
+        )
+        for function in WORKFLOW_FUNCTIONS
+    }
+
+
+def _compliance_event_rule(
+    events: Any, settings: DeploymentSettings, rule_name: str, state_machine: str, role: str, dlq_arn: str
+) -> None:
+    """The rule that starts the workflow for each NON_COMPLIANT event, with the CDK stack's retries."""
+    events.put_rule(
+        Name=rule_name, EventPattern=json.dumps(compliance_change_event_pattern(settings.config_rule_name))
+    )
+    events.put_targets(
+        Rule=rule_name,
+        Targets=[
+            {
+                "Id": "remediation-workflow",
+                "Arn": state_machine,
+                "RoleArn": role,
+                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
+                "DeadLetterConfig": {"Arn": dlq_arn},
+            }
+        ],
+    )
+
+
 def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mapping[str, str]) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region; `webhook_urls` holds
     the local webhook of each selected webhook channel."""
     session = boto3.Session(region_name=region)
     names = ResourceNames(settings.name_prefix)
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
-    lambda_client, sfn, events = (
-        session.client("lambda"),
-        session.client("stepfunctions"),
-        session.client("events"),
-    )
+    dynamodb = session.client("dynamodb")
 
     automation_role = _role(iam, f"{PREFIX}-automation", "ssm.amazonaws.com")
     functions_role = _role(iam, f"{PREFIX}-functions", "lambda.amazonaws.com")
     workflow_role = _role(iam, f"{PREFIX}-workflow", "states.amazonaws.com")
     events_role = _role(iam, f"{PREFIX}-events", "events.amazonaws.com")
 
-    table = _audit_table(session.client("dynamodb"), names.audit_table)
-    notification_state = _notification_state_table(session.client("dynamodb"), names.notification_state_table)
-    exemptions = _exemption_table(session.client("dynamodb"), names.exemption_table)
+    table = _audit_table(dynamodb, names.audit_table)
+    notification_state = _notification_state_table(dynamodb, names.notification_state_table)
+    exemptions = _exemption_table(dynamodb, names.exemption_table)
     owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
     operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -269,38 +308,13 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         operators_topic_arn=operators_topic,
         automation_role_arn=automation_role,
     )
-    environments = function_environments(settings, resources)
-    function_arns = {
-        function.substitution: _function(
-            lambda_client,
-            names.function(function.handler),
-            function.handler,
-            functions_role,
-            environments[function.substitution],
-            60,
-        )
-        for function in WORKFLOW_FUNCTIONS
-    }
+    function_arns = _workflow_functions(session.client("lambda"), settings, names, resources, functions_role)
     definition = render_definition(workflow_substitutions(settings, resources, function_arns))
-    state_machine = sfn.create_state_machine(
+    state_machine = session.client("stepfunctions").create_state_machine(
         name=names.state_machine, definition=definition, roleArn=workflow_role, type="STANDARD"
     )["stateMachineArn"]
-
-    rule_name = names.event_rule
-    events.put_rule(
-        Name=rule_name, EventPattern=json.dumps(compliance_change_event_pattern(settings.config_rule_name))
-    )
-    events.put_targets(
-        Rule=rule_name,
-        Targets=[
-            {
-                "Id": "remediation-workflow",
-                "Arn": state_machine,
-                "RoleArn": events_role,
-                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
-                "DeadLetterConfig": {"Arn": dlq_arn},
-            }
-        ],
+    _compliance_event_rule(
+        session.client("events"), settings, names.event_rule, state_machine, events_role, dlq_arn
     )
     forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
     return SandboxStack(
@@ -312,7 +326,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         operators_inbox_url=operators_inbox,
         dead_letter_queue_url=dlq_url,
         automation_role_arn=automation_role,
-        event_rule_name=rule_name,
+        event_rule_name=names.event_rule,
         function_arns=function_arns,
         notification_state_table_name=notification_state,
         exemption_table_name=exemptions,
