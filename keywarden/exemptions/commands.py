@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -72,6 +74,18 @@ def _all_exemptions(connection: TableConnection) -> list[Exemption]:
     return sorted(exemptions, key=lambda e: e.user)
 
 
+@contextlib.contextmanager
+def _conditional_write(connection: TableConnection, refusal: CommandError) -> Iterator[None]:
+    """Write to the table; when the write's condition fails, `refusal` says why instead of AWS."""
+    try:
+        with aws_errors(f"writing {connection.table}", connection):
+            yield
+    except CommandError as error:
+        if "ConditionalCheckFailed" in error.message:
+            raise refusal from error
+        raise
+
+
 def _status(exemption: Exemption, now: datetime, max_days: int) -> str:
     if exemption.longer_than(max_days):
         return f"IGNORED (granted for more than {max_days} days)"
@@ -113,18 +127,12 @@ def add(
             "ConditionExpression": "attribute_not_exists(#user)",
             "ExpressionAttributeNames": {"#user": ExemptionTable.PARTITION_KEY},
         }
-        try:
-            with aws_errors(f"writing {connection.table}", connection):
-                connection.client.put_item(
-                    TableName=connection.table, Item=item, **({} if replace else only_new)
-                )
-        except CommandError as error:
-            if "ConditionalCheckFailed" in error.message:
-                raise ExemptionRefusedError(
-                    f"{exemption.user!r} already has an exemption: `keywarden exemptions list` shows it; "
-                    "pass --replace to replace it"
-                ) from error
-            raise
+        taken = ExemptionRefusedError(
+            f"{exemption.user!r} already has an exemption: `keywarden exemptions list` shows it; "
+            "pass --replace to replace it"
+        )
+        with _conditional_write(connection, taken):
+            connection.client.put_item(TableName=connection.table, Item=item, **({} if replace else only_new))
         Console().print(
             f"exempted {exemption.user!r} until {exemption.expires_at:%Y-%m-%d %H:%M} UTC: "
             f"{exemption.reason} "
@@ -188,20 +196,14 @@ def remove(
     def run() -> None:
         connection = _connect(table, stack_name, profile, region, endpoint_url)
         key = {ExemptionTable.PARTITION_KEY: {"S": user}}
-        try:
-            with aws_errors(f"writing {connection.table}", connection):
-                connection.client.delete_item(
-                    TableName=connection.table,
-                    Key=key,
-                    ConditionExpression="attribute_exists(#user)",
-                    ExpressionAttributeNames={"#user": ExemptionTable.PARTITION_KEY},
-                )
-        except CommandError as error:
-            if "ConditionalCheckFailed" in error.message:
-                raise CommandError(
-                    f"no exemption for {user!r}: `keywarden exemptions list` shows the exact names"
-                ) from error
-            raise
+        absent = CommandError(f"no exemption for {user!r}: `keywarden exemptions list` shows the exact names")
+        with _conditional_write(connection, absent):
+            connection.client.delete_item(
+                TableName=connection.table,
+                Key=key,
+                ConditionExpression="attribute_exists(#user)",
+                ExpressionAttributeNames={"#user": ExemptionTable.PARTITION_KEY},
+            )
         Console().print(f"removed the exemption of {user!r}", highlight=False)
 
     fail_cleanly(run)
