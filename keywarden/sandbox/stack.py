@@ -113,49 +113,41 @@ def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
     return str(url)
 
 
-def _audit_table(dynamodb: Any, name: str) -> str:
-    attributes = {AuditTable.PARTITION_KEY, AuditTable.SORT_KEY}
-    indexes = []
-    for index_name, (partition, sort) in AuditTable.indexes().items():
-        attributes |= {partition, sort}
-        indexes.append(
-            {
-                "IndexName": index_name,
-                "KeySchema": [
-                    {"AttributeName": partition, "KeyType": "HASH"},
-                    {"AttributeName": sort, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        )
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": AuditTable.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": AuditTable.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
-        GlobalSecondaryIndexes=indexes,
-        SSESpecification={"Enabled": True},
-    )
+def _key_schema(partition: str, sort: str | None = None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+    return schema + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
+
+
+def _table(
+    dynamodb: Any,
+    name: str,
+    keys: tuple[str, str | None],
+    indexes: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    """A table as the CDK stack's durable_table makes it: on demand, encrypted, string keys."""
+    attributes = {key for key in keys if key} | {key for pair in (indexes or {}).values() for key in pair}
+    request: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(*keys),
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        "SSESpecification": {"Enabled": True},
+    }
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {"IndexName": index, "KeySchema": _key_schema(*pair), "Projection": {"ProjectionType": "ALL"}}
+            for index, pair in indexes.items()
+        ]
+    dynamodb.create_table(**request)
     return name
 
 
+def _audit_table(dynamodb: Any, name: str) -> str:
+    return _table(dynamodb, name, (AuditTable.PARTITION_KEY, AuditTable.SORT_KEY), AuditTable.indexes())
+
+
 def _notification_state_table(dynamodb: Any, name: str) -> str:
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "AttributeType": "S"},
-        ],
-        SSESpecification={"Enabled": True},
-    )
+    _table(dynamodb, name, (NotificationStateTable.PARTITION_KEY, NotificationStateTable.SORT_KEY))
     dynamodb.update_time_to_live(
         TableName=name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": NotificationStateTable.EXPIRES_AT},
@@ -164,14 +156,7 @@ def _notification_state_table(dynamodb: Any, name: str) -> str:
 
 
 def _exemption_table(dynamodb: Any, name: str) -> str:
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": ExemptionTable.PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": ExemptionTable.PARTITION_KEY, "AttributeType": "S"}],
-        SSESpecification={"Enabled": True},
-    )
-    return name
+    return _table(dynamodb, name, (ExemptionTable.PARTITION_KEY, None))
 
 
 @dataclass(frozen=True)
