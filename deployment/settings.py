@@ -19,6 +19,7 @@ from deployment.channel_settings import (
     take_channel_settings,
 )
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
 from domain.owners import (
@@ -30,6 +31,7 @@ from domain.owners import (
 from domain.results import Severity
 from domain.runbook import RUNBOOK_DEFAULT_VERSION
 from notifications.channels import DEFAULT_CHANNELS, Channel, EmailChannel, WebhookChannel, channel_named
+from notifications.settings import ForwarderChannel
 
 
 class SettingsError(ValueError):
@@ -238,19 +240,20 @@ class DeploymentSettings(BaseModel):
         return name
 
     def forwarder_environment(self, channel: str) -> dict[str, str]:
-        """Environment variables of `channel`'s forwarder (read by notifications/settings.py)."""
+        """Environment variables of `channel`'s forwarder (its models in notifications/settings.py)."""
         entry = channel_named(channel)
-        environment = {"CHANNEL": entry.name}
+        settings: EnvironmentSettings
         match entry:
             case WebhookChannel():
-                environment["WEBHOOK_SECRET_NAME"] = self.webhook_secret_name(channel)
+                settings = entry.settings_model(webhook_secret_name=self.webhook_secret_name(channel))
             case EmailChannel():
-                environment["SENDER_EMAIL"] = self.notification_sender_email
-                if self.ses_configuration_set:
-                    environment["SES_CONFIGURATION_SET"] = self.ses_configuration_set
+                settings = entry.settings_model(
+                    sender=self.notification_sender_email,
+                    configuration_set=self.ses_configuration_set or None,
+                )
             case _:
                 assert_never(entry)
-        return environment
+        return {**ForwarderChannel(channel=entry.name).to_environment(), **settings.to_environment()}
 
     def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
         """The owners' topic subscription filter policy of `channel`'s forwarder."""

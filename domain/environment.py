@@ -24,8 +24,9 @@ class EnvironmentSettings(BaseModel):
         return cls.model_validate(dict(os.environ if environ is None else environ))
 
     def to_environment(self) -> dict[str, str]:
-        """The environment variables that configure a function so (what deployment/ writes)."""
-        values = self.model_dump(by_alias=True, exclude_none=True)
+        """The variables that configure a function so (what deployment/ writes): the values given,
+        not the defaults, which the function applies itself."""
+        values = self.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
         return {
             name: str(value).lower() if isinstance(value, bool) else str(value)
             for name, value in values.items()

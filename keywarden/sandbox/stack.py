@@ -28,6 +28,7 @@ from deployment.workflow import (
 from domain.config_rule import compliance_change_event_pattern
 from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
+from notifications.settings import WebhookForwarderSettings
 from statemachine import render_definition
 
 PREFIX = "keywarden"
@@ -199,7 +200,9 @@ def _forwarders(
         environment = settings.forwarder_environment(channel)
         if secret is not None:
             # The sandbox changes webhook secrets as users with channels arrive: no caching.
-            environment["WEBHOOK_CACHE_SECONDS"] = "0"
+            environment |= WebhookForwarderSettings(
+                webhook_secret_name=secret, secret_max_age_seconds=0
+            ).to_environment()
             forwarders.webhook_secrets[channel] = secret
         name = f"{PREFIX}-{channel}-forwarder"
         role = _role(iam, name, "lambda.amazonaws.com")
