@@ -242,18 +242,18 @@ class DeploymentSettings(BaseModel):
     def forwarder_environment(self, channel: str) -> dict[str, str]:
         """Environment variables of `channel`'s forwarder (its models in notifications/settings.py)."""
         entry = channel_named(channel)
-        settings: EnvironmentSettings
+        forwarder: EnvironmentSettings
         match entry:
             case WebhookChannel():
-                settings = entry.settings_model(webhook_secret_name=self.webhook_secret_name(channel))
+                forwarder = entry.settings_model(webhook_secret_name=self.webhook_secret_name(channel))
             case EmailChannel():
-                settings = entry.settings_model(
+                forwarder = entry.settings_model(
                     sender=self.notification_sender_email,
                     configuration_set=self.ses_configuration_set or None,
                 )
             case _:
                 assert_never(entry)
-        return {**ForwarderChannel(channel=entry.name).to_environment(), **settings.to_environment()}
+        return {**ForwarderChannel(channel=entry.name).to_environment(), **forwarder.to_environment()}
 
     def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
         """The owners' topic subscription filter policy of `channel`'s forwarder."""
