@@ -19,11 +19,19 @@ from deployment.channel_settings import (
     take_channel_settings,
 )
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.environment import EnvironmentSettings
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
-from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
+from domain.owners import (
+    DEFAULT_OWNER_EMAIL_TAG_KEYS,
+    DEFAULT_SLACK_CHANNEL_TAG_KEYS,
+    EmailAddress,
+    is_email_address,
+)
 from domain.results import Severity
 from domain.runbook import RUNBOOK_DEFAULT_VERSION
 from notifications.channels import DEFAULT_CHANNELS, Channel, EmailChannel, WebhookChannel, channel_named
+from notifications.settings import ForwarderChannel
 
 
 class SettingsError(ValueError):
@@ -51,7 +59,7 @@ class DeploymentSettings(BaseModel):
     config_rule_name: str = Field(
         default=DEFAULT_CONFIG_RULE_NAME, pattern=r"^[A-Za-z0-9_-]{1,128}$", alias="configRuleName"
     )
-    security_contact_email: str = Field(default="security@example.com", alias="securityContactEmail")
+    security_contact_email: EmailAddress = Field(default="security@example.com", alias="securityContactEmail")
     owner_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_OWNER_EMAIL_TAG_KEYS, min_length=1, alias="ownerTagKeys"
     )
@@ -66,7 +74,9 @@ class DeploymentSettings(BaseModel):
     """A document version number (pinned), or `$DEFAULT` / `$LATEST` (whatever AWS ships: unpinned)."""
     dry_run: bool = Field(default=False, alias="dryRun")
     """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
-    max_exemption_days: int = Field(default=90, ge=1, le=365, alias="maxExemptionDays")
+    max_exemption_days: int = Field(
+        default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1, le=MAX_EXEMPTION_DAYS_CEILING, alias="maxExemptionDays"
+    )
     """Exemptions granted for longer are refused by `keywarden exemptions add` and ignored by the workflow."""
     # Owner notifications: the channels' forwarders (deployment/channel_settings.py adds, per
     # channel, <name>Severities, <name>ForwarderConcurrency and <name>WebhookSecretName).
@@ -83,7 +93,9 @@ class DeploymentSettings(BaseModel):
         default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0, le=8760, alias="notificationWindowHours"
     )
     """A repeated event for the same key and result within this window does not notify again."""
-    notification_sender_email: str = Field(default="keywarden@example.com", alias="notificationSenderEmail")
+    notification_sender_email: EmailAddress = Field(
+        default="keywarden@example.com", alias="notificationSenderEmail"
+    )
     """The SES-verified address owner emails come from."""
     ses_configuration_set: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", alias="sesConfigurationSet"
@@ -110,13 +122,6 @@ class DeploymentSettings(BaseModel):
     """False: notificationSenderEmail (or its domain) is already an identity verified in SES."""
     powertools_layer_arn: str | None = Field(default=None, alias="powertoolsLayerArn")
     """Overrides the Powertools layer published for the region (for partitions without it)."""
-
-    @field_validator("security_contact_email", "notification_sender_email")
-    @classmethod
-    def _contact_is_email(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
 
     @field_validator(
         "owner_tag_keys",
@@ -235,19 +240,20 @@ class DeploymentSettings(BaseModel):
         return name
 
     def forwarder_environment(self, channel: str) -> dict[str, str]:
-        """Environment variables of `channel`'s forwarder (read by notifications/settings.py)."""
+        """Environment variables of `channel`'s forwarder (its models in notifications/settings.py)."""
         entry = channel_named(channel)
-        environment = {"CHANNEL": entry.name}
+        forwarder: EnvironmentSettings
         match entry:
             case WebhookChannel():
-                environment["WEBHOOK_SECRET_NAME"] = self.webhook_secret_name(channel)
+                forwarder = entry.settings_model(webhook_secret_name=self.webhook_secret_name(channel))
             case EmailChannel():
-                environment["SENDER_EMAIL"] = self.notification_sender_email
-                if self.ses_configuration_set:
-                    environment["SES_CONFIGURATION_SET"] = self.ses_configuration_set
+                forwarder = entry.settings_model(
+                    sender=self.notification_sender_email,
+                    configuration_set=self.ses_configuration_set or None,
+                )
             case _:
                 assert_never(entry)
-        return environment
+        return {**ForwarderChannel(channel=entry.name).to_environment(), **forwarder.to_environment()}
 
     def forwarder_filter_policy(self, channel: str) -> dict[str, list[str]]:
         """The owners' topic subscription filter policy of `channel`'s forwarder."""

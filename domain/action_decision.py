@@ -51,17 +51,14 @@ def decide_action(check: ExemptionCheck, dry_run: bool, max_days: int) -> Action
     notes = [expired_note(check.expired)] if check.expired else []
     if check.too_long:
         notes.append(too_long_note(check.too_long, max_days))
-    if dry_run:
-        return ActionDecision(
-            action=RemediationAction.DRY_RUN,
-            reason="; ".join(["dry-run mode: nothing is changed", *notes]),
-            expired_exemption=check.expired,
-            refused_exemption=check.too_long,
-            notes=tuple(notes),
-        )
+    action, said = (
+        (RemediationAction.DRY_RUN, "dry-run mode: nothing is changed")
+        if dry_run
+        else (RemediationAction.REMEDIATE, "remediate")
+    )
     return ActionDecision(
-        action=RemediationAction.REMEDIATE,
-        reason="; ".join(["remediate", *notes]),
+        action=action,
+        reason="; ".join([said, *notes]),
         expired_exemption=check.expired,
         refused_exemption=check.too_long,
         notes=tuple(notes),

@@ -103,24 +103,31 @@ def _notification(facts: RemediationFacts) -> dict[str, Any]:
     }
 
 
-def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
-    """The summary item and the per-key items, as plain Python values."""
-    pk = AuditTable.remediation_pk(facts.execution_name)
-    recorded_at = audit_timestamp(facts.recorded_at)
-    shard = AuditTable.shard_of(facts.execution_name)
-    expires_at = (
-        int((facts.recorded_at + timedelta(days=facts.retention_days)).timestamp())
-        if facts.retention_days > 0
-        else None
-    )
+def _expires_at(facts: RemediationFacts) -> int | None:
+    """The TTL of every item of the remediation (epoch seconds); None keeps them for ever."""
+    if facts.retention_days <= 0:
+        return None
+    return int((facts.recorded_at + timedelta(days=facts.retention_days)).timestamp())
+
+
+def _account_id(facts: RemediationFacts) -> str:
     # An input too broken to name its account is still filed under the workflow's account.
-    account_id = facts.request.account_id or _account_of(facts.execution_arn)
-    owner = facts.owner.model_dump(exclude_none=True) if facts.owner else None
-    summary = _without_empty(
+    return facts.request.account_id or _account_of(facts.execution_arn)
+
+
+def _owner_map(facts: RemediationFacts) -> dict[str, Any] | None:
+    return facts.owner.model_dump(exclude_none=True) if facts.owner else None
+
+
+def _summary_item(facts: RemediationFacts) -> dict[str, Any]:
+    """The remediation's item (sk REMEDIATION): the only one in the user, account and outcome indexes."""
+    account_id = _account_id(facts)
+    shard = AuditTable.shard_of(facts.execution_name)
+    return _without_empty(
         {
-            AuditTable.PARTITION_KEY: pk,
+            AuditTable.PARTITION_KEY: AuditTable.remediation_pk(facts.execution_name),
             AuditTable.SORT_KEY: AuditTable.REMEDIATION_SK,
-            AuditTable.RECORDED_AT: recorded_at,
+            AuditTable.RECORDED_AT: audit_timestamp(facts.recorded_at),
             AuditTable.OUTCOME: facts.outcome.value,
             AuditTable.USER_NAME: facts.user_name,
             AuditTable.USER_ID: facts.user_id,
@@ -142,7 +149,7 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "keys": [_key_map(k) for k in facts.keys],
             "password_result": facts.password.value,
             "automation": _automation_map(facts.automation),
-            "owner": owner,
+            "owner": _owner_map(facts),
             "notification_subject": facts.notification_subject,
             "max_access_key_age_days": facts.max_access_key_age_days,
             "max_credential_usage_age_days": facts.max_credential_usage_age_days,
@@ -150,29 +157,34 @@ def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
             "exemption": _exemption_map(facts.decision),
             **_notification(facts),
             "unknown": list(facts.unknown),
-            AuditTable.EXPIRES_AT: expires_at,
+            AuditTable.EXPIRES_AT: _expires_at(facts),
         }
     )
-    key_items = [
-        _without_empty(
-            {
-                AuditTable.PARTITION_KEY: pk,
-                AuditTable.SORT_KEY: f"{AuditTable.KEY_SK_PREFIX}{key.access_key_id}",
-                AuditTable.ACCESS_KEY_ID: key.access_key_id,
-                AuditTable.RECORDED_AT: recorded_at,
-                "result": key.result.value,
-                "key": _key_map(key),
-                "user": _without_empty({"user_name": facts.user_name, "user_id": facts.user_id}),
-                "account": account_id,
-                "region": facts.request.region,
-                "remediation_outcome": facts.outcome.value,
-                "owner": owner,
-                "execution_arn": facts.execution_arn,
-                "result_predicted": facts.results_predicted,
-                **_notification(facts),
-                AuditTable.EXPIRES_AT: expires_at,
-            }
-        )
-        for key in facts.keys
-    ]
-    return [summary, *key_items]
+
+
+def _key_item(facts: RemediationFacts, key: KeyOutcome) -> dict[str, Any]:
+    """One access key's item (sk KEY#<id>): the only kind in the access key index."""
+    return _without_empty(
+        {
+            AuditTable.PARTITION_KEY: AuditTable.remediation_pk(facts.execution_name),
+            AuditTable.SORT_KEY: f"{AuditTable.KEY_SK_PREFIX}{key.access_key_id}",
+            AuditTable.ACCESS_KEY_ID: key.access_key_id,
+            AuditTable.RECORDED_AT: audit_timestamp(facts.recorded_at),
+            "result": key.result.value,
+            "key": _key_map(key),
+            "user": _without_empty({"user_name": facts.user_name, "user_id": facts.user_id}),
+            "account": _account_id(facts),
+            "region": facts.request.region,
+            "remediation_outcome": facts.outcome.value,
+            "owner": _owner_map(facts),
+            "execution_arn": facts.execution_arn,
+            "result_predicted": facts.results_predicted,
+            **_notification(facts),
+            AuditTable.EXPIRES_AT: _expires_at(facts),
+        }
+    )
+
+
+def build_record_items(facts: RemediationFacts) -> list[dict[str, Any]]:
+    """The summary item and the per-key items, as plain Python values."""
+    return [_summary_item(facts), *(_key_item(facts, key) for key in facts.keys)]

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, Final
 
 from pydantic import AwareDatetime, Field
 
 from domain.frozen import FrozenModel
 from domain.tables import ExemptionTable
+
+DEFAULT_MAX_EXEMPTION_DAYS: Final = 90
+"""The longest an exemption may be granted for, unless the deployment sets maxExemptionDays."""
+MAX_EXEMPTION_DAYS_CEILING: Final = 365
+"""The highest maxExemptionDays a deployment (or a scenario) may set."""
 
 
 class Exemption(FrozenModel):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Annotated, Final
+
+from pydantic import AfterValidator
 
 from domain.frozen import FrozenModel
 
@@ -42,6 +44,16 @@ FALLBACK_PREFIX = "fallback"
 def is_email_address(value: str) -> bool:
     """A pragmatic check: one @, a dotted domain, no spaces."""
     return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+
+
+def _checked_email_address(value: str) -> str:
+    if not is_email_address(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_checked_email_address)]
+"""A settings field holding one email address: anything else fails validation, naming the value."""
 
 
 def slack_channel(value: str) -> str | None:

@@ -26,8 +26,6 @@ from infra.constructs.owner_notifications import OwnerNotifications
 from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 
-"""The stack output holding the exemption table's name (`keywarden exemptions` reads it)."""
-
 
 class KeywardenStack(Stack):
     def __init__(self, scope: Construct, settings: DeploymentSettings, **kwargs: Any) -> None:
@@ -36,26 +34,7 @@ class KeywardenStack(Stack):
             scope, names.stack, description="keywarden: remediate stale IAM access keys", **kwargs
         )
         key = EncryptionKey(self, "Encryption", alias=names.key_alias)
-        self.table = AuditTable(self, "AuditTable", table_name=names.audit_table, key=key.key).table
-        self.notification_state = NotificationStateTable(
-            self, "NotificationState", table_name=names.notification_state_table, key=key.key
-        ).table
-        self.topics = Topics(
-            self,
-            "Topics",
-            owners_name=names.owners_topic,
-            operators_name=names.operators_topic,
-            key=key.key,
-            owner_emails=settings.owner_notification_emails,
-            operator_emails=settings.operator_emails,
-        )
-        self.exemptions = ExemptionTable(
-            self,
-            "Exemptions",
-            table_name=names.exemption_table,
-            policy_name=names.exemption_administrator_policy,
-            key=key,
-        )
+        self._storage(settings, names, key)
         automation = AutomationRole(self, "Automation")
         resources = WorkflowResources(
             audit_table=self.table.table_name,
@@ -97,6 +76,44 @@ class KeywardenStack(Stack):
             operators=self.topics.operators,
             automation_role=automation.role,
         )
+        events = self._compliance_events(settings, names)
+        if settings.create_alarms:
+            self._alarms(names, key, events, notifications)
+        auditors = AuditorPolicy(
+            self, "Auditors", policy_name=names.auditor_policy, table_name=names.audit_table, key=key
+        )
+        # Last: every role of the stack exists now, and none of them may write an exemption.
+        self.exemptions.deny_writes(
+            keywarden_role_arns=[c.attr_arn for c in self.node.find_all() if isinstance(c, iam.CfnRole)],
+            administrator_arns=settings.exemption_administrator_arns,
+        )
+        self._outputs(auditors, events, notifications)
+
+    def _storage(self, settings: DeploymentSettings, names: ResourceNames, key: EncryptionKey) -> None:
+        """The tables and the topics, all encrypted with the stack's key."""
+        self.table = AuditTable(self, "AuditTable", table_name=names.audit_table, key=key.key).table
+        self.notification_state = NotificationStateTable(
+            self, "NotificationState", table_name=names.notification_state_table, key=key.key
+        ).table
+        self.topics = Topics(
+            self,
+            "Topics",
+            owners_name=names.owners_topic,
+            operators_name=names.operators_topic,
+            key=key.key,
+            owner_emails=settings.owner_notification_emails,
+            operator_emails=settings.operator_emails,
+        )
+        self.exemptions = ExemptionTable(
+            self,
+            "Exemptions",
+            table_name=names.exemption_table,
+            policy_name=names.exemption_administrator_policy,
+            key=key,
+        )
+
+    def _compliance_events(self, settings: DeploymentSettings, names: ResourceNames) -> ComplianceEventRule:
+        """Config's rule (unless an existing one is used), and the EventBridge rule starting the workflow."""
         events = ComplianceEventRule(
             self,
             "Events",
@@ -113,30 +130,36 @@ class KeywardenStack(Stack):
                 max_access_key_age=settings.max_access_key_age,
                 create_recorder=settings.create_config_recorder,
             )
-        if settings.create_alarms:
-            Alarms(
-                self,
-                "Alarms",
-                names=names,
-                state_machine=self.workflow.state_machine,
-                dead_letter_queues={
-                    "dead-letter-queue": events.dead_letter_queue,
-                    **{
-                        f"{channel}-forwarder-dead-letter-queue": forwarder.dead_letter_queue
-                        for channel, forwarder in notifications.forwarders.items()
-                    },
+        return events
+
+    def _alarms(
+        self,
+        names: ResourceNames,
+        key: EncryptionKey,
+        events: ComplianceEventRule,
+        notifications: OwnerNotifications,
+    ) -> None:
+        """Operators are alarmed by a failing workflow and by anything left in a dead-letter queue."""
+        Alarms(
+            self,
+            "Alarms",
+            names=names,
+            state_machine=self.workflow.state_machine,
+            dead_letter_queues={
+                "dead-letter-queue": events.dead_letter_queue,
+                **{
+                    f"{channel}-forwarder-dead-letter-queue": forwarder.dead_letter_queue
+                    for channel, forwarder in notifications.forwarders.items()
                 },
-                operators=self.topics.operators,
-                key=key,
-            )
-        auditors = AuditorPolicy(
-            self, "Auditors", policy_name=names.auditor_policy, table_name=names.audit_table, key=key
+            },
+            operators=self.topics.operators,
+            key=key,
         )
-        # Last: every role of the stack exists now, and none of them may write an exemption.
-        self.exemptions.deny_writes(
-            keywarden_role_arns=[c.attr_arn for c in self.node.find_all() if isinstance(c, iam.CfnRole)],
-            administrator_arns=settings.exemption_administrator_arns,
-        )
+
+    def _outputs(
+        self, auditors: AuditorPolicy, events: ComplianceEventRule, notifications: OwnerNotifications
+    ) -> None:
+        """What operators and the command line look up after a deployment."""
         CfnOutput(self, AUDIT_TABLE_OUTPUT, value=self.table.table_name)
         CfnOutput(self, EXEMPTION_TABLE_OUTPUT, value=self.exemptions.table.table_name)
         CfnOutput(self, "AuditorPolicyArn", value=auditors.policy.managed_policy_arn)

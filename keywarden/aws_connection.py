@@ -99,6 +99,15 @@ class TableConnection:
     def where(self) -> str:
         return f"{self.region}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
 
+    def table_resource(self) -> Any:
+        """The table as a boto3 Table resource, whose items are plain Python values."""
+        if self.session is None:
+            raise CommandError(f"no AWS session to read {self.table}")
+        dynamodb = self.session.resource(
+            "dynamodb", region_name=self.region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
+        )
+        return dynamodb.Table(self.table)
+
 
 def _session(options: ConnectionOptions) -> boto3.Session:
     try:

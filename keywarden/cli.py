@@ -27,10 +27,12 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.add_typer(exemptions_app, name="exemptions")
 
-EndpointOption = Annotated[
+SandboxEndpointOption = Annotated[
     str | None,
     typer.Option(help="Run in a sandbox started with `keywarden sandbox` (e.g. http://127.0.0.1:5000)."),
 ]
+"""Where demo and simulate run the scenario: a keywarden sandbox only, unlike the AWS endpoint
+that `audit` and `exemptions` take (keywarden/cli_options.py EndpointOption)."""
 
 
 def _remote_report(endpoint_url: str, scenario: Any) -> Any:
@@ -47,7 +49,7 @@ def _remote_report(endpoint_url: str, scenario: Any) -> Any:
 
 
 @app.command()
-def demo(endpoint_url: EndpointOption = None) -> None:
+def demo(endpoint_url: SandboxEndpointOption = None) -> None:
     """Run the two-user story on the local sandbox: alice's unused key, bob's key used today."""
     from keywarden.demo import DEMO_SCENARIO
     from keywarden.report_view import print_report
@@ -67,7 +69,7 @@ def demo(endpoint_url: EndpointOption = None) -> None:
 def simulate(
     scenario_file: Annotated[Path, typer.Argument(help="A scenario JSON file (format in README.md).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")] = False,
-    endpoint_url: EndpointOption = None,
+    endpoint_url: SandboxEndpointOption = None,
 ) -> None:
     """Run any scenario on the local sandbox and print the outcome for each user."""
     from keywarden.report_view import print_report

@@ -22,6 +22,7 @@ from pydantic import (
 
 from deployment.channel_settings import check_channel_names
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.runbook import AutomationStatus
 from keywarden.iam_names import check_path, check_tags, check_user_name
 
@@ -119,7 +120,7 @@ class Scenario(_Strict):
     security_contact_email: str = "security@example.com"
     dry_run: bool = False
     """Deploy keywarden in dry-run mode: predict, notify and record, change nothing."""
-    max_exemption_days: int = Field(default=90, ge=1, le=365)
+    max_exemption_days: int = Field(default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1, le=MAX_EXEMPTION_DAYS_CEILING)
     notification_channels: tuple[str, ...] | None = Field(default=None, min_length=1)
     """The channels owners are told through (names of notifications/channels/); None: the
     deployment's default (notificationChannels)."""

@@ -8,7 +8,6 @@ it: the audit table, the topics, IAM and the execution history.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 
 from deployment.settings import DeploymentSettings
 from domain.results import KeyResult, RemediationOutcome
+from keywarden.audit.records import plain
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.deliveries import Delivery
@@ -97,17 +97,6 @@ class SimulationReport(BaseModel):
     deliveries: list[DeliveryReport]
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the report is plain JSON."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> UserReport:
     keys = [
         KeyReport(
@@ -137,7 +126,7 @@ def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> U
 def _remediated_user(
     spec: UserSpec, user_id: str, run: ExecutionReport, items: list[dict[str, Any]]
 ) -> UserReport:
-    summary = _plain(items[0]) if items else {}
+    summary = plain(items[0]) if items else {}
     keys = [
         KeyReport(
             access_key_id=key["access_key_id"],

@@ -15,7 +15,6 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from domain.notification_facts import NotificationFacts
 from notifications.channels import Channel, EmailChannel, WebhookChannel
 from notifications.channels.base import DeliveryReceipt
-from notifications.settings import load_forwarder_settings
 from notifications.webhook import RetryPolicy
 
 Deliver = Callable[[NotificationFacts, float], DeliveryReceipt]
@@ -42,7 +41,7 @@ class SesRawSender:
 
 
 def _webhook_forwarder(channel: WebhookChannel, environ: Mapping[str, str] | None) -> Deliver:
-    settings = load_forwarder_settings(channel.settings_model, environ)
+    settings = channel.settings_model.from_environment(environ)
     policy = RetryPolicy(max_attempts=settings.max_attempts, timeout_seconds=settings.timeout_seconds)
     secrets = SecretsProvider()
 
@@ -54,7 +53,7 @@ def _webhook_forwarder(channel: WebhookChannel, environ: Mapping[str, str] | Non
 
 
 def _email_forwarder(channel: EmailChannel, environ: Mapping[str, str] | None) -> Deliver:
-    settings = load_forwarder_settings(channel.settings_model, environ)
+    settings = channel.settings_model.from_environment(environ)
     send = SesRawSender()
 
     def deliver(facts: NotificationFacts, budget_seconds: float) -> DeliveryReceipt:

@@ -6,39 +6,17 @@ deployment/ writes these variables (one source for the CDK stack and the sandbox
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Self, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from domain.classification import CredentialPolicy
+from domain.environment import EnvironmentSettings
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
-from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, is_email_address
+from domain.owners import DEFAULT_OWNER_EMAIL_TAG_KEYS, DEFAULT_SLACK_CHANNEL_TAG_KEYS, EmailAddress
 
 
 def _comma_separated(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-class EnvironmentSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
-        """Validate the environment; a bad value fails the function's start with the variable's name."""
-        return cls.model_validate(dict(os.environ if environ is None else environ))
-
-    def to_environment(self) -> dict[str, str]:
-        """The environment variables that configure a function so (what deployment/ writes)."""
-        values = self.model_dump(by_alias=True, exclude_none=True)
-        return {
-            name: str(value).lower() if isinstance(value, bool) else str(value)
-            for name, value in values.items()
-        }
-
-
-T = TypeVar("T", bound=EnvironmentSettings)
 
 
 class PrepareSettings(EnvironmentSettings):
@@ -46,14 +24,14 @@ class PrepareSettings(EnvironmentSettings):
     dry_run: bool = Field(alias="DRY_RUN")
     """Required, never defaulted: whether keys may be changed is always an explicit setting."""
     exemption_table_name: str = Field(alias="EXEMPTION_TABLE_NAME", min_length=3)
-    max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=90, ge=1)
+    max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1)
 
 
 class ConcludeSettings(EnvironmentSettings):
     config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
     max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
     max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
-    security_contact_email: str = Field(alias="SECURITY_CONTACT_EMAIL")
+    security_contact_email: EmailAddress = Field(alias="SECURITY_CONTACT_EMAIL")
     owner_tag_keys: str = Field(
         alias="OWNER_TAG_KEYS", default=",".join(DEFAULT_OWNER_EMAIL_TAG_KEYS), min_length=1
     )
@@ -68,13 +46,6 @@ class ConcludeSettings(EnvironmentSettings):
     audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=3)
     notification_state_table_name: str = Field(alias="NOTIFICATION_STATE_TABLE_NAME", min_length=3)
     owners_topic_arn: str = Field(alias="OWNERS_TOPIC_ARN", min_length=1)
-
-    @field_validator("security_contact_email")
-    @classmethod
-    def _valid_contact(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
 
     @property
     def policy(self) -> CredentialPolicy:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import TypeVar
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from domain.owners import is_email_address
+from domain.environment import EnvironmentSettings
+from domain.owners import EmailAddress
 
 
-class _ForwarderSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-T = TypeVar("T", bound=_ForwarderSettings)
-
-
-class ForwarderChannel(_ForwarderSettings):
+class ForwarderChannel(EnvironmentSettings):
     """Which channel the one forwarder handler delivers to (a name of notifications/channels/)."""
 
     channel: str = Field(alias="CHANNEL", min_length=1)
 
 
-class WebhookForwarderSettings(_ForwarderSettings):
+class WebhookForwarderSettings(EnvironmentSettings):
     """A webhook channel's forwarder: its secret, and how hard it tries."""
 
     webhook_secret_name: str = Field(alias="WEBHOOK_SECRET_NAME", min_length=1)
@@ -34,21 +24,9 @@ class WebhookForwarderSettings(_ForwarderSettings):
     max_attempts: int = Field(alias="WEBHOOK_MAX_ATTEMPTS", default=4, ge=1, le=10)
 
 
-class EmailForwarderSettings(_ForwarderSettings):
+class EmailForwarderSettings(EnvironmentSettings):
     """The email channel's forwarder: who it sends as."""
 
-    sender: str = Field(alias="SENDER_EMAIL")
+    sender: EmailAddress = Field(alias="SENDER_EMAIL")
     """An address (or domain) verified in SES."""
     configuration_set: str | None = Field(alias="SES_CONFIGURATION_SET", default=None)
-
-    @field_validator("sender")
-    @classmethod
-    def _sender_is_email(cls, value: str) -> str:
-        if not is_email_address(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value
-
-
-def load_forwarder_settings(model: type[T], environ: Mapping[str, str] | None = None) -> T:
-    """Validate the environment against `model`; a bad value fails the function's start."""
-    return model.model_validate(dict(os.environ if environ is None else environ))

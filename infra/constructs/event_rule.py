@@ -11,16 +11,14 @@ from typing import Final
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from domain.config_rule import compliance_change_event_pattern
-from infra.nag import acknowledge
+from infra.constructs.dead_letter_queue import dead_letter_queue
 
 MAX_DELIVERY_ATTEMPTS: Final = 10
 MAX_EVENT_AGE: Final = Duration.hours(24)
-DEAD_LETTER_RETENTION: Final = Duration.days(14)
 
 
 class ComplianceEventRule(Construct):
@@ -35,21 +33,11 @@ class ComplianceEventRule(Construct):
         state_machine: sfn.IStateMachine,
     ) -> None:
         super().__init__(scope, construct_id)
-        # SQS-managed encryption: EventBridge can always write to it. A customer managed key would
-        # make the last-resort queue depend on a key policy, and a failed write loses the event.
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
-            "DeadLetterQueue",
             queue_name=queue_name,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the EventBridge target; a queue behind it would "
-            "only move the same undeliverable events once more.",
+            why_no_queue_behind="This queue is the dead-letter queue of the EventBridge target; a queue "
+            "behind it would only move the same undeliverable events once more.",
         )
         pattern = compliance_change_event_pattern(config_rule_name)
         self.rule = events.Rule(

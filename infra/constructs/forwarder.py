@@ -23,16 +23,15 @@ from constructs import Construct
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.functions import FunctionPackage, keywarden_function
-from infra.nag import acknowledge
 from notifications.channels import FORWARDER_HANDLER
 
 RETRY_ATTEMPTS: Final = 2
 """Lambda's retries of a failed asynchronous invocation before the on-failure destination."""
 TIMEOUT: Final = Duration.seconds(30)
 """A webhook channel: 4 tries of 5 s with back-off fit, and the handler keeps 2 s to report a failure."""
-DEAD_LETTER_RETENTION: Final = Duration.days(14)
 
 
 @jsii.implements(lambda_.IDestination)
@@ -77,21 +76,12 @@ class Forwarder(Construct):
         key: EncryptionKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        # SQS-managed encryption, as the events DLQ: Lambda can always write to it, where a key
-        # policy mistake would lose the very notifications the queue is there to keep.
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
-            "DeadLetterQueue",
             queue_name=names.forwarder_dead_letter_queue(channel),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            f"This queue is the on-failure destination of the {channel} forwarder's asynchronous "
-            "invocations (its dead-letter queue); a queue behind it would only hold the same failures.",
+            why_no_queue_behind=f"This queue is the on-failure destination of the {channel} forwarder's "
+            "asynchronous invocations (its dead-letter queue); a queue behind it would only hold the "
+            "same failures.",
         )
         self.function, self.role = keywarden_function(
             self,

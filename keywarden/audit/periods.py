@@ -18,9 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain.tables import audit_timestamp
 from keywarden.cli_errors import InputError
+from keywarden.durations import parse_duration
 
-_DURATION = re.compile(r"^(\d{1,6})([hdw])$", re.IGNORECASE)
-_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ACCEPTED = (
     "use a date (2026-09-01), a date and time (2026-09-01T09:30:00Z, UTC unless an offset is "
@@ -62,9 +61,9 @@ def _short(moment: datetime) -> str:
 def parse_moment(text: str, option: str, now: datetime, *, end_of_day: bool) -> datetime:
     """One bound. `end_of_day` makes a bare date mean its last millisecond (for --until)."""
     value = text.strip()
-    duration = _DURATION.match(value)
-    if duration:
-        return now - int(duration.group(1)) * _UNITS[duration.group(2).lower()]
+    duration = parse_duration(value, max_digits=6)
+    if duration is not None:
+        return now - duration
     if _DATE_ONLY.match(value):
         try:
             day = date.fromisoformat(value)

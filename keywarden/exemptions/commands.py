@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from rich.console import Console
 from rich.table import Table
 
 from deployment.outputs import DEFAULT_STACK_NAME
-from domain.exemptions import Exemption, exemption_from_item, exemption_to_item
+from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, Exemption, exemption_to_item
 from domain.tables import ExemptionTable
 from keywarden.aws_connection import EXEMPTION_TABLE, ConnectionOptions, TableConnection, aws_errors, connect
 from keywarden.cli_errors import CommandError
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
-from keywarden.exemptions.store import (
-    DEFAULT_MAX_EXEMPTION_DAYS,
-    ExemptionRefusedError,
-    ExemptionRequest,
-    approve,
-    parse_expiry,
-)
+from keywarden.exemptions.store import ExemptionRefusedError, ExemptionRequest, approve, parse_expiry
+from lambdas.exemption_store import load_exemptions
 
 exemptions_app = typer.Typer(
     help="Protect IAM users from remediation for a while, with a reason (security administrators only).",
@@ -46,7 +43,7 @@ MaxDaysOption = Annotated[
         help="The longest exemption allowed in days (as the stack's maxExemptionDays: longer never apply).",
     ),
 ]
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+_serializer = TypeSerializer()
 
 
 class ListFormat(StrEnum):
@@ -72,16 +69,21 @@ def _caller(connection: TableConnection) -> str:
 
 
 def _all_exemptions(connection: TableConnection) -> list[Exemption]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": connection.table, "ConsistentRead": True}
     with aws_errors(f"reading {connection.table}", connection):
-        while True:
-            page = connection.client.scan(**kwargs)
-            items += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted((exemption_from_item(item) for item in items), key=lambda e: e.user)
+        exemptions = load_exemptions(connection.table_resource())
+    return sorted(exemptions, key=lambda e: e.user)
+
+
+@contextlib.contextmanager
+def _conditional_write(connection: TableConnection, refusal: CommandError) -> Iterator[None]:
+    """Write to the table; when the write's condition fails, `refusal` says why instead of AWS."""
+    try:
+        with aws_errors(f"writing {connection.table}", connection):
+            yield
+    except CommandError as error:
+        if "ConditionalCheckFailed" in error.message:
+            raise refusal from error
+        raise
 
 
 def _status(exemption: Exemption, now: datetime, max_days: int) -> str:
@@ -125,18 +127,12 @@ def add(
             "ConditionExpression": "attribute_not_exists(#user)",
             "ExpressionAttributeNames": {"#user": ExemptionTable.PARTITION_KEY},
         }
-        try:
-            with aws_errors(f"writing {connection.table}", connection):
-                connection.client.put_item(
-                    TableName=connection.table, Item=item, **({} if replace else only_new)
-                )
-        except CommandError as error:
-            if "ConditionalCheckFailed" in error.message:
-                raise ExemptionRefusedError(
-                    f"{exemption.user!r} already has an exemption: `keywarden exemptions list` shows it; "
-                    "pass --replace to replace it"
-                ) from error
-            raise
+        taken = ExemptionRefusedError(
+            f"{exemption.user!r} already has an exemption: `keywarden exemptions list` shows it; "
+            "pass --replace to replace it"
+        )
+        with _conditional_write(connection, taken):
+            connection.client.put_item(TableName=connection.table, Item=item, **({} if replace else only_new))
         Console().print(
             f"exempted {exemption.user!r} until {exemption.expires_at:%Y-%m-%d %H:%M} UTC: "
             f"{exemption.reason} "
@@ -200,20 +196,14 @@ def remove(
     def run() -> None:
         connection = _connect(table, stack_name, profile, region, endpoint_url)
         key = {ExemptionTable.PARTITION_KEY: {"S": user}}
-        try:
-            with aws_errors(f"writing {connection.table}", connection):
-                connection.client.delete_item(
-                    TableName=connection.table,
-                    Key=key,
-                    ConditionExpression="attribute_exists(#user)",
-                    ExpressionAttributeNames={"#user": ExemptionTable.PARTITION_KEY},
-                )
-        except CommandError as error:
-            if "ConditionalCheckFailed" in error.message:
-                raise CommandError(
-                    f"no exemption for {user!r}: `keywarden exemptions list` shows the exact names"
-                ) from error
-            raise
+        absent = CommandError(f"no exemption for {user!r}: `keywarden exemptions list` shows the exact names")
+        with _conditional_write(connection, absent):
+            connection.client.delete_item(
+                TableName=connection.table,
+                Key=key,
+                ConditionExpression="attribute_exists(#user)",
+                ExpressionAttributeNames={"#user": ExemptionTable.PARTITION_KEY},
+            )
         Console().print(f"removed the exemption of {user!r}", highlight=False)
 
     fail_cleanly(run)

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain.exemptions import Exemption
 from keywarden.cli_errors import InputError
-
-DEFAULT_MAX_EXEMPTION_DAYS = 90
+from keywarden.durations import parse_duration
 
 
 class ExemptionRefusedError(InputError):
@@ -44,16 +43,12 @@ def approve(request: ExemptionRequest, added_by: str, now: datetime, max_days: i
     return Exemption(user=user, reason=reason, added_by=added_by, added_at=now, expires_at=request.expires_at)
 
 
-_DURATION = re.compile(r"^(\d{1,4})([hdw])$", re.IGNORECASE)
-_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-
-
 def parse_expiry(text: str, now: datetime) -> datetime:
     """`30d`, `2w`, `12h` from now; a date (the end of that UTC day); or a date and time."""
     value = text.strip()
-    duration = _DURATION.fullmatch(value)
-    if duration:
-        return now + int(duration.group(1)) * _UNITS[duration.group(2).lower()]
+    duration = parse_duration(value, max_digits=4)
+    if duration is not None:
+        return now + duration
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Corrections to moto's Step Functions interpreter, so it behaves like AWS for our workflow.
 
-Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_NOTES.md):
+Each patch follows AWS's documented behaviour (README, "The local sandbox"; tests/interpreter):
 - aws-sdk error names carry the service in PascalCase (Ssm.…, Iam.…), not lowercase;
 - aws-sdk results reach the state as JSON (timestamps as ISO strings, in UTC whatever the host's
   time zone), not Python datetimes;

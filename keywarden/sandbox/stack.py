@@ -28,6 +28,7 @@ from deployment.workflow import (
 from domain.config_rule import compliance_change_event_pattern
 from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
+from notifications.settings import WebhookForwarderSettings
 from statemachine import render_definition
 
 PREFIX = "keywarden"
@@ -113,49 +114,41 @@ def _queue_subscribed_to(sns: Any, sqs: Any, topic_arn: str, name: str) -> str:
     return str(url)
 
 
-def _audit_table(dynamodb: Any, name: str) -> str:
-    attributes = {AuditTable.PARTITION_KEY, AuditTable.SORT_KEY}
-    indexes = []
-    for index_name, (partition, sort) in AuditTable.indexes().items():
-        attributes |= {partition, sort}
-        indexes.append(
-            {
-                "IndexName": index_name,
-                "KeySchema": [
-                    {"AttributeName": partition, "KeyType": "HASH"},
-                    {"AttributeName": sort, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        )
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": AuditTable.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": AuditTable.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
-        GlobalSecondaryIndexes=indexes,
-        SSESpecification={"Enabled": True},
-    )
+def _key_schema(partition: str, sort: str | None = None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+    return schema + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
+
+
+def _table(
+    dynamodb: Any,
+    name: str,
+    keys: tuple[str, str | None],
+    indexes: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    """A table as the CDK stack's durable_table makes it: on demand, encrypted, string keys."""
+    attributes = {key for key in keys if key} | {key for pair in (indexes or {}).values() for key in pair}
+    request: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(*keys),
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        "SSESpecification": {"Enabled": True},
+    }
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {"IndexName": index, "KeySchema": _key_schema(*pair), "Projection": {"ProjectionType": "ALL"}}
+            for index, pair in indexes.items()
+        ]
+    dynamodb.create_table(**request)
     return name
 
 
+def _audit_table(dynamodb: Any, name: str) -> str:
+    return _table(dynamodb, name, (AuditTable.PARTITION_KEY, AuditTable.SORT_KEY), AuditTable.indexes())
+
+
 def _notification_state_table(dynamodb: Any, name: str) -> str:
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "AttributeType": "S"},
-        ],
-        SSESpecification={"Enabled": True},
-    )
+    _table(dynamodb, name, (NotificationStateTable.PARTITION_KEY, NotificationStateTable.SORT_KEY))
     dynamodb.update_time_to_live(
         TableName=name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": NotificationStateTable.EXPIRES_AT},
@@ -164,14 +157,7 @@ def _notification_state_table(dynamodb: Any, name: str) -> str:
 
 
 def _exemption_table(dynamodb: Any, name: str) -> str:
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": ExemptionTable.PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": ExemptionTable.PARTITION_KEY, "AttributeType": "S"}],
-        SSESpecification={"Enabled": True},
-    )
-    return name
+    return _table(dynamodb, name, (ExemptionTable.PARTITION_KEY, None))
 
 
 @dataclass(frozen=True)
@@ -214,7 +200,9 @@ def _forwarders(
         environment = settings.forwarder_environment(channel)
         if secret is not None:
             # The sandbox changes webhook secrets as users with channels arrive: no caching.
-            environment["WEBHOOK_CACHE_SECONDS"] = "0"
+            environment |= WebhookForwarderSettings(
+                webhook_secret_name=secret, secret_max_age_seconds=0
+            ).to_environment()
             forwarders.webhook_secrets[channel] = secret
         name = f"{PREFIX}-{channel}-forwarder"
         role = _role(iam, name, "lambda.amazonaws.com")
@@ -235,26 +223,65 @@ def _forwarders(
     return forwarders
 
 
+def _workflow_functions(
+    lambda_client: Any,
+    settings: DeploymentSettings,
+    names: ResourceNames,
+    resources: WorkflowResources,
+    role: str,
+) -> dict[str, str]:
+    """The workflow's functions with their environments (deployment/workflow.py), by substitution."""
+    environments = function_environments(settings, resources)
+    return {
+        function.substitution: _function(
+            lambda_client,
+            names.function(function.handler),
+            function.handler,
+            role,
+            environments[function.substitution],
+            60,
+        )
+        for function in WORKFLOW_FUNCTIONS
+    }
+
+
+def _compliance_event_rule(
+    events: Any, settings: DeploymentSettings, rule_name: str, state_machine: str, role: str, dlq_arn: str
+) -> None:
+    """The rule that starts the workflow for each NON_COMPLIANT event, with the CDK stack's retries."""
+    events.put_rule(
+        Name=rule_name, EventPattern=json.dumps(compliance_change_event_pattern(settings.config_rule_name))
+    )
+    events.put_targets(
+        Rule=rule_name,
+        Targets=[
+            {
+                "Id": "remediation-workflow",
+                "Arn": state_machine,
+                "RoleArn": role,
+                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
+                "DeadLetterConfig": {"Arn": dlq_arn},
+            }
+        ],
+    )
+
+
 def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mapping[str, str]) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region; `webhook_urls` holds
     the local webhook of each selected webhook channel."""
     session = boto3.Session(region_name=region)
     names = ResourceNames(settings.name_prefix)
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
-    lambda_client, sfn, events = (
-        session.client("lambda"),
-        session.client("stepfunctions"),
-        session.client("events"),
-    )
+    dynamodb = session.client("dynamodb")
 
     automation_role = _role(iam, f"{PREFIX}-automation", "ssm.amazonaws.com")
     functions_role = _role(iam, f"{PREFIX}-functions", "lambda.amazonaws.com")
     workflow_role = _role(iam, f"{PREFIX}-workflow", "states.amazonaws.com")
     events_role = _role(iam, f"{PREFIX}-events", "events.amazonaws.com")
 
-    table = _audit_table(session.client("dynamodb"), names.audit_table)
-    notification_state = _notification_state_table(session.client("dynamodb"), names.notification_state_table)
-    exemptions = _exemption_table(session.client("dynamodb"), names.exemption_table)
+    table = _audit_table(dynamodb, names.audit_table)
+    notification_state = _notification_state_table(dynamodb, names.notification_state_table)
+    exemptions = _exemption_table(dynamodb, names.exemption_table)
     owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
     operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -269,38 +296,13 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         operators_topic_arn=operators_topic,
         automation_role_arn=automation_role,
     )
-    environments = function_environments(settings, resources)
-    function_arns = {
-        function.substitution: _function(
-            lambda_client,
-            names.function(function.handler),
-            function.handler,
-            functions_role,
-            environments[function.substitution],
-            60,
-        )
-        for function in WORKFLOW_FUNCTIONS
-    }
+    function_arns = _workflow_functions(session.client("lambda"), settings, names, resources, functions_role)
     definition = render_definition(workflow_substitutions(settings, resources, function_arns))
-    state_machine = sfn.create_state_machine(
+    state_machine = session.client("stepfunctions").create_state_machine(
         name=names.state_machine, definition=definition, roleArn=workflow_role, type="STANDARD"
     )["stateMachineArn"]
-
-    rule_name = names.event_rule
-    events.put_rule(
-        Name=rule_name, EventPattern=json.dumps(compliance_change_event_pattern(settings.config_rule_name))
-    )
-    events.put_targets(
-        Rule=rule_name,
-        Targets=[
-            {
-                "Id": "remediation-workflow",
-                "Arn": state_machine,
-                "RoleArn": events_role,
-                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
-                "DeadLetterConfig": {"Arn": dlq_arn},
-            }
-        ],
+    _compliance_event_rule(
+        session.client("events"), settings, names.event_rule, state_machine, events_role, dlq_arn
     )
     forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
     return SandboxStack(
@@ -312,7 +314,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         operators_inbox_url=operators_inbox,
         dead_letter_queue_url=dlq_url,
         automation_role_arn=automation_role,
-        event_rule_name=rule_name,
+        event_rule_name=names.event_rule,
         function_arns=function_arns,
         notification_state_table_name=notification_state,
         exemption_table_name=exemptions,

@@ -20,7 +20,7 @@ from domain.notification_facts import NotificationFacts
 from lambdas.forwarding import Deliver, start_forwarder
 from lambdas.observability import logger, metrics, tracer
 from notifications.channels import Channel, channel_named
-from notifications.settings import ForwarderChannel, load_forwarder_settings
+from notifications.settings import ForwarderChannel
 
 SAFETY_MARGIN_SECONDS = 2.0  # leave time to report the failure before Lambda stops the function
 
@@ -29,7 +29,7 @@ SAFETY_MARGIN_SECONDS = 2.0  # leave time to report the failure before Lambda st
 def _configured() -> tuple[Channel, Deliver]:
     """The channel and its delivery, made at the first invocation (not at import: tests import freely).
     An unknown CHANNEL or a bad channel setting fails that invocation, naming what is wrong."""
-    channel = channel_named(load_forwarder_settings(ForwarderChannel).channel)
+    channel = channel_named(ForwarderChannel.from_environment().channel)
     return channel, start_forwarder(channel)
 
 

@@ -18,7 +18,6 @@ from notifications.settings import (
     EmailForwarderSettings,
     ForwarderChannel,
     WebhookForwarderSettings,
-    load_forwarder_settings,
 )
 from notifications.webhook import WebhookDeliveryError
 from tests.infra.conftest import Synthesized
@@ -121,13 +120,12 @@ class TestForwarderFunctions:
     ) -> None:
         slack = forwarder(custom_stack, "slack", "kw-test")[1]["Environment"]["Variables"]
         email = forwarder(custom_stack, "email", "kw-test")[1]["Environment"]["Variables"]
-        assert load_forwarder_settings(ForwarderChannel, slack).channel == "slack"
-        assert load_forwarder_settings(ForwarderChannel, email).channel == "email"
+        assert ForwarderChannel.from_environment(slack).channel == "slack"
+        assert ForwarderChannel.from_environment(email).channel == "email"
         assert (
-            load_forwarder_settings(WebhookForwarderSettings, slack).webhook_secret_name
-            == "security/kw-test-slack"
+            WebhookForwarderSettings.from_environment(slack).webhook_secret_name == "security/kw-test-slack"
         )
-        loaded = load_forwarder_settings(EmailForwarderSettings, email)
+        loaded = EmailForwarderSettings.from_environment(email)
         assert (loaded.sender, loaded.configuration_set) == (
             "keywarden@mail.corp.example",
             "keywarden-owners",

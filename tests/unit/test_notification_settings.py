@@ -13,7 +13,6 @@ from notifications.settings import (
     EmailForwarderSettings,
     ForwarderChannel,
     WebhookForwarderSettings,
-    load_forwarder_settings,
 )
 from tests.factories import WORKFLOW_RESOURCES
 
@@ -55,11 +54,11 @@ def test_context_values_reach_the_functions() -> None:
         "arn:aws:sns:eu-west-1:111122223333:keywarden-owners",
     )
     slack_environment = settings.forwarder_environment("slack")
-    assert load_forwarder_settings(ForwarderChannel, slack_environment).channel == "slack"
-    slack = load_forwarder_settings(WebhookForwarderSettings, slack_environment)
+    assert ForwarderChannel.from_environment(slack_environment).channel == "slack"
+    slack = WebhookForwarderSettings.from_environment(slack_environment)
     assert slack.webhook_secret_name == "security/keywarden-slack"
     assert (slack.timeout_seconds, slack.max_attempts) == (5.0, 4)
-    email = load_forwarder_settings(EmailForwarderSettings, settings.forwarder_environment("email"))
+    email = EmailForwarderSettings.from_environment(settings.forwarder_environment("email"))
     assert email.sender == "keywarden@corp.example"
     assert settings.forwarder_filter_policy("slack") == {"severity": ["high"]}
 
@@ -73,11 +72,11 @@ def test_every_channel_s_environment_is_what_its_settings_model_reads(channel: s
     # When its forwarder starts with the environment the deployment gives it
     environment = settings.forwarder_environment(channel)
     # Then the one handler finds the channel, and the channel's model takes every variable
-    assert load_forwarder_settings(ForwarderChannel, environment).channel == channel
+    assert ForwarderChannel.from_environment(environment).channel == channel
     model = CHANNELS[channel].settings_model
     known = {"CHANNEL"} | {field.alias for field in model.model_fields.values() if field.alias}
     assert set(environment) <= known
-    load_forwarder_settings(model, environment)
+    model.from_environment(environment)
 
 
 @pytest.mark.parametrize(
@@ -104,8 +103,8 @@ def test_bad_values_name_the_setting(context: dict[str, object], problem: str) -
 def test_a_forwarder_with_a_bad_sender_does_not_start() -> None:
     """Given a forwarder environment with a bad or missing value, When it starts, Then it fails naming it."""
     with pytest.raises(ValidationError, match="SENDER_EMAIL"):
-        load_forwarder_settings(EmailForwarderSettings, {"SENDER_EMAIL": "not-an-address"})
+        EmailForwarderSettings.from_environment({"SENDER_EMAIL": "not-an-address"})
     with pytest.raises(ValidationError, match="WEBHOOK_SECRET_NAME"):
-        load_forwarder_settings(WebhookForwarderSettings, {})
+        WebhookForwarderSettings.from_environment({})
     with pytest.raises(ValidationError, match="CHANNEL"):
-        load_forwarder_settings(ForwarderChannel, {})
+        ForwarderChannel.from_environment({})
