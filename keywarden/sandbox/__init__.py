@@ -30,6 +30,7 @@ from domain.exemptions import Exemption, exemption_to_item
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
@@ -139,6 +140,7 @@ class Sandbox:
             )
             self._exit.enter_context(_quiet_interpreter_logs())
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+            self._exit.enter_context(cached_clients())
             self._exit.enter_context(aws_faithful_interpreter(self.clock))
             self._exit.enter_context(workflows_parsed_once())
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
