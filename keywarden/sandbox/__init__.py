@@ -38,6 +38,7 @@ from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discov
 from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
 from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
+from keywarden.sandbox.dynamodb_transactions import transactions_without_table_copies
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.faults import FaultPlan, injected_faults
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
@@ -150,6 +151,7 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(fast_dynamodb())
+            self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
