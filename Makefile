@@ -57,8 +57,11 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
 
 # tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
+# The suite runs in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this process, no workers);
+# each module's tests stay in one worker (--dist loadfile), so a module-scoped sandbox starts once.
+PYTEST_WORKERS ?= auto
 test: lint node_modules/.package-lock.json
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 unit: $(VENV)/.test
 	$(BIN)/pytest tests/unit
