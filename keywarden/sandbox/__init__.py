@@ -49,6 +49,7 @@ from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
+from keywarden.sandbox.stepfunctions_history import history_as_json
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
 from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
@@ -144,6 +145,7 @@ class Sandbox:
             self._exit.enter_context(cached_clients())
             self._exit.enter_context(aws_faithful_interpreter(self.clock))
             self._exit.enter_context(workflows_parsed_once())
+            self._exit.enter_context(history_as_json())
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
             self._exit.enter_context(repeatable_jitter())
             self._exit.enter_context(in_process_lambda(self.lambdas))

@@ -1,4 +1,5 @@
-"""The sandbox reuses boto3 clients and parsed workflows, and only when that changes nothing."""
+"""The sandbox reuses boto3 clients and parsed workflows, and writes execution histories itself,
+only where that changes nothing."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.responses import StepFunctionResponse
 
+from keywarden.sandbox import Sandbox
 from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
+from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
+MOTO_HISTORY = StepFunctionResponse.get_execution_history  # moto's own, before any sandbox patch
 PASS_THROUGH = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "ResultPath": "$.seen", "End": True}}}
 
 
@@ -90,3 +95,19 @@ def test_a_definition_is_parsed_once_and_every_execution_runs_it() -> None:
         assert len(programs) == 1
     assert first == {"status": "SUCCEEDED", "output": {"n": "first", "seen": {"n": "first"}}}
     assert second == {"status": "SUCCEEDED", "output": {"n": "second", "seen": {"n": "second"}}}
+
+
+def test_boto3_reads_the_same_execution_history_written_directly() -> None:
+    with Sandbox() as sandbox:
+        user = sandbox.add_user(UserSpec(name="alice", keys=[KeySpec(created_days_ago=120)]))
+        [arn] = sandbox.put_event(sandbox.compliance_change(user.user_id))
+        with mock.patch.object(StepFunctionResponse, "get_execution_history", MOTO_HISTORY):
+            expected = sandbox.client("stepfunctions").get_execution_history(executionArn=arn)
+        written = sandbox.client("stepfunctions").get_execution_history(executionArn=arn)
+    expected.pop("ResponseMetadata")
+    written.pop("ResponseMetadata")
+    assert written == expected
+    assert len(written["events"]) > 20
+    assert {"ExecutionStarted", "TaskStateEntered", "LambdaFunctionSucceeded", "ExecutionSucceeded"} <= {
+        event["type"] for event in written["events"]
+    }
