@@ -46,6 +46,7 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
@@ -145,6 +146,7 @@ class Sandbox:
             self._exit.enter_context(cached_clients())
             self._exit.enter_context(aws_faithful_interpreter(self.clock))
             self._exit.enter_context(workflows_parsed_once())
+            self._exit.enter_context(json_paths_parsed_once())
             self._exit.enter_context(history_as_json())
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
             self._exit.enter_context(repeatable_jitter())

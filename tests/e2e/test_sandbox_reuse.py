@@ -1,4 +1,4 @@
-"""The sandbox reuses boto3 clients and parsed workflows, and writes execution histories itself,
+"""The sandbox reuses boto3 clients, parsed workflows and JSONPaths, and writes execution histories itself,
 only where that changes nothing."""
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.client_cache import cached_clients
+from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.scenario import KeySpec, UserSpec
 
@@ -111,3 +113,12 @@ def test_boto3_reads_the_same_execution_history_written_directly() -> None:
     assert {"ExecutionStarted", "TaskStateEntered", "LambdaFunctionSucceeded", "ExecutionSucceeded"} <= {
         event["type"] for event in written["events"]
     }
+
+
+def test_a_json_path_is_parsed_once_and_reads_each_input() -> None:
+    with mock.patch.object(json_path, "parse", wraps=json_path.parse) as parsing, json_paths_parsed_once():
+        assert json_path.extract_json("$.user.name", {"user": {"name": "alice"}}) == "alice"
+        assert json_path.extract_json("$.user.name", {"user": {"name": "bob"}}) == "bob"
+        with pytest.raises(json_path.NoSuchJsonPathError):
+            json_path.extract_json("$.user.name", {"user": {}})
+    assert parsing.call_count == 1
