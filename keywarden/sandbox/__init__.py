@@ -30,6 +30,7 @@ from domain.exemptions import Exemption, exemption_to_item
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
@@ -37,6 +38,7 @@ from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discov
 from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
 from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
+from keywarden.sandbox.dynamodb_transactions import transactions_without_table_copies
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.faults import FaultPlan, injected_faults
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
@@ -44,8 +46,11 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
+from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
+from keywarden.sandbox.stepfunctions_history import history_as_json
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
 from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
@@ -138,7 +143,11 @@ class Sandbox:
             )
             self._exit.enter_context(_quiet_interpreter_logs())
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+            self._exit.enter_context(cached_clients())
             self._exit.enter_context(aws_faithful_interpreter(self.clock))
+            self._exit.enter_context(workflows_parsed_once())
+            self._exit.enter_context(json_paths_parsed_once())
+            self._exit.enter_context(history_as_json())
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
             self._exit.enter_context(repeatable_jitter())
             self._exit.enter_context(in_process_lambda(self.lambdas))
@@ -146,6 +155,7 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(fast_dynamodb())
+            self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))

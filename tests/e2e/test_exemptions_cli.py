@@ -23,6 +23,13 @@ def sandbox() -> Iterator[Sandbox]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def refusing_sandbox() -> Iterator[Sandbox]:
+    """One sandbox for every refusal: each test shows its table still empty after its own refusal."""
+    with Sandbox() as running:
+        yield running
+
+
 def exemptions(sandbox: Sandbox, *arguments: str) -> Any:
     return runner.invoke(
         app,
@@ -43,7 +50,8 @@ def exemptions(sandbox: Sandbox, *arguments: str) -> Any:
         (["bob", "--reason", "vendor", "--expires", "40d", "--max-days", "30"], "more than 30 days away"),
     ],
 )
-def test_refusals_write_nothing(sandbox: Sandbox, arguments: list[str], message: str) -> None:
+def test_refusals_write_nothing(refusing_sandbox: Sandbox, arguments: list[str], message: str) -> None:
+    sandbox = refusing_sandbox
     result = exemptions(sandbox, "add", *arguments)
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
