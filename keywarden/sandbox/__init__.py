@@ -44,6 +44,7 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.scheduler import Scheduler
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
@@ -96,6 +97,8 @@ class Sandbox:
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
+        self.scheduler = Scheduler(self.clock)
+        """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
         self.config_records_iam_users = config_records_iam_users
@@ -138,7 +141,7 @@ class Sandbox:
             )
             self._exit.enter_context(_quiet_interpreter_logs())
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
-            self._exit.enter_context(aws_faithful_interpreter(self.clock))
+            self._exit.enter_context(aws_faithful_interpreter(self.clock, self.scheduler))
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
             self._exit.enter_context(repeatable_jitter())
             self._exit.enter_context(in_process_lambda(self.lambdas))
