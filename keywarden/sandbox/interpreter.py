@@ -11,9 +11,11 @@ Each patch is measured against AWS's documented behaviour (see shared/LOCAL_AWS_
 - executions run concurrently on the clock, one thread at a time (scheduler.py): StartExecution
   queues the execution, which runs when the scheduler does (at once when the driver started it
   outside `Scheduler.paused`), so a run is deterministic;
-- a Task state's work runs on its execution's thread (moto runs it on a thread of its own and
-  waits for it in real time), so that what it does on the clock parks the execution. Its
-  TimeoutSeconds is therefore not enforced: the sandbox's calls take no simulated time.
+- the program and each Task state's work run on the execution's thread (moto runs each on a
+  thread of its own and waits for it in real time), so that what they do on the clock parks the
+  execution. TimeoutSeconds (the Task's, the state machine's) is therefore not enforced: the
+  sandbox's calls take no simulated time. (Map and Parallel still run their branches on threads
+  of their own; the workflow has neither.)
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
     StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -154,6 +158,12 @@ def _evaluate_inline(self: ExecutionState, env: Environment) -> None:
         env.states.reset(input_value=env.stack.pop())
 
 
+def _program_inline(self: Program, env: Environment) -> None:
+    """moto's `Program.eval` on the calling thread (moto: a thread joined with the machine's timeout)."""
+    env.next_state_name = self.start_at.start_at_name
+    EvalComponent.eval(self, env)
+
+
 @contextlib.contextmanager
 def aws_faithful_interpreter(clock: VirtualClock, scheduler: Scheduler | None = None) -> Iterator[Scheduler]:
     """Apply every correction while the context is open; executions run on `scheduler` (yielded)."""
@@ -193,6 +203,7 @@ def aws_faithful_interpreter(clock: VirtualClock, scheduler: Scheduler | None = 
         patches.enter_context(mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=clock.advance)))
         patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_on_scheduler))
         patches.enter_context(mock.patch.object(ExecutionState, "_evaluate_with_timeout", _evaluate_inline))
+        patches.enter_context(mock.patch.object(Program, "eval", _program_inline))
         for module in (event_manager, execution_module, parser_models):
             patches.enter_context(mock.patch.object(module, "datetime", clock_datetime))
         patches.enter_context(

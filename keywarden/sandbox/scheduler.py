@@ -168,8 +168,8 @@ class Scheduler:
         if task is not None:
             self._park(task, until)
             return True
-        if self.is_paused:
-            return False
+        if self.is_paused or self._holder is not None:
+            return False  # a thread a task started (not the driver): time just moves, as before
         self.run_until(until)
         if until > self.clock.now():
             self.clock.move_to(until)
