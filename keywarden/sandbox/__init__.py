@@ -48,6 +48,7 @@ from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
+from keywarden.sandbox.scheduler import Scheduler
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.sandbox.stepfunctions_history import history_as_json
@@ -101,6 +102,8 @@ class Sandbox:
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
+        self.scheduler = Scheduler(self.clock)
+        """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
         self.config_records_iam_users = config_records_iam_users
@@ -144,7 +147,7 @@ class Sandbox:
             self._exit.enter_context(_quiet_interpreter_logs())
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
             self._exit.enter_context(cached_clients())
-            self._exit.enter_context(aws_faithful_interpreter(self.clock))
+            self._exit.enter_context(aws_faithful_interpreter(self.clock, self.scheduler))
             self._exit.enter_context(workflows_parsed_once())
             self._exit.enter_context(json_paths_parsed_once())
             self._exit.enter_context(history_as_json())
