@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.aws_clients import client
+from lambdas.aws_clients import client, throttling_surfaced
 from lambdas.conclusion import ConcludeRequest, Ports, conclude
 from lambdas.observability import METRICS_NAMESPACE, logger, tracer
 from lambdas.owner_notice import DynamoDBNotificationClaims, SnsOwnerTopic
@@ -36,7 +36,8 @@ def _configured() -> tuple[ConcludeSettings, Ports]:
 @event_parser(model=ConcludeRequest)
 def handler(event: ConcludeRequest, context: LambdaContext) -> dict[str, Any]:
     settings, ports = _configured()
-    conclusion = conclude(event, settings, ports)
+    with throttling_surfaced():
+        conclusion = conclude(event, settings, ports)
     logger.info(
         "remediation concluded",
         extra={

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.aws_clients import client
+from lambdas.aws_clients import client, throttling_surfaced
 from lambdas.observability import logger, metrics, tracer
 from lambdas.preparation import PreparePorts, PrepareRequest, prepare_remediation
 from lambdas.settings import PrepareSettings
@@ -34,7 +34,8 @@ def _configured() -> tuple[PrepareSettings, PreparePorts]:
 @event_parser(model=PrepareRequest)
 def handler(event: PrepareRequest, context: LambdaContext) -> dict[str, Any]:
     settings, ports = _configured()
-    preparation = prepare_remediation(event, settings, ports)
+    with throttling_surfaced():
+        preparation = prepare_remediation(event, settings, ports)
     logger.info(
         "remediation prepared",
         extra={

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
+from lambdas.aws_clients import AwsThrottled
 from lambdas.conclusion import Ports
 from lambdas.handlers import conclude as conclude_handler
 from lambdas.handlers import forward_owner_notification
@@ -149,6 +150,22 @@ class TestPrepare:
         answer = prepare(monkeypatch, compliance_event(rule_name="my-own-rule"))
         assert answer["action"] == "RECORD_ONLY"
         assert "rule 'my-own-rule' is not keywarden's rule" in answer["request"]["reason"]
+
+    def test_a_throttled_read_fails_with_the_error_the_workflow_retries(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given IAM answering Throttling to every call (past the client's own retries),
+        When Prepare runs, Then it fails with AwsThrottled, which the ASL's Retry waits out."""
+        set_environment(monkeypatch, PREPARE_ENV)
+        use_prepare_ports(
+            monkeypatch,
+            PreparePorts(
+                FakeConfig({USER_ID: "bob"}), FakeIAM(BOB, error="Throttling"), FakeExemptionTable()
+            ),
+        )
+        payload = {"event": EVENT, "execution_name": "run-1", "prepared_at": STARTED}
+        with pytest.raises(AwsThrottled, match=r"GetUser throttled \(Throttling\)"):
+            prepare_handler.handler(payload, LambdaContext())
 
     @pytest.mark.parametrize(
         ("env", "named"),
