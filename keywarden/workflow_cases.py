@@ -327,6 +327,7 @@ def sfn_local_definition(settings: DeploymentSettings, account_id: str = "123456
         owners_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.owners_topic}",
         operators_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.operators_topic}",
         automation_role_arn=f"arn:aws:iam::{account_id}:role/{names.prefix}-automation",
+        coordination_table=names.coordination_table,
     )
     lambda_arn = f"arn:aws:lambda:{region}:{account_id}:function:"
     functions = {f.substitution: lambda_arn + names.function(f.handler) for f in WORKFLOW_FUNCTIONS}

@@ -26,7 +26,7 @@ from deployment.workflow import (
     workflow_substitutions,
 )
 from domain.config_rule import compliance_change_event_pattern
-from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
+from domain.tables import AuditTable, CoordinationTable, ExemptionTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from statemachine import render_definition
 
@@ -52,6 +52,7 @@ class SandboxStack:
     forwarder_function_arns: dict[str, str]
     """Channel name (`slack`, `email`...) -> its forwarder's function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
+    coordination_table_name: str
 
     @property
     def workflow_resources(self) -> WorkflowResources:
@@ -63,6 +64,7 @@ class SandboxStack:
             owners_topic_arn=self.owners_topic_arn,
             operators_topic_arn=self.operators_topic_arn,
             automation_role_arn=self.automation_role_arn,
+            coordination_table=self.coordination_table_name,
         )
 
 
@@ -142,25 +144,35 @@ def _audit_table(dynamodb: Any, name: str) -> str:
     return name
 
 
-def _notification_state_table(dynamodb: Any, name: str) -> str:
+def _keyed_table_with_ttl(dynamodb: Any, name: str, partition: str, sort: str, ttl: str) -> str:
+    """A pk/sk table of string keys whose items expire through `ttl` (as CDK's durable_table makes it)."""
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "KeyType": "RANGE"},
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": sort, "KeyType": "RANGE"},
         ],
         AttributeDefinitions=[
-            {"AttributeName": NotificationStateTable.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": NotificationStateTable.SORT_KEY, "AttributeType": "S"},
+            {"AttributeName": partition, "AttributeType": "S"},
+            {"AttributeName": sort, "AttributeType": "S"},
         ],
         SSESpecification={"Enabled": True},
     )
     dynamodb.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": NotificationStateTable.EXPIRES_AT},
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
     )
     return name
+
+
+def _notification_state_table(dynamodb: Any, name: str) -> str:
+    layout = NotificationStateTable
+    return _keyed_table_with_ttl(dynamodb, name, layout.PARTITION_KEY, layout.SORT_KEY, layout.EXPIRES_AT)
+
+
+def _coordination_table(dynamodb: Any, name: str) -> str:
+    layout = CoordinationTable
+    return _keyed_table_with_ttl(dynamodb, name, layout.PARTITION_KEY, layout.SORT_KEY, layout.EXPIRES_AT)
 
 
 def _exemption_table(dynamodb: Any, name: str) -> str:
@@ -255,6 +267,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
     table = _audit_table(session.client("dynamodb"), names.audit_table)
     notification_state = _notification_state_table(session.client("dynamodb"), names.notification_state_table)
     exemptions = _exemption_table(session.client("dynamodb"), names.exemption_table)
+    coordination = _coordination_table(session.client("dynamodb"), names.coordination_table)
     owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
     operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -268,6 +281,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         owners_topic_arn=owners_topic,
         operators_topic_arn=operators_topic,
         automation_role_arn=automation_role,
+        coordination_table=coordination,
     )
     environments = function_environments(settings, resources)
     function_arns = {
@@ -319,4 +333,5 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         webhook_secret_names=forwarders.webhook_secrets,
         forwarder_function_arns=forwarders.functions,
         forwarder_dead_letter_queue_urls=forwarders.dead_letter_queues,
+        coordination_table_name=coordination,
     )

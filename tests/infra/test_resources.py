@@ -162,7 +162,7 @@ class TestFunctions:
             f"<{name}>": ref(
                 only(default_stack.resources, "AWS::DynamoDB::Table", TableName=f"keywarden-{name}")[0]
             )
-            for name in ("audit", "notification-state", "exemptions")
+            for name in ("audit", "notification-state", "exemptions", "coordination")
         }
         owners_id, _ = only(default_stack.resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
         placeholders = WorkflowResources(
@@ -172,6 +172,7 @@ class TestFunctions:
             owners_topic_arn="<owners>",
             operators_topic_arn="<operators>",
             automation_role_arn="<automation>",
+            coordination_table="<coordination>",
         )
         expected = function_environments(DeploymentSettings(), placeholders)[substitution]
         resolved = {**table_ids, "<owners>": ref(owners_id)}

@@ -24,13 +24,21 @@ from lambdas.preparation import PreparePorts
 from lambdas.settings import ConcludeSettings, PrepareSettings
 from notifications.channels import UnknownChannelError
 from tests.factories import ACCOUNT_ID, EXECUTION_ARN, USER_ID, compliance_event, deactivated, iam_user, key
-from tests.unit.fakes import FakeConfig, FakeExemptionTable, FakeIAM, LambdaContext, conclude_ports
+from tests.unit.fakes import (
+    FakeConfig,
+    FakeCoordination,
+    FakeExemptionTable,
+    FakeIAM,
+    LambdaContext,
+    conclude_ports,
+)
 
 PREPARE_ENV = {
     "CONFIG_RULE_NAME": "keywarden-access-keys-rotated",
     "DRY_RUN": "false",
     "EXEMPTION_TABLE_NAME": "keywarden-exemptions",
     "MAX_EXEMPTION_DAYS": "90",
+    "COORDINATION_TABLE_NAME": "keywarden-coordination",
 }
 CONCLUDE_ENV = {
     "CONFIG_RULE_NAME": "keywarden-access-keys-rotated",
@@ -40,6 +48,7 @@ CONCLUDE_ENV = {
     "AUDIT_TABLE_NAME": "keywarden-audit",
     "NOTIFICATION_STATE_TABLE_NAME": "keywarden-notification-state",
     "OWNERS_TOPIC_ARN": f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
+    "COORDINATION_TABLE_NAME": "keywarden-coordination",
 }
 BOB = iam_user([key("AKIAAAAAAAAAAAAAAAA1", created_days_ago=120)], tags={"owner-email": "bob@example.com"})
 EVENT = compliance_event()
@@ -92,7 +101,8 @@ def prepare(monkeypatch: pytest.MonkeyPatch, event: Any = EVENT, **env: str) -> 
     """Prepare's answer to the workflow for `event`, with Config and IAM knowing bob."""
     set_environment(monkeypatch, PREPARE_ENV | env)
     use_prepare_ports(
-        monkeypatch, PreparePorts(FakeConfig({USER_ID: "bob"}), FakeIAM(BOB), FakeExemptionTable())
+        monkeypatch,
+        PreparePorts(FakeConfig({USER_ID: "bob"}), FakeIAM(BOB), FakeExemptionTable(), FakeCoordination()),
     )
     payload = {"event": event, "execution_name": "run-1", "prepared_at": "2026-11-28T12:00:00.123Z"}
     answer: dict[str, Any] = prepare_handler.handler(payload, LambdaContext())
@@ -160,7 +170,10 @@ class TestPrepare:
         use_prepare_ports(
             monkeypatch,
             PreparePorts(
-                FakeConfig({USER_ID: "bob"}), FakeIAM(BOB, error="Throttling"), FakeExemptionTable()
+                FakeConfig({USER_ID: "bob"}),
+                FakeIAM(BOB, error="Throttling"),
+                FakeExemptionTable(),
+                FakeCoordination(),
             ),
         )
         payload = {"event": EVENT, "execution_name": "run-1", "prepared_at": STARTED}
