@@ -131,9 +131,10 @@ def deferral_alert_message(
     account_id: str, region: str, waiting: int, total: int, slots_held: int, max_slots: int
 ) -> tuple[str, str]:
     """Subject and message of the one hourly alert about deferred users."""
-    subject = f"[keywarden] {waiting} remediations deferred in {account_id} {region}"
+    plural = "" if waiting == 1 else "s"
+    subject = f"[keywarden] {waiting} remediation{plural} deferred in {account_id} {region}"
     message = (
-        f"{waiting} users could not be remediated within the patience since the last alert "
+        f"{waiting} user{plural} could not be remediated within the patience since the last alert "
         f"({total} deferred in all) in account {account_id}, region {region}: no SSM automation slot "
         f"freed up ({slots_held} of {max_slots} held by keywarden now). Nothing was changed for them; "
         "the next sweep retries. Another deferral within the hour adds to the count without a new alert.\n"

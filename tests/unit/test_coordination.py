@@ -186,7 +186,7 @@ class TestConclude:
         assert [a is not None for a in alerts] == [True, False, False, True]
         assert alerts[0] is not None
         assert alerts[3] is not None
-        assert alerts[0].subject == f"[keywarden] 1 remediations deferred in {ACCOUNT_ID} eu-west-1"
+        assert alerts[0].subject == f"[keywarden] 1 remediation deferred in {ACCOUNT_ID} eu-west-1"
         assert alerts[3].subject == f"[keywarden] 3 remediations deferred in {ACCOUNT_ID} eu-west-1"
         assert "(4 deferred in all)" in alerts[3].message
 
