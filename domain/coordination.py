@@ -26,7 +26,7 @@ DEFERRAL_ALERT_INTERVAL: Final = timedelta(hours=1)
 """At most one operators' alert about deferred users per account and region in this window."""
 
 SLOT_WAIT_PATIENCE: Final = "about 6 hours (at most 12)"
-"""ReserveAutomationSlot's retry: 720 attempts, 2 s doubling to at most 60 s, full jitter."""
+"""ReserveAutomationSlot's retry: 720 retries, 2 s doubling to at most 60 s, full jitter."""
 QUEUE_PATIENCE: Final = "6 hours (360 polls, 60 s apart)"
 """How long the workflow waits for an automation SSM keeps Pending (its queue) before DEFERRED."""
 

@@ -62,6 +62,9 @@ class CaseWorld(_Strict):
     """AWS Config's inventory: the user discovered, not yet, not recorded in the region, or deleted."""
     notification: Literal["new", "already_notified", "publish_fails"] = "new"
     """The owner's notice: news, already sent within the window, or refused by the owners' topic."""
+    coordination: Literal["free", "event_replayed", "user_locked"] = "free"
+    """The coordination table: empty, the event already handled by an earlier execution (which recorded
+    its outcome), or the user locked by another live execution."""
 
 
 class CaseExpectation(_Strict):
