@@ -14,17 +14,21 @@ from typing import Any
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
+from typer.testing import CliRunner
 
 from deployment.settings import DeploymentSettings
 from domain.coordination import slot_member
 from domain.runbook import AutomationStatus
 from domain.tables import CoordinationTable
+from keywarden.cli import app
 from keywarden.sandbox import Sandbox
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e
 
 STALE_UNUSED = [KeySpec(created_days_ago=120)]
+TABLE = ("--table", "keywarden-audit")
+runner = CliRunner()
 FAILED = AutomationStatus.FAILED
 
 
@@ -75,6 +79,14 @@ def test_the_same_event_delivered_twice_remediates_once_and_records_the_replay(s
     assert "ReserveAutomationSlot" not in sandbox.execution(second).path
     assert sandbox.published("owners") == []
     assert sandbox.published("operators") == []
+    # An auditor finds the replay by its outcome, and the summary counts it.
+    replays = runner.invoke(app, ["audit", "history", "--outcome", "replayed", "--format", "json", *TABLE])
+    assert replays.exit_code == 0, replays.output
+    assert [r["execution_arn"] for r in json.loads(replays.stdout)] == [second]
+    summary = runner.invoke(app, ["audit", "summary", "--format", "json", *TABLE])
+    assert summary.exit_code == 0, summary.output
+    counts = json.loads(summary.stdout)["by_outcome"]
+    assert (counts["REMEDIATED"], counts["REPLAYED"], counts["DEFERRED"]) == (1, 1, 0)
 
 
 def test_an_event_for_a_user_another_live_execution_holds_is_already_in_progress(sandbox: Sandbox) -> None:

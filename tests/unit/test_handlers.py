@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -241,6 +242,25 @@ class TestConclude:
         assert f"User: {USER_ID}\n" in alert["message"]
         assert answer["reason"] == "Prepare failed: Lambda.Unknown: Task timed out after 30.00 seconds"
         assert answer["transact_items"][0]["Put"]["Item"]["outcome"] == {"S": "FAILED"}
+
+    def test_a_throttled_after_snapshot_fails_with_the_error_the_workflow_retries(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given IAM throttling every read after the runbook, When Conclude runs,
+        Then it fails with AwsThrottled (retried by the ASL), never records a guess."""
+        state = {**EVENT, "prepared": prepare(monkeypatch), "automation": polled("Success")}
+        set_environment(monkeypatch, CONCLUDE_ENV)
+        ports = conclude_ports()
+        use_conclude_ports(monkeypatch, replace(ports, iam=FakeIAM(BOB, error="ThrottlingException")))
+        payload = {
+            "state": state,
+            "execution_arn": EXECUTION_ARN,
+            "execution_name": "run-1",
+            "execution_input": EVENT,
+            "concluded_at": STARTED,
+        }
+        with pytest.raises(AwsThrottled, match=r"throttled \(ThrottlingException\)"):
+            conclude_handler.handler(payload, LambdaContext())
 
     @pytest.mark.parametrize(
         ("env", "named"),
