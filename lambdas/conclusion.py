@@ -228,7 +228,6 @@ def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports)
     prepared = state.prepared
     given_back = give_back(
         ports.coordination,
-        prepared.admission if prepared else None,
         facts.event_id,
         facts.account_id or "unknown",
         region,

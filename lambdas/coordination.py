@@ -210,7 +210,6 @@ class GivenBack:
 
 def give_back(
     store: CoordinationStore,
-    admission: Admission | None,
     event_id: str | None,
     account_id: str,
     region: str,
@@ -220,12 +219,13 @@ def give_back(
     now: datetime,
     slot_account: str | None,
 ) -> GivenBack:
-    """Record the event's outcome, give back the user's lock and, for an execution that may have
-    reserved one (`slot_account`: the workflow's account), its slot and any slot whose lease is over
-    (its holder died before Conclude)."""
-    if admission is not None and admission.event_claimed and event_id:
+    """Record the event's outcome on its claim and give back the user's lock, each only if this
+    execution holds it (a conditional write: safe whatever Prepare managed to do before it failed),
+    and, for an execution that may have reserved one (`slot_account`: the workflow's account), its
+    automation slot and any slot whose lease is over (its holder died before Conclude)."""
+    if event_id:
         store.record_outcome(Layout.event_pk(event_id), execution, outcome)
-    if admission is not None and admission.lock_held and user_id:
+    if user_id:
         store.release(Layout.lock_pk(account_id, user_id), Layout.LOCK_SK, execution)
     if slot_account is None:
         return GivenBack(slots_held=0)

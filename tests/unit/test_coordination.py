@@ -146,6 +146,38 @@ class TestConclude:
             RemediationOutcome.REPLAYED
         )
 
+    def test_a_prepare_that_failed_after_locking_the_user_still_has_its_lock_given_back(self) -> None:
+        """Given Prepare claimed the event and locked the user, then failed (IAM denied it),
+        When Conclude records FAILED from the execution's input, Then the lock is free again and the
+        event's claim holds FAILED."""
+        store = FakeCoordination()
+        admit(store, EVENT_ID, ACCOUNT_ID, USER_ID, "run-1", NOW)
+        state = WorkflowState(failure=CaughtError(Error="AccessDenied", Cause="iam:GetUser"))
+        result = conclude(
+            conclude_request(state, execution_name="run-1"),
+            conclude_settings(),
+            conclude_ports(coordination=store),
+        )
+        assert result.outcome is RemediationOutcome.FAILED
+        assert LOCK not in store.items
+        assert (
+            store.items[(CoordinationTable.event_pk(EVENT_ID), CoordinationTable.EVENT_SK)]["outcome"]
+            == "FAILED"
+        )
+
+    def test_a_replayed_execution_touches_neither_the_claim_nor_the_lock_of_another(self) -> None:
+        store = FakeCoordination()
+        admit(store, EVENT_ID, ACCOUNT_ID, USER_ID, "run-1", NOW)
+        replay = admit(store, EVENT_ID, ACCOUNT_ID, USER_ID, "run-2", NOW)
+        preparation = prepare(accepted_request(), None, None, None, False, 90, replay)
+        request = conclude_request(WorkflowState(prepared=preparation), execution_name="run-2")
+        result = conclude(request, conclude_settings(), conclude_ports(coordination=store))
+        assert result.outcome is RemediationOutcome.ALREADY_IN_PROGRESS
+        assert store.items[LOCK]["holder"] == "run-1"
+        assert (
+            "outcome" not in store.items[(CoordinationTable.event_pk(EVENT_ID), CoordinationTable.EVENT_SK)]
+        )
+
     def test_a_slot_never_freed_is_deferred_nothing_changed_and_not_a_failure(self) -> None:
         """Given ReserveAutomationSlot ran out of patience, When Conclude runs,
         Then the outcome is DEFERRED with the step, the error and the next step, the key is NOT_REVOKED,
