@@ -15,8 +15,8 @@ AWS does not publish its back-off's schedule: here it is 1, 2, 4... seconds, cap
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,6 +115,7 @@ class StepFunctionsDelivery:
     """StartExecution's bucket (a throttled start is retried like any throttled delivery)."""
     dead_lettered: list[dict[str, str]] = field(default_factory=list)
     """The message attributes of each event sent to a dead-letter queue."""
+    _started: int = 0
     copies: int = 1
     """How many times each matching event is delivered to each target (see `delivering_each`)."""
 
@@ -145,7 +146,7 @@ class StepFunctionsDelivery:
             payload = _target_input(target, event)
             execution = get_backend(arn.account, arn.region).start_execution(
                 target["Arn"],
-                name=f"{rule.name[:40]}-{uuid.uuid4().hex[:20]}",
+                name=self._execution_name(rule),
                 execution_input=payload if isinstance(payload, str) else json.dumps(payload),
             )
         except Exception as error:  # noqa: BLE001 - EventBridge turns any failed delivery into a retry or a DLQ message
@@ -155,6 +156,13 @@ class StepFunctionsDelivery:
             return
         arn_started = execution.exec_arn
         self.deliveries.append(Delivery(rule.name, event["id"], target["Arn"], arn_started, None, attempt))
+
+    def _execution_name(self, rule: Rule) -> str:
+        """Random-looking but the same in every run of a scenario: the jitter of a Retry is drawn
+        from the execution's id (stepfunctions_jitter.py), so a random name would change the times."""
+        self._started += 1
+        digest = hashlib.sha256(f"{rule.arn}|{self._started}".encode()).hexdigest()
+        return f"{rule.name[:40]}-{digest[:20]}"
 
     def _after_failure(
         self,

@@ -61,3 +61,16 @@ def test_duplicate_deliveries_show_in_the_run_counters() -> None:
     assert run is not None
     assert (run.events_published, run.executions_started) == (1, 2)
     assert run.lost_users == []
+
+
+def test_starts_refused_past_the_queue_are_retried_the_same_way_in_every_run() -> None:
+    """Given 4 users flagged at one instant and SSM running 1 automation with 1 waiting
+    When the scenario runs twice
+    Then starts were refused (and retried by the workflow, with jitter), and both runs give the same
+    outcomes, simulated times and counters."""
+    scenario = _scenario(ssm={"concurrent_automations": 1, "queued_automations": 1})
+    first, second = run_scenario(scenario), run_scenario(scenario)
+    assert first.run is not None
+    assert first.run.start_attempts_refused > 0
+    assert _times(first) == _times(second)
+    assert first.run == second.run
