@@ -88,6 +88,10 @@ class UserSpec(_Strict):
     """Config's event arrives, but the user was deleted in the meantime."""
     discovered_by_config: bool = True
     """False: AWS Config's inventory does not list the user (ListDiscoveredResources finds nothing)."""
+    duplicate_events: int = Field(default=1, ge=1, le=10)
+    """How many times EventBridge delivers the user's event (same event id: at-least-once delivery)."""
+    event_at_seconds: float = Field(default=0, ge=0, le=7 * 86_400)
+    """When Config's event arrives, in simulated seconds after the simulation starts."""
 
 
 class ExemptionSpec(_Strict):
@@ -114,6 +118,24 @@ class ExemptionSpec(_Strict):
         return 0 if self.expires_days > 0 else 30 - self.expires_days
 
 
+class SsmSpec(_Strict):
+    """SSM Automation's concurrency quotas (AWS's defaults: 100 running, 1,000 Pending)."""
+
+    concurrent_automations: int = Field(default=100, ge=1, le=10_000)
+    queued_automations: int = Field(default=1000, ge=0, le=100_000)
+
+
+class BucketSpecModel(_Strict):
+    """A token bucket: `burst` calls at once, refilled at `per_second` calls per simulated second."""
+
+    burst: float = Field(ge=0)
+    per_second: float = Field(ge=0)
+
+
+ThrottledApi = Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")]
+"""A throttled API: the boto3 service name and AWS's action name, "iam:GetUser"."""
+
+
 class Scenario(_Strict):
     max_access_key_age: int = Field(default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, ge=1, le=3650)
     max_credential_usage_age: int | None = Field(default=None, ge=1, le=3650)
@@ -129,6 +151,9 @@ class Scenario(_Strict):
     config_records_iam_users: bool = True
     """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
     so Config discovers no user."""
+    ssm: SsmSpec = Field(default_factory=SsmSpec)
+    throttling: dict[ThrottledApi, BucketSpecModel] = Field(default_factory=dict)
+    """Token buckets by "service:Action" (e.g. "iam:GetUser"), replacing the sandbox's defaults."""
     users: list[UserSpec] = Field(min_length=1)
 
     @field_validator("notification_channels")

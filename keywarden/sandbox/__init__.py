@@ -14,7 +14,8 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
@@ -30,6 +31,7 @@ from domain.exemptions import Exemption, exemption_to_item
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
@@ -54,6 +56,7 @@ from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.sandbox.stepfunctions_history import history_as_json
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
+from keywarden.sandbox.throttling import ThrottlingLimits, throttled_apis
 from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
 from keywarden.sandbox.webhook_stand_ins import stand_in_for
 from keywarden.scenario import ExemptionSpec, UserSpec
@@ -88,6 +91,13 @@ def _quiet_interpreter_logs() -> Iterator[None]:
         interpreter_log.setLevel(level)
 
 
+@dataclass
+class ScheduledEvent:
+    """An event due at a simulated time; `executions` fills in when it has been delivered."""
+
+    executions: list[str] = field(default_factory=list)
+
+
 class Sandbox:
     """A local AWS account with keywarden deployed in it."""
 
@@ -99,6 +109,7 @@ class Sandbox:
         mocked_cases: MockedCases | None = None,
         strict_paths: bool = STRICT_PATHS_BY_DEFAULT,
         config_records_iam_users: bool = True,
+        automation_quota: AutomationQuota | None = None,
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
@@ -110,9 +121,11 @@ class Sandbox:
         """Whether the account's Config recorder records AWS::IAM::User (see `record_iam_users`)."""
         self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
         """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
-        self.automation = AutomationEmulator(self.clock, automation)
+        self.automation = AutomationEmulator(self.clock, automation, automation_quota)
         self.lambdas = InProcessLambda()
-        self.delivery = StepFunctionsDelivery()
+        self.throttling = ThrottlingLimits(self.clock)
+        """API rate limits (token buckets on the clock): `throttling.configure(...)`, `.throttled`."""
+        self.delivery = StepFunctionsDelivery(scheduler=self.scheduler, limits=self.throttling)
         self.faults = FaultPlan()
         """Errors to answer instead of moto (`sandbox.faults.add(Fault(...))`), for rehearsing failures."""
         self.mocked_cases = mocked_cases
@@ -160,6 +173,7 @@ class Sandbox:
             self._exit.enter_context(fast_dynamodb())
             self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
+            self._exit.enter_context(throttled_apis(self.throttling))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
@@ -261,9 +275,42 @@ class Sandbox:
         """Send one event to the default bus; returns the executions it started."""
         started = len(self.delivery.deliveries)
         answer = self.client("events").put_events(Entries=[entry])
+        self.scheduler.drive()  # retried deliveries, if any, run too
         if answer["FailedEntryCount"]:
             raise RuntimeError(f"PutEvents refused the event: {answer['Entries']}")
         return [d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn]
+
+    def publish(self, entry: dict[str, Any], copies: int = 1) -> list[str]:
+        """PutEvents once, the event delivered `copies` times (same event id, as EventBridge's
+        at-least-once delivery can); the executions run together, until idle. Returns them."""
+        started = len(self.delivery.deliveries)
+        with self.scheduler.paused(), self.delivery.delivering_each(copies):
+            answer = self.client("events").put_events(Entries=[entry])
+        if answer["FailedEntryCount"]:
+            raise RuntimeError(f"PutEvents refused the event: {answer['Entries']}")
+        return [d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn]
+
+    def publish_at(
+        self, seconds: float, make_entry: Callable[[], dict[str, Any]], copies: int = 1
+    ) -> ScheduledEvent:
+        """Publish the entry `make_entry` builds (then: its time is the clock's) `seconds` from now.
+        Nothing runs until the scheduler does (`run_until_idle`)."""
+        scheduled = ScheduledEvent()
+
+        def publish() -> None:
+            started = len(self.delivery.deliveries)
+            with self.delivery.delivering_each(copies):
+                self.client("events").put_events(Entries=[make_entry()])
+            scheduled.executions.extend(
+                d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn
+            )
+
+        self.scheduler.spawn_in(seconds, publish, name=f"event-at-{seconds:g}s")
+        return scheduled
+
+    def run_until_idle(self) -> None:
+        """Run every queued execution and event (and whatever they cause) to the end."""
+        self.scheduler.run_until_idle()
 
     def start_execution(self, workflow_input: Any, name: str) -> str:
         """Start the workflow directly, bypassing EventBridge (as an operator could)."""

@@ -168,6 +168,22 @@ class AutomationEmulator:
         self._slots: dict[str, AutomationSlots] = {}
         self._lock = threading.RLock()
 
+    def set_quota(self, quota: AutomationQuota) -> None:
+        """Change the concurrency quota (what runs keeps running; the queue starts when slots free)."""
+        with self._lock:
+            self.quota = quota
+            for slots in self._slots.values():
+                slots.quota = quota
+
+    def reset_counters(self) -> AutomationCounters:
+        """Count afresh from now (for one scenario run); returns the counters so far."""
+        with self._lock:
+            previous, self.counters = self.counters, AutomationCounters()
+            for slots in self._slots.values():
+                slots.counters = self.counters
+                self.counters.max_running = max(self.counters.max_running, len(slots.running))
+            return previous
+
     def slots(self, region: str) -> AutomationSlots:
         """The running and Pending automations of one Region (of the sandbox's one account)."""
         if region not in self._slots:

@@ -1,0 +1,157 @@
+"""AWS's limits in the sandbox, through the APIs: throttled calls, EventBridge's retries and its
+dead-letter queue. (Sandbox mechanics only: what keywarden does about them is tested elsewhere.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from keywarden.sandbox import Sandbox
+from keywarden.sandbox.throttling import BucketSpec
+from keywarden.scenario import KeySpec, UserSpec
+
+pytestmark = pytest.mark.e2e
+
+STALE = [KeySpec(created_days_ago=120)]
+NEVER = BucketSpec(burst=0, per_second=0)
+NO_RETRIES = Config(retries={"total_max_attempts": 1})  # each refusal seen once, not botocore's retries
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+def _dead_letters(sandbox: Sandbox) -> list[dict[str, Any]]:
+    answer = sandbox.client("sqs").receive_message(
+        QueueUrl=sandbox.stack.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )
+    return list(answer.get("Messages", []))
+
+
+def _target(sandbox: Sandbox) -> dict[str, Any]:
+    [target] = sandbox.client("events").list_targets_by_rule(Rule=sandbox.stack.event_rule_name)["Targets"]
+    return dict(target)
+
+
+def test_api_calls_past_their_bucket_answer_the_services_throttling_error_until_it_refills(
+    sandbox: Sandbox,
+) -> None:
+    """Given IAM GetUser limited to 1 call, refilled at 1 per 10 s, and StartExecution to none
+    When GetUser is called twice at one instant, then 10 s later, and StartExecution once
+    Then the second GetUser answers IAM's Throttling (HTTP 400), the third passes, and StartExecution
+    answers ThrottlingException; each refusal is counted."""
+    sandbox.add_user(UserSpec(name="reader", keys=STALE))
+    sandbox.throttling.configure("iam:GetUser", BucketSpec(burst=1, per_second=0.1))
+    sandbox.throttling.configure("stepfunctions:StartExecution", NEVER)
+    iam = boto3.client("iam", region_name=sandbox.region, config=NO_RETRIES)
+    iam.get_user(UserName="reader")
+    with pytest.raises(ClientError) as throttled:
+        iam.get_user(UserName="reader")
+    assert throttled.value.response["Error"]["Code"] == "Throttling"
+    assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    sandbox.clock.advance(10)
+    assert iam.get_user(UserName="reader")["User"]["UserName"] == "reader"
+
+    sfn = boto3.client("stepfunctions", region_name=sandbox.region, config=NO_RETRIES)
+    with pytest.raises(ClientError) as refused:
+        sfn.start_execution(stateMachineArn=sandbox.stack.state_machine_arn, name="throttled", input="{}")
+    assert refused.value.response["Error"]["Code"] == "ThrottlingException"
+    assert sandbox.throttling.throttled == {"iam:GetUser": 1, "stepfunctions:StartExecution": 1}
+
+
+def test_a_throttled_delivery_is_retried_with_backoff_until_start_execution_passes(sandbox: Sandbox) -> None:
+    """Given StartExecution has 1 token, refilled at 1 per 60 s
+    When one event is delivered twice at one instant
+    Then the second delivery is retried after 1, 2, 4, 8, 16 and 32 s and starts its execution at 63 s."""
+    user = sandbox.add_user(UserSpec(name="retried", keys=STALE))
+    sandbox.throttling.configure("stepfunctions:StartExecution", BucketSpec(burst=1, per_second=1 / 60))
+    published_at = sandbox.clock.now()
+    executions = sandbox.publish(sandbox.compliance_change(user.user_id), copies=2)
+
+    assert len(executions) == 2
+    attempts = [(d.attempt, d.execution_arn is not None) for d in sandbox.delivery.deliveries]
+    assert attempts == [
+        (1, True),
+        (1, False),
+        (2, False),
+        (3, False),
+        (4, False),
+        (5, False),
+        (6, False),
+        (7, True),
+    ]
+    started = sandbox.client("stepfunctions").describe_execution(executionArn=executions[1])["startDate"]
+    assert abs(started - (published_at + timedelta(seconds=63))) < timedelta(milliseconds=1)
+    assert sandbox.throttling.throttled["stepfunctions:StartExecution"] == 6
+    assert _dead_letters(sandbox) == []
+
+
+def test_a_delivery_throttled_past_the_targets_retry_policy_goes_to_the_dlq_with_its_attributes(
+    sandbox: Sandbox,
+) -> None:
+    """Given StartExecution never has a token, and the deployed target retries 10 times
+    When an event is published
+    Then after 11 attempts the event is in the DLQ with RULE_ARN, TARGET_ARN, ERROR_CODE and the rest."""
+    user = sandbox.add_user(UserSpec(name="lost", keys=STALE))
+    sandbox.throttling.configure("stepfunctions:StartExecution", NEVER)
+    entry = sandbox.compliance_change(user.user_id)
+    assert sandbox.publish(entry) == []
+
+    assert [d.attempt for d in sandbox.delivery.deliveries] == list(range(1, 12))
+    [message] = _dead_letters(sandbox)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    rule_arn = sandbox.client("events").describe_rule(Name=sandbox.stack.event_rule_name)["Arn"]
+    assert attributes == {
+        "RULE_ARN": rule_arn,
+        "TARGET_ARN": sandbox.stack.state_machine_arn,
+        "ERROR_CODE": "ThrottlingException",
+        "ERROR_MESSAGE": "ThrottlingException: Rate exceeded (stepfunctions:StartExecution)",
+        "RETRY_ATTEMPTS": "10",
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+    }
+    assert json.loads(message["Body"])["detail"]["resourceId"] == user.user_id
+
+
+def test_without_a_retry_policy_eventbridge_retries_185_times_within_24_hours(sandbox: Sandbox) -> None:
+    """Given the target without its RetryPolicy (EventBridge's defaults apply) and StartExecution
+    never passing
+    When an event is published
+    Then it is attempted 186 times (185 retries) over less than 24 simulated hours, then dead-lettered."""
+    user = sandbox.add_user(UserSpec(name="patient", keys=STALE))
+    target = {k: v for k, v in _target(sandbox).items() if k != "RetryPolicy"}
+    sandbox.client("events").put_targets(Rule=sandbox.stack.event_rule_name, Targets=[target])
+    sandbox.throttling.configure("stepfunctions:StartExecution", NEVER)
+    published_at = sandbox.clock.now()
+    sandbox.publish(sandbox.compliance_change(user.user_id))
+
+    assert len(sandbox.delivery.deliveries) == 186
+    spent = (sandbox.clock.now() - published_at).total_seconds()
+    assert 23 * 3600 < spent <= 24 * 3600
+    [message] = _dead_letters(sandbox)
+    assert message["MessageAttributes"]["RETRY_ATTEMPTS"]["StringValue"] == "185"
+
+
+def test_a_delivery_refused_with_another_4xx_goes_to_the_dlq_without_a_retry(sandbox: Sandbox) -> None:
+    """Given the rule's target points at a state machine that does not exist
+    When an event is published
+    Then one attempt is made and the event is dead-lettered with the error's code."""
+    user = sandbox.add_user(UserSpec(name="misrouted", keys=STALE))
+    target = {**_target(sandbox), "Arn": sandbox.stack.state_machine_arn + "-gone"}
+    sandbox.client("events").put_targets(Rule=sandbox.stack.event_rule_name, Targets=[target])
+    sandbox.publish(sandbox.compliance_change(user.user_id))
+
+    assert [d.attempt for d in sandbox.delivery.deliveries] == [1]
+    [message] = _dead_letters(sandbox)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "StateMachineDoesNotExist"
+    assert attributes["RETRY_ATTEMPTS"] == "0"
+    assert "EXHAUSTED_RETRY_CONDITION" not in attributes
