@@ -35,6 +35,8 @@ class Task:
     thread: threading.Thread | None = None
     done: bool = False
     error: BaseException | None = None
+    turn: threading.Event = field(default_factory=threading.Event)
+    """Set when this task holds the baton: only its own thread wakes, not every parked one."""
 
 
 @dataclass(order=True)
@@ -53,7 +55,10 @@ class Scheduler:
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
-        self._baton = threading.Condition()
+        self._baton = threading.Lock()
+        """Guards the wake-up heap and the holder; the hand-over itself goes through Events."""
+        self._returned = threading.Event()
+        """Set when the task holding the baton parks or ends: the driver's turn again."""
         self._holder: Task | None = None  # None: the driver holds the baton
         self._wakeups: list[_Wakeup] = []
         self._sequence = itertools.count()
@@ -128,20 +133,20 @@ class Scheduler:
     # --- the baton --------------------------------------------------------------------------
 
     def _resume(self, task: Task) -> None:
+        """Hand the baton to `task` and wait until it parks or ends (only the two threads wake)."""
         with self._baton:
             self._holder = task
+            self._returned.clear()
             if task.thread is None:
                 task.thread = threading.Thread(target=self._run, args=(task,), name=task.name, daemon=True)
                 task.thread.start()
-            self._baton.notify_all()
-            while self._holder is not None:
-                self._baton.wait()
+        task.turn.set()
+        self._returned.wait()
 
     def _run(self, task: Task) -> None:
         self._local.task = task
-        with self._baton:
-            while self._holder is not task:
-                self._baton.wait()
+        task.turn.wait()
+        task.turn.clear()
         try:
             task.target()
         except BaseException as error:  # noqa: BLE001 - handed to the driver, which re-raises it
@@ -151,15 +156,15 @@ class Scheduler:
             with self._baton:
                 task.done = True
                 self._holder = None
-                self._baton.notify_all()
+            self._returned.set()
 
     def _park(self, task: Task, until: datetime) -> None:
         with self._baton:
             heapq.heappush(self._wakeups, _Wakeup(until, next(self._sequence), task))
             self._holder = None
-            self._baton.notify_all()
-            while self._holder is not task:
-                self._baton.wait()
+        self._returned.set()
+        task.turn.wait()
+        task.turn.clear()
 
     def _sleep(self, seconds: float) -> bool:
         """The clock's sleeper: a task parks; the driver runs what is due meanwhile, then moves on."""
