@@ -51,6 +51,7 @@ from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.scheduler import Scheduler
+from keywarden.sandbox.sdk_retry_sleep import sdk_retries_on_clock
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
 from keywarden.sandbox.stepfunctions_history import history_as_json
@@ -174,6 +175,7 @@ class Sandbox:
             self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
             self._exit.enter_context(throttled_apis(self.throttling))
+            self._exit.enter_context(sdk_retries_on_clock(self.clock))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))

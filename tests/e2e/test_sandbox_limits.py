@@ -4,6 +4,7 @@ dead-letter queue. (Sandbox mechanics only: what keywarden does about them is te
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -66,6 +67,23 @@ def test_api_calls_past_their_bucket_answer_the_services_throttling_error_until_
         sfn.start_execution(stateMachineArn=sandbox.stack.state_machine_arn, name="throttled", input="{}")
     assert refused.value.response["Error"]["Code"] == "ThrottlingException"
     assert sandbox.throttling.throttled == {"iam:GetUser": 1, "stepfunctions:StartExecution": 1}
+
+
+def test_the_sdks_own_retries_wait_on_the_virtual_clock_not_in_real_time(sandbox: Sandbox) -> None:
+    """Given IAM GetUser limited to 1 call, refilled at 1 per 2 s
+    When a client with botocore's legacy retries (up to 4) calls GetUser twice at one instant
+    Then the second call is throttled, botocore backs off on the virtual clock (simulated time passes,
+    so the bucket refills) and the call passes, without seconds of real sleep."""
+    sandbox.add_user(UserSpec(name="patient", keys=STALE))
+    sandbox.throttling.configure("iam:GetUser", BucketSpec(burst=1, per_second=0.5))
+    iam = boto3.client("iam", region_name=sandbox.region, config=Config(retries={"mode": "legacy"}))
+    iam.get_user(UserName="patient")
+    before, started = sandbox.clock.now(), time.perf_counter()
+    assert iam.get_user(UserName="patient")["User"]["UserName"] == "patient"
+    assert sandbox.throttling.throttled["iam:GetUser"] >= 1
+    waited = (sandbox.clock.now() - before).total_seconds()
+    assert waited >= 2  # the back-offs added up to a refill (1 token per 2 s)
+    assert time.perf_counter() - started < waited
 
 
 def test_a_throttled_delivery_is_retried_with_backoff_until_start_execution_passes(sandbox: Sandbox) -> None:
