@@ -123,7 +123,7 @@ class Sandbox:
         self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
         """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
         self.automation = AutomationEmulator(self.clock, automation, automation_quota)
-        self.lambdas = InProcessLambda()
+        self.lambdas = InProcessLambda(while_parked=self.scheduler.while_parked)
         self.throttling = ThrottlingLimits(self.clock)
         """API rate limits (token buckets on the clock): `throttling.configure(...)`, `.throttled`."""
         self.delivery = StepFunctionsDelivery(scheduler=self.scheduler, limits=self.throttling)

@@ -158,13 +158,39 @@ class Scheduler:
                 self._holder = None
             self._returned.set()
 
+    @contextlib.contextmanager
+    def while_parked(self, let_go: Callable[[], None], take_back: Callable[[], None]) -> Iterator[None]:
+        """Within the block, whenever the calling thread waits for the clock (a task parks, the driver
+        runs what is due), `let_go` runs first and `take_back` after: for process-wide state it holds
+        (a function's environment and lock) that the threads running meanwhile must not see."""
+        hooks: list[tuple[Callable[[], None], Callable[[], None]]] = self._local.__dict__.setdefault(
+            "hooks", []
+        )
+        hooks.append((let_go, take_back))
+        try:
+            yield
+        finally:
+            hooks.pop()
+
+    @contextlib.contextmanager
+    def _given_back(self) -> Iterator[None]:
+        hooks = list(getattr(self._local, "hooks", []))
+        for let_go, _ in reversed(hooks):
+            let_go()
+        try:
+            yield
+        finally:
+            for _, take_back in hooks:
+                take_back()
+
     def _park(self, task: Task, until: datetime) -> None:
-        with self._baton:
-            heapq.heappush(self._wakeups, _Wakeup(until, next(self._sequence), task))
-            self._holder = None
-        self._returned.set()
-        task.turn.wait()
-        task.turn.clear()
+        with self._given_back():
+            with self._baton:
+                heapq.heappush(self._wakeups, _Wakeup(until, next(self._sequence), task))
+                self._holder = None
+            self._returned.set()
+            task.turn.wait()
+            task.turn.clear()
 
     def _sleep(self, seconds: float) -> bool:
         """The clock's sleeper: a task parks; the driver runs what is due meanwhile, then moves on."""
@@ -175,7 +201,8 @@ class Scheduler:
             return True
         if self.is_paused or self._holder is not None:
             return False  # a thread a task started (not the driver): time just moves, as before
-        self.run_until(until)
+        with self._given_back():
+            self.run_until(until)
         if until > self.clock.now():
             self.clock.move_to(until)
         return True

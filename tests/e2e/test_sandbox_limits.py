@@ -4,6 +4,7 @@ dead-letter queue. (Sandbox mechanics only: what keywarden does about them is te
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -173,3 +174,31 @@ def test_a_delivery_refused_with_another_4xx_goes_to_the_dlq_without_a_retry(san
     assert attributes["ERROR_CODE"] == "StateMachineDoesNotExist"
     assert attributes["RETRY_ATTEMPTS"] == "0"
     assert "EXHAUSTED_RETRY_CONDITION" not in attributes
+
+
+def test_functions_throttled_at_once_back_off_in_turn_each_in_its_own_environment() -> None:
+    """Given Config's ListDiscoveredResources limited to 1 call, refilled at 1 per 5 s
+    When three users' events arrive at one instant (three Prepares, each backing off inside the
+    function while it holds its environment)
+    Then no execution waits on another's function (the run ends, on the virtual clock), every user is
+    remediated, and the functions' back-offs added up to simulated, not real, time."""
+    with Sandbox() as sandbox:
+        sandbox.throttling.configure("config:ListDiscoveredResources", BucketSpec(burst=1, per_second=0.2))
+        users = [sandbox.add_user(UserSpec(name=f"crowd{n}", keys=STALE)) for n in range(3)]
+        finished: list[list[str]] = []
+
+        def burst() -> None:
+            with sandbox.scheduler.paused():
+                for user in users:
+                    sandbox.put_event(sandbox.compliance_change(user.user_id))
+            finished.append([d.execution_arn or "" for d in sandbox.delivery.deliveries])
+
+        runner = threading.Thread(target=burst, daemon=True)
+        started = time.perf_counter()
+        runner.start()
+        runner.join(timeout=120)
+        assert not runner.is_alive(), "an execution waited forever for another's function"
+        [executions] = finished
+        assert [sandbox.audit_items(arn)[0]["outcome"] for arn in executions] == ["REMEDIATED"] * 3
+        assert sandbox.throttling.throttled["config:ListDiscoveredResources"] >= 2
+        assert sandbox.clock.elapsed_seconds > time.perf_counter() - started
