@@ -37,6 +37,7 @@ from domain.runbook import (
 from keywarden.sandbox.automation_quota import Admission, AutomationCounters, AutomationQuota, AutomationSlots
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.runbook import RunbookScriptError, revoke_unused_credentials
+from keywarden.sandbox.throttling import unmetered
 
 RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
 RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"
@@ -301,6 +302,10 @@ class AutomationEmulator:
             )
 
     def _run_runbook(self, execution: EmulatedAutomation) -> None:
+        with unmetered():  # the script's calls are SSM's, retried inside SSM (throttling.unmetered)
+            self._run_runbook_script(execution)
+
+    def _run_runbook_script(self, execution: EmulatedAutomation) -> None:
         iam = boto3.client("iam", region_name=execution.region)
         if not _role_trusts_ssm(iam, execution.parameters["AutomationAssumeRole"][0]):
             execution.status = AutomationStatus.FAILED

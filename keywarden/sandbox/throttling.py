@@ -128,6 +128,26 @@ class ThrottlingLimits:
             raise ThrottledCallError(f"{service}:{action}", code)
 
 
+_UNMETERED = threading.local()
+
+
+@contextlib.contextmanager
+def unmetered() -> Iterator[None]:
+    """Calls made in the block (on this thread) take no token: the emulated runbook's own calls.
+
+    In AWS the runbook's script runs inside SSM and its SDK retries a throttled call there, within
+    the automation's duration; emulated, it runs while SSM's emulator holds its lock, where a back-off
+    that parks the calling execution would stop every other one. AWS publishes no rate for these
+    APIs in any case (see the module docstring): keywarden's own calls are the ones metered.
+    """
+    depth = getattr(_UNMETERED, "depth", 0)
+    _UNMETERED.depth = depth + 1
+    try:
+        yield
+    finally:
+        _UNMETERED.depth = depth
+
+
 @contextlib.contextmanager
 def throttled_apis(limits: ThrottlingLimits) -> Iterator[ThrottlingLimits]:
     """Answer calls beyond their bucket with the service's throttling error while the context is open."""
@@ -135,7 +155,7 @@ def throttled_apis(limits: ThrottlingLimits) -> Iterator[ThrottlingLimits]:
 
     def call_action(self: BaseResponse) -> Any:
         service, action = self.boto3_service_name, self._get_action()
-        if limits.take(service, action):
+        if getattr(_UNMETERED, "depth", 0) or limits.take(service, action):
             return original(self)
         code = THROTTLING_CODES.get(service, "ThrottlingException")
         return answer_with_error(self, Fault(service, action, code, "Rate exceeded"))

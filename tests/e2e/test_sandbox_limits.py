@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.throttling import BucketSpec
 from keywarden.scenario import KeySpec, UserSpec
+from tests.e2e.runbook_runs import run_runbook
 
 pytestmark = pytest.mark.e2e
 
@@ -202,3 +203,18 @@ def test_functions_throttled_at_once_back_off_in_turn_each_in_its_own_environmen
         assert [sandbox.audit_items(arn)[0]["outcome"] for arn in executions] == ["REMEDIATED"] * 3
         assert sandbox.throttling.throttled["config:ListDiscoveredResources"] >= 2
         assert sandbox.clock.elapsed_seconds > time.perf_counter() - started
+
+
+def test_the_emulated_runbooks_own_calls_are_not_metered(sandbox: Sandbox) -> None:
+    """Given Config's ListDiscoveredResources allowed no call at all
+    When the runbook runs for a stale user (its script looks the user up in Config)
+    Then the runbook succeeds and its lookup was not refused, while keywarden's own call is."""
+    user = sandbox.add_user(UserSpec(name="metered", keys=STALE))
+    sandbox.throttling.configure("config:ListDiscoveredResources", NEVER)
+    automation = run_runbook(sandbox, user.user_id)
+    assert automation["AutomationExecutionStatus"] == "Success"
+    assert sandbox.throttling.throttled["config:ListDiscoveredResources"] == 0
+    config = boto3.client("config", region_name=sandbox.region, config=NO_RETRIES)
+    with pytest.raises(ClientError):
+        config.list_discovered_resources(resourceType="AWS::IAM::User", resourceIds=[user.user_id])
+    assert sandbox.throttling.throttled["config:ListDiscoveredResources"] == 1
