@@ -152,6 +152,9 @@ class Scenario(_Strict):
     """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
     so Config discovers no user."""
     ssm: SsmSpec = Field(default_factory=SsmSpec)
+    max_concurrent_automations: int | None = Field(default=None, ge=1, le=500)
+    """keywarden's maxConcurrentAutomations (its automation slots); None: the account's running quota,
+    `ssm.concurrent_automations` (at most 500), as the README tells a deployer to set it."""
     throttling: dict[ThrottledApi, BucketSpecModel] = Field(default_factory=dict)
     """Token buckets by "service:Action" (e.g. "iam:GetUser"), replacing the sandbox's defaults."""
     users: list[UserSpec] = Field(min_length=1)
@@ -174,6 +177,10 @@ class Scenario(_Strict):
     @property
     def credential_usage_age(self) -> int:
         return self.max_credential_usage_age or self.max_access_key_age
+
+    @property
+    def automation_slots(self) -> int:
+        return self.max_concurrent_automations or min(500, self.ssm.concurrent_automations)
 
 
 def config_finds_stale_key(user: UserSpec, max_access_key_age: int) -> bool:

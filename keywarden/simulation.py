@@ -242,6 +242,7 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         dry_run=scenario.dry_run,
         max_exemption_days=scenario.max_exemption_days,
         notification_channels=scenario.notification_channels or DEFAULT_CHANNELS,
+        max_concurrent_automations=scenario.automation_slots,
     )
 
 
@@ -256,6 +257,7 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("dry_run", "dry_run"),
             ("max_exemption_days", "max_exemption_days"),
             ("notification_channels", "notification_channels"),
+            ("max_concurrent_automations", "max_concurrent_automations"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
