@@ -343,7 +343,10 @@ def main() -> None:
         f"burst: {arguments.users:,} flagged users, quota {QUOTA} running / 1,000 queued, "
         f"runbook {RUNBOOK_SECONDS:.0f} s"
     )
-    runs = [run_keywarden(specs), run_asr(specs), run_config(specs)]
+    runs = []
+    for policy in (run_keywarden, run_asr, run_config):
+        runs.append(policy(specs))
+        print(f"{runs[-1].policy}: done in {runs[-1].real_seconds:,.0f} s of real time", flush=True)
     print(_table(runs))
     _plot(runs, PNG)
     print(f"completions over simulated time: {PNG}")

@@ -22,6 +22,7 @@ from pydantic import (
 
 from deployment.channel_settings import check_channel_names
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.coordination import MAX_AUTOMATION_SLOTS, automation_slots_for
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.runbook import AutomationStatus
 from keywarden.iam_names import check_path, check_tags, check_user_name
@@ -152,9 +153,9 @@ class Scenario(_Strict):
     """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
     so Config discovers no user."""
     ssm: SsmSpec = Field(default_factory=SsmSpec)
-    max_concurrent_automations: int | None = Field(default=None, ge=1, le=500)
-    """keywarden's maxConcurrentAutomations (its automation slots); None: the account's running quota,
-    `ssm.concurrent_automations` (at most 500), as the README tells a deployer to set it."""
+    max_concurrent_automations: int | None = Field(default=None, ge=1, le=MAX_AUTOMATION_SLOTS)
+    """keywarden's maxConcurrentAutomations (its automation slots); None: as the README tells a deployer
+    to set it, the account's running quota plus half as many of its queue (`automation_slots`)."""
     throttling: dict[ThrottledApi, BucketSpecModel] = Field(default_factory=dict)
     """Token buckets by "service:Action" (e.g. "iam:GetUser"), replacing the sandbox's defaults."""
     users: list[UserSpec] = Field(min_length=1)
@@ -180,7 +181,9 @@ class Scenario(_Strict):
 
     @property
     def automation_slots(self) -> int:
-        return self.max_concurrent_automations or min(500, self.ssm.concurrent_automations)
+        return self.max_concurrent_automations or automation_slots_for(
+            self.ssm.concurrent_automations, self.ssm.queued_automations
+        )
 
 
 def config_finds_stale_key(user: UserSpec, max_access_key_age: int) -> bool:
