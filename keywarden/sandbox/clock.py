@@ -15,7 +15,12 @@ class VirtualClock:
     """Starts at the real current time; moves only when `advance` is called (or `sleep`)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+        if start is None:
+            # To the millisecond, as AWS's APIs report times: durations read back from them then do
+            # not depend on the sub-millisecond instant the sandbox happened to start.
+            start = datetime.now(UTC)
+            start = start.replace(microsecond=start.microsecond // 1000 * 1000)
+        self._now = start.astimezone(UTC)
         self._start = self._now
         self._lock = threading.Lock()
         self.sleeper: Callable[[float], bool] | None = None

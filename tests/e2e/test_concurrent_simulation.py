@@ -64,11 +64,14 @@ def test_duplicate_deliveries_show_in_the_run_counters() -> None:
 
 
 def test_starts_refused_past_the_queue_are_retried_the_same_way_in_every_run() -> None:
-    """Given 4 users flagged at one instant and SSM running 1 automation with 1 waiting
+    """Given 4 users flagged at one instant, SSM running 1 automation with 1 waiting, and keywarden
+    allowed 4 slots (more than the account's quota: other automations may share it)
     When the scenario runs twice
     Then starts were refused (and retried by the workflow, with jitter), and both runs give the same
     outcomes, simulated times and counters."""
-    scenario = _scenario(ssm={"concurrent_automations": 1, "queued_automations": 1})
+    scenario = _scenario(
+        ssm={"concurrent_automations": 1, "queued_automations": 1}, max_concurrent_automations=4
+    )
     first, second = run_scenario(scenario), run_scenario(scenario)
     assert first.run is not None
     assert first.run.start_attempts_refused > 0
