@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
 INSTALL := $(PIP) install --quiet --constraint constraints.txt
 
-.PHONY: demo test lint unit e2e test-lambda-runtime test-sfn-local mock-payloads bench-audit constraints clean synth
+.PHONY: demo test lint unit e2e bench-burst test-lambda-runtime test-sfn-local mock-payloads bench-audit bench-remediation constraints clean synth
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -57,8 +57,11 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
 
 # tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
+# The suite runs in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this process, no workers);
+# each module's tests stay in one worker (--dist loadfile), so a module-scoped sandbox starts once.
+PYTEST_WORKERS ?= auto
 test: lint node_modules/.package-lock.json
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 unit: $(VENV)/.test
 	$(BIN)/pytest tests/unit
@@ -111,6 +114,19 @@ mock-payloads: $(VENV)/.test
 # Figures, not a test: audit history --account over 20,000 audit items in the sandbox.
 bench-audit: $(VENV)/.test
 	$(BIN)/python benchmarks/audit_history.py
+
+# Figures, not a test: the real time a remediation costs (simulate 1 user vs 100, issue 12).
+bench-remediation: $(VENV)/.demo
+	$(BIN)/python benchmarks/remediation_cost.py
+
+# Figures, not a test: N flagged users at once (default 5,000) through the real workflow at SSM's
+# default quota, beside ASR's and Config's pacing in the same emulator; a PNG in build/.
+$(VENV)/.bench: pyproject.toml constraints.txt | $(VENV)/.test
+	$(INSTALL) --editable '.[sandbox]' --group test --group lint --group infra --group bench
+	@touch $@
+
+bench-burst: $(VENV)/.test $(VENV)/.bench
+	$(BIN)/python benchmarks/burst.py $(BENCH_ARGS)
 
 # After changing a pin in pyproject.toml: record every installed version.
 constraints: $(VENV)/.test

@@ -38,6 +38,10 @@ class ResourceNames:
         return f"{self.prefix}-notification-state"
 
     @property
+    def coordination_table(self) -> str:
+        return f"{self.prefix}-coordination"
+
+    @property
     def owners_topic(self) -> str:
         return f"{self.prefix}-owners"
 

@@ -19,6 +19,7 @@ from deployment.channel_settings import (
     take_channel_settings,
 )
 from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.coordination import DEFAULT_AUTOMATION_SLOTS, MAX_AUTOMATION_SLOTS
 from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
@@ -72,6 +73,14 @@ class DeploymentSettings(BaseModel):
         default=RUNBOOK_DEFAULT_VERSION, pattern=r"^([1-9][0-9]*|\$DEFAULT|\$LATEST)$", alias="runbookVersion"
     )
     """A document version number (pinned), or `$DEFAULT` / `$LATEST` (whatever AWS ships: unpinned)."""
+    max_concurrent_automations: int = Field(
+        default=DEFAULT_AUTOMATION_SLOTS, ge=1, le=MAX_AUTOMATION_SLOTS, alias="maxConcurrentAutomations"
+    )
+    """Automations keywarden runs at once per account and region: SSM's quota of concurrently running
+    automations there (100 by default; up to 500 with adaptive concurrency). Beyond, an execution
+    waits for a slot (ReserveAutomationSlot) about 6 hours (at most 12), then records DEFERRED; the
+    operators hear once per account, region and hour how many users are deferred. Lower it when other
+    automations share the account's quota, so that none of theirs is refused because of keywarden."""
     dry_run: bool = Field(default=False, alias="dryRun")
     """True: the workflow predicts, notifies and records DRY_RUN, and changes no key."""
     max_exemption_days: int = Field(

@@ -29,12 +29,12 @@ class WorkflowFunction:
 PREPARE: Final = WorkflowFunction(
     "PrepareFunctionArn",
     "lambdas.handlers.prepare.handler",
-    "reads Config's inventory, the user's credentials and the exemptions",
+    "claims the event, locks the user, reads Config's inventory, the user's credentials and the exemptions",
 )
 CONCLUDE: Final = WorkflowFunction(
     "ConcludeFunctionArn",
     "lambdas.handlers.conclude.handler",
-    "reads the user's credentials, claims and sends the owner's notice",
+    "reads the user's credentials, claims and sends the owner's notice, gives back the lock and the slot",
 )
 WORKFLOW_FUNCTIONS: Final = (PREPARE, CONCLUDE)
 
@@ -49,6 +49,7 @@ class WorkflowResources:
     owners_topic_arn: str
     operators_topic_arn: str
     automation_role_arn: str
+    coordination_table: str
 
 
 def function_environments(
@@ -60,6 +61,7 @@ def function_environments(
         dry_run=settings.dry_run,
         exemption_table_name=resources.exemption_table,
         max_exemption_days=settings.max_exemption_days,
+        coordination_table_name=resources.coordination_table,
     )
     conclude = ConcludeSettings(
         config_rule_name=settings.config_rule_name,
@@ -74,6 +76,8 @@ def function_environments(
         audit_table_name=resources.audit_table,
         notification_state_table_name=resources.notification_state_table,
         owners_topic_arn=resources.owners_topic_arn,
+        coordination_table_name=resources.coordination_table,
+        max_concurrent_automations=settings.max_concurrent_automations,
     )
     return {PREPARE.substitution: prepare.to_environment(), CONCLUDE.substitution: conclude.to_environment()}
 
@@ -93,6 +97,8 @@ def workflow_substitutions(
             "AutomationRoleArn": resources.automation_role_arn,
             "AuditTableName": resources.audit_table,
             "OperatorsTopicArn": resources.operators_topic_arn,
+            "CoordinationTableName": resources.coordination_table,
+            "MaxConcurrentAutomations": str(settings.max_concurrent_automations),
         }
     )
 

@@ -19,6 +19,12 @@ from domain.classification import (
     predict_key,
     predict_password,
 )
+from domain.coordination import (
+    SLOT_RESERVATION_STEP,
+    SLOT_TAKEN_ERROR,
+    deferred_reason,
+    queued_reason,
+)
 from domain.credentials import KeyOutcome, SnapshotResult, UserSnapshot
 from domain.frozen import FrozenModel
 from domain.preparation import Preparation, PreparedAction
@@ -33,10 +39,17 @@ class CaughtError(FrozenModel):
     Cause: str | None = None
 
 
+class SlotReservation(FrozenModel):
+    """ReserveAutomationSlot's result: this execution holds one of the account's automation slots."""
+
+    reserved: bool
+
+
 class WorkflowState(FrozenModel):
     """Everything the workflow has gathered when it reaches Conclude (later parts may be absent)."""
 
     prepared: Preparation | None = None
+    slot: SlotReservation | None = None
     automation: AutomationProgress | None = None
     failure: CaughtError | None = None
     """A step above failed (its Catch led here): the remediation is FAILED, whatever else is known."""
@@ -51,9 +64,11 @@ class WorkflowState(FrozenModel):
         """Which step failed, from what the state holds (each step adds its part when it succeeds)."""
         if self.prepared is None:
             return "Prepare"
-        if self.automation is None:
-            return "StartAutomation"
-        return "GetAutomationStatus"
+        if self.automation is not None:
+            return "GetAutomationStatus"
+        if self.slot is None:
+            return SLOT_RESERVATION_STEP
+        return "StartAutomation"
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,8 @@ def decide_outcome(
             return RemediationOutcome.FAILED, f"{ended}; IAM still shows {what} active"
         outcome, reason = _by_iam(keys, password)
         return outcome, f"{reason} (IAM shows the runbook's rule applied, although {ended})"
+    if automation.queue_patience_exhausted and automation.queued is not None:
+        return RemediationOutcome.DEFERRED, queued_reason(automation.execution_id, automation.queued.number)
     waited = automation.poll.number * automation.poll.interval_seconds
     return (
         RemediationOutcome.TIMED_OUT,
@@ -167,7 +184,11 @@ def _failed(
     """A step failed: FAILED, with what the workflow knew by then, and what it did not."""
     assert state.failure is not None
     error = state.failure
-    reason = f"{state.failed_step()} failed: {error.Error}" + (f": {error.Cause}" if error.Cause else "")
+    step = state.failed_step()
+    outcome = RemediationOutcome.FAILED
+    reason = f"{step} failed: {error.Error}" + (f": {error.Cause}" if error.Cause else "")
+    if step == SLOT_RESERVATION_STEP and error.Error == SLOT_TAKEN_ERROR:
+        outcome, reason = RemediationOutcome.DEFERRED, deferred_reason(step, error.Error)
     user, after_user = state.user, (after.user if after else None)
     keys: tuple[KeyOutcome, ...] = ()
     password = PasswordResult.NO_PASSWORD
@@ -184,9 +205,10 @@ def _failed(
         state.prepared is not None
         and state.prepared.action is PreparedAction.REMEDIATE
         and state.automation is None
+        and outcome is RemediationOutcome.FAILED
     ):
-        unknown.append("automation")
-    return Judgement(RemediationOutcome.FAILED, reason, keys, password, unknown=tuple(unknown))
+        unknown.append("automation")  # deferred: none was started, on purpose
+    return Judgement(outcome, reason, keys, password, unknown=tuple(unknown))
 
 
 def judge(
@@ -198,6 +220,8 @@ def judge(
     prepared = state.prepared
     if prepared is None:
         raise ValueError("a state without Prepare's result must carry the failure that stopped it")
+    if prepared.admission is not None and prepared.admission.outcome is not None:
+        return Judgement(prepared.admission.outcome, prepared.admission.reason)
     if not prepared.request.accepted:
         return Judgement(RemediationOutcome.REJECTED, prepared.request.reason)
     user = state.user

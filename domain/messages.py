@@ -22,3 +22,5 @@ class OperatorAlert(FrozenModel):
     message: str
     error: str
     """The error the execution fails with after the alert (keywarden.FAILED, or the step's error)."""
+    fails_execution: bool = True
+    """False for an alert about waiting (DEFERRED): the execution still succeeds after it."""

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from domain.action_decision import ActionDecision, decide_action
 from domain.compliance_event import RemediationRequest
+from domain.coordination import Admission
 from domain.credentials import SnapshotResult
 from domain.exemptions import ExemptionCheck
 from domain.frozen import FrozenModel
@@ -48,6 +49,8 @@ class Preparation(FrozenModel):
     lookup: UserLookup | None = None
     before: SnapshotResult | None = None
     decision: ActionDecision | None = None
+    admission: Admission | None = None
+    """The event's claim and the user's lock (absent for an event that names no user)."""
 
 
 def prepare(
@@ -57,14 +60,26 @@ def prepare(
     exemptions: ExemptionCheck | None,
     dry_run: bool,
     max_exemption_days: int,
+    admission: Admission | None = None,
 ) -> Preparation:
-    """Remediate only an accepted event for a user Config and IAM both know; else record why not."""
+    """Remediate only an accepted event for a user Config and IAM both know, that no other execution
+    handles or handled; else record why not."""
+    if admission is not None and not admission.admitted:
+        return Preparation(action=PreparedAction.RECORD_ONLY, request=request, admission=admission)
     if not request.accepted or lookup is None or not lookup.found or before is None or not before.found:
-        return Preparation(action=PreparedAction.RECORD_ONLY, request=request, lookup=lookup, before=before)
+        return Preparation(
+            action=PreparedAction.RECORD_ONLY,
+            request=request,
+            lookup=lookup,
+            before=before,
+            admission=admission,
+        )
     decision = decide_action(exemptions or ExemptionCheck(), dry_run, max_exemption_days)
     action = {
         RemediationAction.REMEDIATE: PreparedAction.REMEDIATE,
         RemediationAction.DRY_RUN: PreparedAction.DRY_RUN,
         RemediationAction.EXEMPT: PreparedAction.EXEMPT,
     }[decision.action]
-    return Preparation(action=action, request=request, lookup=lookup, before=before, decision=decision)
+    return Preparation(
+        action=action, request=request, lookup=lookup, before=before, decision=decision, admission=admission
+    )

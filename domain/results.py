@@ -51,6 +51,14 @@ class RemediationOutcome(StrEnum):
     """Dry-run mode: nothing was changed; the per-key results are what the runbook would do."""
     EXEMPT = "EXEMPT"
     """An exemption protects the user: nothing was changed (results are predictions)."""
+    DEFERRED = "DEFERRED"
+    """No automation slot (or SSM's queue) freed up within the patience: nothing was changed; the next
+    sweep retries. Operators get one alert per account and region per hour, not one per user."""
+    ALREADY_IN_PROGRESS = "ALREADY_IN_PROGRESS"
+    """Another live execution holds the user's lock (a concurrent event): no automation, no alert."""
+    REPLAYED = "REPLAYED"
+    """The same EventBridge event was delivered again after an execution recorded its outcome: no
+    automation, no owner notice; the first execution's record is the remediation."""
 
 
 class RemediationAction(StrEnum):

@@ -81,6 +81,14 @@ class PollProgress(FrozenModel):
     interval_seconds: int
 
 
+class QueuedPolls(FrozenModel):
+    """Polls that found the automation `Pending` in SSM's queue: counted apart, never against `poll`."""
+
+    number: int
+    max: int
+    """After this many, keywarden stops waiting for the queue: DEFERRED, not TIMED_OUT."""
+
+
 class LastPoll(FrozenModel):
     status: str
     execution: AutomationExecution
@@ -91,4 +99,15 @@ class AutomationProgress(FrozenModel):
 
     execution_id: str
     poll: PollProgress
+    queued: QueuedPolls | None = None
     last_poll: LastPoll | None = None
+
+    @property
+    def queue_patience_exhausted(self) -> bool:
+        """Still Pending in SSM's queue after every queued poll the workflow allows."""
+        return (
+            self.last_poll is not None
+            and self.last_poll.status == AutomationStatus.PENDING
+            and self.queued is not None
+            and self.queued.number >= self.queued.max
+        )

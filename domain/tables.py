@@ -132,3 +132,59 @@ class ExemptionTable:
     """Attribute names of the exemption table (one item per user name or ARN pattern)."""
 
     PARTITION_KEY: Final = "user"
+
+
+class CoordinationTable:
+    """Attribute names of the coordination table: what keeps executions from stepping on each other.
+
+    One table, four kinds of items (README: "Staying within SSM's quota"):
+    - `EVENT#<event id>` / `CLAIM`: the execution that took an EventBridge event first (`holder`), and
+      the outcome it recorded (`outcome`): a second delivery of that id is REPLAYED;
+    - `LOCK#<account>#<user id>` / `LOCK`: the execution remediating a user (`holder`) until
+      `lease_until`: a concurrent event for that user is ALREADY_IN_PROGRESS;
+    - `SLOTS#<account>#<region>` / `SLOTS`: `holders`, a string set of `<reserved at>|<execution name>`,
+      at most maxConcurrentAutomations members: the automations keywarden runs there;
+    - `DEFERRED#<account>#<region>` / `DEFERRED`: how many users were deferred since the operators'
+      last alert, and when it was sent (one alert per hour).
+    Every item expires (TTL `expires_at`).
+    """
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    EXPIRES_AT: Final = "expires_at"
+    """TTL attribute (epoch seconds)."""
+    HOLDER: Final = "holder"
+    """The execution name that holds an event claim or a user lock."""
+    OUTCOME: Final = "outcome"
+    """The outcome the holder of an event claim recorded (absent while it runs)."""
+    CLAIMED_AT: Final = "claimed_at"
+    LEASE_UNTIL: Final = "lease_until"
+    """Epoch seconds after which a lock is free whoever holds it (its holder died)."""
+    HOLDERS: Final = "holders"
+    """The slot item's string set of `<reserved at>|<execution name>`."""
+    WAITING_SINCE_ALERT: Final = "waiting_since_alert"
+    """Users deferred since the last operators' alert (`deferred` is a DynamoDB reserved word)."""
+    DEFERRED_TOTAL: Final = "deferred_total"
+    LAST_ALERT_AT: Final = "last_alert_at"
+    """Epoch seconds of the last deferral alert."""
+
+    EVENT_SK: Final = "CLAIM"
+    LOCK_SK: Final = "LOCK"
+    SLOTS_SK: Final = "SLOTS"
+    DEFERRED_SK: Final = "DEFERRED"
+
+    @staticmethod
+    def event_pk(event_id: str) -> str:
+        return f"EVENT#{event_id}"
+
+    @staticmethod
+    def lock_pk(account_id: str, user_id: str) -> str:
+        return f"LOCK#{account_id}#{user_id}"
+
+    @staticmethod
+    def slots_pk(account_id: str, region: str) -> str:
+        return f"SLOTS#{account_id}#{region}"
+
+    @staticmethod
+    def deferred_pk(account_id: str, region: str) -> str:
+        return f"DEFERRED#{account_id}#{region}"

@@ -17,6 +17,7 @@ from infra.constructs.audit_table import AuditTable
 from infra.constructs.auditor_policy import AuditorPolicy
 from infra.constructs.automation_role import AutomationRole
 from infra.constructs.config_rule import AccessKeysRotatedRule
+from infra.constructs.coordination_table import CoordinationTable
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.event_rule import ComplianceEventRule
 from infra.constructs.exemption_table import ExemptionTable
@@ -43,6 +44,7 @@ class KeywardenStack(Stack):
             owners_topic_arn=self.topics.owners.topic_arn,
             operators_topic_arn=self.topics.operators.topic_arn,
             automation_role_arn=automation.role.role_arn,
+            coordination_table=self.coordination.table_name,
         )
         functions = WorkflowFunctions(
             self,
@@ -54,6 +56,7 @@ class KeywardenStack(Stack):
             exemptions=self.exemptions,
             notification_state=self.notification_state,
             owners=self.topics.owners,
+            coordination=self.coordination,
         )
         notifications = OwnerNotifications(
             self,
@@ -75,6 +78,7 @@ class KeywardenStack(Stack):
             table=self.table,
             operators=self.topics.operators,
             automation_role=automation.role,
+            coordination=self.coordination,
         )
         events = self._compliance_events(settings, names)
         if settings.create_alarms:
@@ -94,6 +98,9 @@ class KeywardenStack(Stack):
         self.table = AuditTable(self, "AuditTable", table_name=names.audit_table, key=key.key).table
         self.notification_state = NotificationStateTable(
             self, "NotificationState", table_name=names.notification_state_table, key=key.key
+        ).table
+        self.coordination = CoordinationTable(
+            self, "Coordination", table_name=names.coordination_table, key=key.key
         ).table
         self.topics = Topics(
             self,
@@ -173,6 +180,7 @@ class KeywardenStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
         CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
+        CfnOutput(self, "CoordinationTableName", value=self.coordination.table_name)
         for channel, secret in notifications.webhook_secrets.items():
             CfnOutput(self, f"{channel.capitalize()}WebhookSecretArn", value=secret.secret_arn)
         for channel, forwarder in notifications.forwarders.items():

@@ -25,6 +25,11 @@ OUTCOME_STYLES: Final[Mapping[RemediationOutcome, str]] = {
     # Nothing was changed, on purpose: neither a success nor a failure.
     RemediationOutcome.DRY_RUN: "blue",
     RemediationOutcome.EXEMPT: "bright_blue",
+    # Waiting for SSM's quota: nothing changed yet, the sweep retries; not a failure, not done.
+    RemediationOutcome.DEFERRED: "bright_yellow",
+    # Another execution does (or did) the work: these records only say that an event arrived.
+    RemediationOutcome.ALREADY_IN_PROGRESS: "dim",
+    RemediationOutcome.REPLAYED: "dim cyan",
 }
 
 KEY_RESULT_STYLES: Final[Mapping[KeyResult, str]] = {

@@ -22,6 +22,7 @@ from pydantic import (
 
 from deployment.channel_settings import check_channel_names
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+from domain.coordination import MAX_AUTOMATION_SLOTS, automation_slots_for
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
 from domain.runbook import AutomationStatus
 from keywarden.iam_names import check_path, check_tags, check_user_name
@@ -88,6 +89,10 @@ class UserSpec(_Strict):
     """Config's event arrives, but the user was deleted in the meantime."""
     discovered_by_config: bool = True
     """False: AWS Config's inventory does not list the user (ListDiscoveredResources finds nothing)."""
+    duplicate_events: int = Field(default=1, ge=1, le=10)
+    """How many times EventBridge delivers the user's event (same event id: at-least-once delivery)."""
+    event_at_seconds: float = Field(default=0, ge=0, le=7 * 86_400)
+    """When Config's event arrives, in simulated seconds after the simulation starts."""
 
 
 class ExemptionSpec(_Strict):
@@ -114,6 +119,24 @@ class ExemptionSpec(_Strict):
         return 0 if self.expires_days > 0 else 30 - self.expires_days
 
 
+class SsmSpec(_Strict):
+    """SSM Automation's concurrency quotas (AWS's defaults: 100 running, 1,000 Pending)."""
+
+    concurrent_automations: int = Field(default=100, ge=1, le=10_000)
+    queued_automations: int = Field(default=1000, ge=0, le=100_000)
+
+
+class BucketSpecModel(_Strict):
+    """A token bucket: `burst` calls at once, refilled at `per_second` calls per simulated second."""
+
+    burst: float = Field(ge=0)
+    per_second: float = Field(ge=0)
+
+
+ThrottledApi = Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")]
+"""A throttled API: the boto3 service name and AWS's action name, "iam:GetUser"."""
+
+
 class Scenario(_Strict):
     max_access_key_age: int = Field(default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS, ge=1, le=3650)
     max_credential_usage_age: int | None = Field(default=None, ge=1, le=3650)
@@ -129,6 +152,12 @@ class Scenario(_Strict):
     config_records_iam_users: bool = True
     """False: the account's Config recorder does not record AWS::IAM::User (global IAM resources),
     so Config discovers no user."""
+    ssm: SsmSpec = Field(default_factory=SsmSpec)
+    max_concurrent_automations: int | None = Field(default=None, ge=1, le=MAX_AUTOMATION_SLOTS)
+    """keywarden's maxConcurrentAutomations (its automation slots); None: as the README tells a deployer
+    to set it, the account's running quota plus half as many of its queue (`automation_slots`)."""
+    throttling: dict[ThrottledApi, BucketSpecModel] = Field(default_factory=dict)
+    """Token buckets by "service:Action" (e.g. "iam:GetUser"), replacing the sandbox's defaults."""
     users: list[UserSpec] = Field(min_length=1)
 
     @field_validator("notification_channels")
@@ -149,6 +178,12 @@ class Scenario(_Strict):
     @property
     def credential_usage_age(self) -> int:
         return self.max_credential_usage_age or self.max_access_key_age
+
+    @property
+    def automation_slots(self) -> int:
+        return self.max_concurrent_automations or automation_slots_for(
+            self.ssm.concurrent_automations, self.ssm.queued_automations
+        )
 
 
 def config_finds_stale_key(user: UserSpec, max_access_key_age: int) -> bool:

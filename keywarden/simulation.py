@@ -2,12 +2,16 @@
 
 Like AWS Config, the simulation evaluates ACCESS_KEYS_ROTATED on every user and emits a
 NON_COMPLIANT event only for users with a stale active key; the rest are reported COMPLIANT
-without an execution. Everything else in the report is read back from where keywarden put
-it: the audit table, the topics, IAM and the execution history.
+without an execution. Every flagged user's event arrives at its `event_at_seconds` (delivered
+`duplicate_events` times), and all the executions run concurrently on the sandbox's clock, under
+AWS's quotas and rate limits; the report's `run` says what that cost. Everything else in the
+report is read back from where keywarden put it: the audit table, the topics, IAM and the
+execution history.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import boto3
@@ -16,11 +20,13 @@ from pydantic import BaseModel
 from deployment.settings import DeploymentSettings
 from domain.results import KeyResult, RemediationOutcome
 from keywarden.audit.records import plain
-from keywarden.sandbox import Sandbox
+from keywarden.sandbox import Sandbox, ScheduledEvent
 from keywarden.sandbox.automation import AutomationBehaviour
+from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.iam_users import delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
+from keywarden.sandbox.throttling import BucketSpec
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
 from notifications.channels import DEFAULT_CHANNELS
 
@@ -86,6 +92,30 @@ class DeliveryReport(BaseModel):
     user_name: str | None
 
 
+class RunReport(BaseModel):
+    """What the whole run cost and met: time, SSM's quota, throttling, duplicates, losses."""
+
+    simulated_seconds: float
+    """From the first event to the moment the last execution (and what it caused) ended."""
+    events_published: int
+    executions_started: int
+    automations_started: int
+    """StartAutomationExecution calls SSM accepted (running at once or queued Pending)."""
+    max_running_automations: int
+    max_pending_automations: int
+    start_attempts_refused: int
+    """StartAutomationExecution calls answered AutomationExecutionLimitExceededException."""
+    throttled_calls: dict[str, int]
+    """Calls answered with the service's throttling error, per "service:Action"."""
+    duplicate_automations: list[str]
+    """Users (names) with more than one automation."""
+    automations_per_user: dict[str, int]
+    lost_users: list[str]
+    """Flagged users without a recorded outcome in the audit table."""
+    dead_lettered_events: int
+    """Deliveries EventBridge gave up on (sent to the rule target's dead-letter queue)."""
+
+
 class SimulationReport(BaseModel):
     max_access_key_age: int
     max_credential_usage_age: int
@@ -95,6 +125,7 @@ class SimulationReport(BaseModel):
     notifications: list[NotificationReport]
     operator_alerts: list[NotificationReport]
     deliveries: list[DeliveryReport]
+    run: RunReport | None = None
 
 
 def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> UserReport:
@@ -113,6 +144,23 @@ def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> U
         outcome=RemediationOutcome.COMPLIANT.value,
         reason="no active access key is older than max_access_key_age: Config does not flag the user",
         keys=keys,
+        password_deleted=False,
+        password_result=None,
+        notified=False,
+        owner_email=None,
+        execution_status=None,
+        execution=None,
+        audit_record=None,
+    )
+
+
+def _undelivered_user(spec: UserSpec, user_id: str) -> UserReport:
+    return UserReport(
+        name=spec.name,
+        user_id=user_id,
+        outcome="NOT_DELIVERED",
+        reason="EventBridge started no execution for the user's event (see run.dead_lettered_events)",
+        keys=[],
         password_deleted=False,
         password_result=None,
         notified=False,
@@ -194,6 +242,7 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         dry_run=scenario.dry_run,
         max_exemption_days=scenario.max_exemption_days,
         notification_channels=scenario.notification_channels or DEFAULT_CHANNELS,
+        max_concurrent_automations=scenario.automation_slots,
     )
 
 
@@ -208,6 +257,7 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("dry_run", "dry_run"),
             ("max_exemption_days", "max_exemption_days"),
             ("notification_channels", "notification_channels"),
+            ("max_concurrent_automations", "max_concurrent_automations"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
@@ -239,6 +289,7 @@ def run_scenario(scenario: Scenario) -> SimulationReport:
         scenario_settings(scenario),
         automation=default_behaviour,
         config_records_iam_users=scenario.config_records_iam_users,
+        automation_quota=AutomationQuota(**scenario.ssm.model_dump()),
     ) as sandbox:
         return run_scenario_in(sandbox, scenario)
 
@@ -252,11 +303,16 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     """
     _check_settings(sandbox, scenario)
     previous_behaviour = sandbox.automation.default
+    previous_quota = sandbox.automation.quota
     previously_recorded = sandbox.config_records_iam_users
     sandbox.automation.default = AutomationBehaviour(**scenario.automation.model_dump())
+    sandbox.automation.set_quota(AutomationQuota(**scenario.ssm.model_dump()))
+    previous_buckets = dict(sandbox.throttling.buckets)
+    for api, bucket in scenario.throttling.items():
+        sandbox.throttling.configure(api, BucketSpec(**bucket.model_dump()))
     if scenario.config_records_iam_users != previously_recorded:
         sandbox.record_iam_users(scenario.config_records_iam_users)
-    reports = []
+    reports: list[UserReport] = []
     try:
         for spec in scenario.users:
             if _user_exists(spec.name, sandbox.region):
@@ -264,26 +320,69 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
         for exemption in scenario.exemptions:
             sandbox.add_exemption(exemption)
         created = [sandbox.add_user(spec) for spec in scenario.users]
+        sandbox.automation.reset_counters()
+        sandbox.throttling.throttled.clear()
+        dead_lettered = len(sandbox.delivery.dead_lettered)
+        started_at = sandbox.clock.now()
+        events: dict[str, ScheduledEvent] = {}
+        with sandbox.scheduler.paused():  # every event at its time, all executions together
+            for spec, user in zip(scenario.users, created, strict=True):
+                if not config_finds_stale_key(spec, scenario.max_access_key_age):
+                    continue
+                if spec.deleted_before_remediation:
+                    delete_user(spec.name, sandbox.region)
+                events[spec.name] = sandbox.publish_at(
+                    spec.event_at_seconds,
+                    partial(sandbox.compliance_change, user.user_id),
+                    copies=spec.duplicate_events,
+                )
+        simulated_seconds = (sandbox.clock.now() - started_at).total_seconds()
+        lost: list[str] = []
         for spec, user in zip(scenario.users, created, strict=True):
-            if not config_finds_stale_key(spec, scenario.max_access_key_age):
+            if spec.name not in events:
                 reports.append(_compliant_user(spec, user.user_id, user.access_key_ids))
                 continue
-            if spec.deleted_before_remediation:
-                delete_user(spec.name, sandbox.region)
-            executions = sandbox.put_event(sandbox.compliance_change(user.user_id))
-            if len(executions) != 1:
-                raise RuntimeError(f"the event for {spec.name} started {len(executions)} executions, not 1")
+            executions = events[spec.name].executions
+            if not executions:
+                reports.append(_undelivered_user(spec, user.user_id))
+                lost.append(spec.name)
+                continue
             run = sandbox.execution(executions[0])
             reports.append(_remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn)))
+            if not any(sandbox.audit_items(arn) for arn in executions):
+                lost.append(spec.name)
         reports = [
             report.model_copy(update={"keys_in_iam": _keys_in_iam(sandbox, report.name)})
             for report in reports
         ]
+        names = {user.user_id: spec.name for spec, user in zip(scenario.users, created, strict=True)}
+        counters = sandbox.automation.counters
+        per_user = dict(
+            sorted((names.get(user_id, user_id), n) for user_id, n in counters.per_resource_id.items())
+        )
+        run_report = RunReport(
+            simulated_seconds=simulated_seconds,
+            events_published=len(events),
+            executions_started=sum(len(e.executions) for e in events.values()),
+            automations_started=counters.accepted,
+            max_running_automations=counters.max_running,
+            max_pending_automations=counters.max_queued,
+            start_attempts_refused=counters.refused,
+            throttled_calls=dict(sorted(sandbox.throttling.throttled.items())),
+            duplicate_automations=sorted(name for name, n in per_user.items() if n > 1),
+            automations_per_user=per_user,
+            lost_users=lost,
+            dead_lettered_events=len(sandbox.delivery.dead_lettered) - dead_lettered,
+        )
         owners = [_notification("owners", m) for m in sandbox.published("owners")]
         operators = [_notification("operators", m) for m in sandbox.published("operators")]
         deliveries = [_delivery(d) for d in sandbox.deliveries()]
     finally:
         sandbox.automation.default = previous_behaviour
+        sandbox.automation.set_quota(previous_quota)
+        sandbox.throttling.buckets.clear()
+        for api, spec_bucket in previous_buckets.items():
+            sandbox.throttling.configure(api, spec_bucket)
         if sandbox.config_records_iam_users != previously_recorded:
             sandbox.record_iam_users(previously_recorded)
     return SimulationReport(
@@ -294,4 +393,5 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
         notifications=owners,
         operator_alerts=operators,
         deliveries=deliveries,
+        run=run_report,
     )

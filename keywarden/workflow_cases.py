@@ -62,6 +62,9 @@ class CaseWorld(_Strict):
     """AWS Config's inventory: the user discovered, not yet, not recorded in the region, or deleted."""
     notification: Literal["new", "already_notified", "publish_fails"] = "new"
     """The owner's notice: news, already sent within the window, or refused by the owners' topic."""
+    coordination: Literal["free", "event_replayed", "user_locked"] = "free"
+    """The coordination table: empty, the event already handled by an earlier execution (which recorded
+    its outcome), or the user locked by another live execution."""
 
 
 class CaseExpectation(_Strict):
@@ -327,6 +330,7 @@ def sfn_local_definition(settings: DeploymentSettings, account_id: str = "123456
         owners_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.owners_topic}",
         operators_topic_arn=f"arn:aws:sns:{region}:{account_id}:{names.operators_topic}",
         automation_role_arn=f"arn:aws:iam::{account_id}:role/{names.prefix}-automation",
+        coordination_table=names.coordination_table,
     )
     lambda_arn = f"arn:aws:lambda:{region}:{account_id}:function:"
     functions = {f.substitution: lambda_arn + names.function(f.handler) for f in WORKFLOW_FUNCTIONS}

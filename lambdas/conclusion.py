@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from domain.audit_record import RemediationFacts, build_record_items
 from domain.compliance_event import RemediationRequest, read_compliance_event
+from domain.coordination import deferral_alert_message
 from domain.credentials import KeyOutcome, SnapshotResult
 from domain.evaluation import Judgement, WorkflowState, judge
 from domain.frozen import FrozenModel
@@ -25,7 +26,9 @@ from domain.owners import OwnerContact, resolve_owner
 from domain.preparation import PreparedAction
 from domain.results import OPERATOR_ALERT_OUTCOMES, PasswordResult, RemediationOutcome
 from domain.tables import AuditTable
+from domain.tables import CoordinationTable as Coordination
 from lambdas.attribute_values import to_attribute_values
+from lambdas.coordination import CoordinationStore, give_back
 from lambdas.iam_snapshot import IAMClient, take_snapshot
 from lambdas.owner_notice import NoticeDelivery, NotificationClaims, OwnerTopic, deliver_owner_notice
 from lambdas.settings import ConcludeSettings
@@ -33,6 +36,9 @@ from notifications.owner_message import render_owner_notification
 from notifications.wording import sns_subject
 
 OWNER_NOTIFICATION_FAILED = "keywarden.OwnerNotificationFailed"
+DEFERRED_ERROR = "keywarden.DEFERRED"
+UNNOTIFIED_OUTCOMES = frozenset({RemediationOutcome.EXEMPT, RemediationOutcome.DEFERRED})
+"""Nothing happened to the user's keys, on purpose: its owner is not told (yet)."""
 
 
 class ConcludeRequest(FrozenModel):
@@ -62,11 +68,13 @@ class Conclusion(FrozenModel):
 
 @dataclass(frozen=True)
 class Ports:
-    """What Conclude talks to: IAM, the notification-state table, the owners' topic."""
+    """What Conclude talks to: IAM, the notification-state table, the owners' topic, the coordination
+    table."""
 
     iam: IAMClient
     claims: NotificationClaims
     owner_topic: OwnerTopic
+    coordination: CoordinationStore
 
 
 def _request(state: WorkflowState, execution_input: Any, rule_name: str) -> RemediationRequest:
@@ -92,7 +100,7 @@ def _notice(
     at: datetime,
 ) -> tuple[NotificationFacts, OwnerContact] | None:
     user = state.user
-    if user is None or judgement.outcome is RemediationOutcome.EXEMPT:
+    if user is None or judgement.outcome in UNNOTIFIED_OUTCOMES:
         return None
     if not needs_owner_notification(judgement.keys, judgement.password):
         return None
@@ -160,6 +168,33 @@ def _operator_alert(
     return None
 
 
+def _workflow_place(request: ConcludeRequest) -> tuple[str, str]:
+    """The workflow's account and region (arn:aws:states:REGION:ACCOUNT:execution:...): where its
+    automations run, hence whose slots it holds."""
+    parts = request.execution_arn.split(":")
+    return parts[4], parts[3]
+
+
+def _deferral_alert(
+    request: ConcludeRequest, settings: ConcludeSettings, ports: Ports, slots_held: int
+) -> OperatorAlert | None:
+    """Count the deferred user; the first deferral of the hour (per account and region) alerts."""
+    account, region = _workflow_place(request)
+    pk = Coordination.deferred_pk(account, region)
+    waiting, total = ports.coordination.count_deferral(pk, request.concluded_at)
+    if not ports.coordination.claim_deferral_alert(pk, request.concluded_at):
+        return None
+    subject, message = deferral_alert_message(
+        account, region, waiting, total, slots_held, settings.max_concurrent_automations
+    )
+    return OperatorAlert(
+        subject=sns_subject(subject),
+        message=f"{message}\nLatest: {request.execution_arn}\n",
+        error=DEFERRED_ERROR,
+        fails_execution=False,
+    )
+
+
 def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports) -> Conclusion:
     """Judge, tell the owner, and shape the audit items and the alert."""
     state, now = request.state, request.concluded_at
@@ -189,7 +224,22 @@ def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports)
         )
 
     user_name = user.user_name if user else None
+    account, region = _workflow_place(request)
+    prepared = state.prepared
+    given_back = give_back(
+        ports.coordination,
+        facts.event_id,
+        facts.account_id or "unknown",
+        region,
+        facts.user_id,
+        request.execution_name,
+        judgement.outcome.value,
+        now,
+        slot_account=account if prepared and prepared.action is PreparedAction.REMEDIATE else None,
+    )
     alert = _operator_alert(judgement, state, request, facts, user_name, delivery)
+    if judgement.outcome is RemediationOutcome.DEFERRED:
+        alert = _deferral_alert(request, settings, ports, given_back.slots_held)
     reason = judgement.reason
     if alert is not None and alert.error == OWNER_NOTIFICATION_FAILED and delivery and delivery.error:
         reason = f"{reason}; the owner could not be notified: {delivery.error}"

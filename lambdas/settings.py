@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from domain.classification import CredentialPolicy
+from domain.coordination import DEFAULT_AUTOMATION_SLOTS
 from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS
@@ -25,6 +26,7 @@ class PrepareSettings(EnvironmentSettings):
     """Required, never defaulted: whether keys may be changed is always an explicit setting."""
     exemption_table_name: str = Field(alias="EXEMPTION_TABLE_NAME", min_length=3)
     max_exemption_days: int = Field(alias="MAX_EXEMPTION_DAYS", default=DEFAULT_MAX_EXEMPTION_DAYS, ge=1)
+    coordination_table_name: str = Field(alias="COORDINATION_TABLE_NAME", min_length=3)
 
 
 class ConcludeSettings(EnvironmentSettings):
@@ -46,6 +48,11 @@ class ConcludeSettings(EnvironmentSettings):
     audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=3)
     notification_state_table_name: str = Field(alias="NOTIFICATION_STATE_TABLE_NAME", min_length=3)
     owners_topic_arn: str = Field(alias="OWNERS_TOPIC_ARN", min_length=1)
+    coordination_table_name: str = Field(alias="COORDINATION_TABLE_NAME", min_length=3)
+    max_concurrent_automations: int = Field(
+        alias="MAX_CONCURRENT_AUTOMATIONS", default=DEFAULT_AUTOMATION_SLOTS, ge=1
+    )
+    """Named in the deferral alert (the workflow's ReserveAutomationSlot enforces it)."""
 
     @property
     def policy(self) -> CredentialPolicy:

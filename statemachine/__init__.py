@@ -24,6 +24,8 @@ SUBSTITUTIONS: Final = (
     "MaxPollAttempts",
     "AuditTableName",
     "OperatorsTopicArn",
+    "CoordinationTableName",
+    "MaxConcurrentAutomations",
 )
 """Every `${Name}` in the ASL file; each must be given a value."""
 

@@ -248,6 +248,7 @@ def conclude_settings(**changes: Any) -> ConcludeSettings:
         "audit_table_name": "keywarden-audit",
         "notification_state_table_name": "keywarden-notification-state",
         "owners_topic_arn": f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
+        "coordination_table_name": "keywarden-coordination",
     }
     return ConcludeSettings(**(values | changes))
 
@@ -258,6 +259,7 @@ def prepare_settings(**changes: Any) -> PrepareSettings:
         "config_rule_name": RULE_NAME,
         "dry_run": False,
         "exemption_table_name": "keywarden-exemptions",
+        "coordination_table_name": "keywarden-coordination",
         "max_exemption_days": 90,
     }
     return PrepareSettings(**(values | changes))
@@ -296,5 +298,6 @@ WORKFLOW_RESOURCES = WorkflowResources(
     owners_topic_arn=f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
     operators_topic_arn=f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-operators",
     automation_role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/keywarden-automation",
+    coordination_table="keywarden-coordination",
 )
 """What a deployment created for the workflow, by name or ARN."""

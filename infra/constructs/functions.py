@@ -140,8 +140,9 @@ def keywarden_function(
 class WorkflowFunctions(Construct):
     """The workflow's functions (deployment/workflow.py), keyed by their ASL substitution name.
 
-    Prepare reads Config's inventory, IAM and the exemptions; Conclude reads IAM, claims in the
-    notification-state table and publishes to the owners' topic. Nothing else.
+    Prepare claims the event and the user in the coordination table, reads Config's inventory, IAM and
+    the exemptions; Conclude reads IAM, claims in the notification-state table, publishes to the
+    owners' topic and gives back the user's lock and automation slot. Nothing else.
     """
 
     def __init__(
@@ -156,6 +157,7 @@ class WorkflowFunctions(Construct):
         exemptions: ExemptionTable,
         notification_state: dynamodb.ITable,
         owners: sns.ITopic,
+        coordination: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
@@ -195,6 +197,30 @@ class WorkflowFunctions(Construct):
         # administrators alone.
         exemptions.allow_reading(prepare, key)
         self._allow_owner_notices(conclude, key, notification_state, owners)
+        self._allow_coordination(prepare, conclude, key, coordination)
+
+    @staticmethod
+    def _allow_coordination(
+        prepare: iam.Role, conclude: iam.Role, key: EncryptionKey, coordination: dynamodb.ITable
+    ) -> None:
+        """Prepare claims the event and locks the user (conditional puts; a refused one is read back).
+        Conclude records the event's outcome, gives back the lock (a conditional delete) and the slot
+        (read, then a set DELETE), and counts deferrals."""
+        prepare.add_to_policy(
+            iam.PolicyStatement(
+                sid="ClaimEventsAndLockUsers",
+                actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+                resources=[coordination.table_arn],
+            )
+        )
+        prepare.add_to_policy(key.table_items("EncryptCoordination"))
+        conclude.add_to_policy(
+            iam.PolicyStatement(
+                sid="GiveBackLocksAndSlots",
+                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                resources=[coordination.table_arn],
+            )
+        )
 
     @staticmethod
     def _allow_config_lookup(role: iam.Role) -> None:

@@ -38,6 +38,7 @@ class Workflow(Construct):
         table: dynamodb.ITable,
         operators: sns.ITopic,
         automation_role: iam.IRole,
+        coordination: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
@@ -46,7 +47,7 @@ class Workflow(Construct):
             assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
             description="keywarden: the remediation workflow",
         )
-        self._grant(key, functions, table, operators, automation_role)
+        self._grant(key, functions, table, operators, automation_role, coordination)
         substitutions = workflow_substitutions(
             settings, resources, {name: function.function_arn for name, function in functions.items()}
         )
@@ -85,6 +86,7 @@ class Workflow(Construct):
         table: dynamodb.ITable,
         operators: sns.ITopic,
         automation_role: iam.IRole,
+        coordination: dynamodb.ITable,
     ) -> None:
         executions = automation_executions_arn(self)
         statements = [
@@ -116,6 +118,12 @@ class Workflow(Construct):
                 sid="RecordRemediations",
                 actions=["dynamodb:PutItem", "dynamodb:GetItem"],
                 resources=[table.table_arn],
+            ),
+            # ReserveAutomationSlot: a conditional UpdateItem on the slots item, nothing else.
+            iam.PolicyStatement(
+                sid="ReserveAutomationSlots",
+                actions=["dynamodb:UpdateItem"],
+                resources=[coordination.table_arn],
             ),
             key.publishing("EncryptAlerts"),
             key.table_items("EncryptAuditItems"),

@@ -14,7 +14,8 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
@@ -30,6 +31,8 @@ from domain.exemptions import Exemption, exemption_to_item
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.automation_quota import AutomationQuota
+from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
@@ -37,6 +40,7 @@ from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discov
 from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
 from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
 from keywarden.sandbox.dynamodb import fast_dynamodb
+from keywarden.sandbox.dynamodb_transactions import transactions_without_table_copies
 from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
 from keywarden.sandbox.faults import FaultPlan, injected_faults
 from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
@@ -44,10 +48,16 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
+from keywarden.sandbox.parsed_workflows import workflows_parsed_once
+from keywarden.sandbox.scheduler import Scheduler
+from keywarden.sandbox.sdk_retry_sleep import sdk_retries_on_clock
 from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
+from keywarden.sandbox.stepfunctions_history import history_as_json
 from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
 from keywarden.sandbox.strict_paths import aws_strict_paths
+from keywarden.sandbox.throttling import ThrottlingLimits, throttled_apis
 from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
 from keywarden.sandbox.webhook_stand_ins import stand_in_for
 from keywarden.scenario import ExemptionSpec, UserSpec
@@ -82,6 +92,13 @@ def _quiet_interpreter_logs() -> Iterator[None]:
         interpreter_log.setLevel(level)
 
 
+@dataclass
+class ScheduledEvent:
+    """An event due at a simulated time; `executions` fills in when it has been delivered."""
+
+    executions: list[str] = field(default_factory=list)
+
+
 class Sandbox:
     """A local AWS account with keywarden deployed in it."""
 
@@ -93,18 +110,23 @@ class Sandbox:
         mocked_cases: MockedCases | None = None,
         strict_paths: bool = STRICT_PATHS_BY_DEFAULT,
         config_records_iam_users: bool = True,
+        automation_quota: AutomationQuota | None = None,
     ) -> None:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
+        self.scheduler = Scheduler(self.clock)
+        """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
         self.config_records_iam_users = config_records_iam_users
         """Whether the account's Config recorder records AWS::IAM::User (see `record_iam_users`)."""
         self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
         """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
-        self.automation = AutomationEmulator(self.clock, automation)
-        self.lambdas = InProcessLambda()
-        self.delivery = StepFunctionsDelivery()
+        self.automation = AutomationEmulator(self.clock, automation, automation_quota)
+        self.lambdas = InProcessLambda(while_parked=self.scheduler.while_parked)
+        self.throttling = ThrottlingLimits(self.clock)
+        """API rate limits (token buckets on the clock): `throttling.configure(...)`, `.throttled`."""
+        self.delivery = StepFunctionsDelivery(scheduler=self.scheduler, limits=self.throttling)
         self.faults = FaultPlan()
         """Errors to answer instead of moto (`sandbox.faults.add(Fault(...))`), for rehearsing failures."""
         self.mocked_cases = mocked_cases
@@ -138,7 +160,11 @@ class Sandbox:
             )
             self._exit.enter_context(_quiet_interpreter_logs())
             self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
-            self._exit.enter_context(aws_faithful_interpreter(self.clock))
+            self._exit.enter_context(cached_clients())
+            self._exit.enter_context(aws_faithful_interpreter(self.clock, self.scheduler))
+            self._exit.enter_context(workflows_parsed_once())
+            self._exit.enter_context(json_paths_parsed_once())
+            self._exit.enter_context(history_as_json())
             self._exit.enter_context(aws_strict_paths(self.strict_paths))
             self._exit.enter_context(repeatable_jitter())
             self._exit.enter_context(in_process_lambda(self.lambdas))
@@ -146,7 +172,10 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(fast_dynamodb())
+            self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
+            self._exit.enter_context(throttled_apis(self.throttling))
+            self._exit.enter_context(sdk_retries_on_clock(self.clock))
             if self.mocked_cases is not None:
                 self._exit.enter_context(mocked_test_cases(self.mocked_cases))
             self._exit.enter_context(sns_lambda_delivery(self.sns_to_lambda))
@@ -248,9 +277,42 @@ class Sandbox:
         """Send one event to the default bus; returns the executions it started."""
         started = len(self.delivery.deliveries)
         answer = self.client("events").put_events(Entries=[entry])
+        self.scheduler.drive()  # retried deliveries, if any, run too
         if answer["FailedEntryCount"]:
             raise RuntimeError(f"PutEvents refused the event: {answer['Entries']}")
         return [d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn]
+
+    def publish(self, entry: dict[str, Any], copies: int = 1) -> list[str]:
+        """PutEvents once, the event delivered `copies` times (same event id, as EventBridge's
+        at-least-once delivery can); the executions run together, until idle. Returns them."""
+        started = len(self.delivery.deliveries)
+        with self.scheduler.paused(), self.delivery.delivering_each(copies):
+            answer = self.client("events").put_events(Entries=[entry])
+        if answer["FailedEntryCount"]:
+            raise RuntimeError(f"PutEvents refused the event: {answer['Entries']}")
+        return [d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn]
+
+    def publish_at(
+        self, seconds: float, make_entry: Callable[[], dict[str, Any]], copies: int = 1
+    ) -> ScheduledEvent:
+        """Publish the entry `make_entry` builds (then: its time is the clock's) `seconds` from now.
+        Nothing runs until the scheduler does (`run_until_idle`)."""
+        scheduled = ScheduledEvent()
+
+        def publish() -> None:
+            started = len(self.delivery.deliveries)
+            with self.delivery.delivering_each(copies):
+                self.client("events").put_events(Entries=[make_entry()])
+            scheduled.executions.extend(
+                d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn
+            )
+
+        self.scheduler.spawn_in(seconds, publish, name=f"event-at-{seconds:g}s")
+        return scheduled
+
+    def run_until_idle(self) -> None:
+        """Run every queued execution and event (and whatever they cause) to the end."""
+        self.scheduler.run_until_idle()
 
     def start_execution(self, workflow_input: Any, name: str) -> str:
         """Start the workflow directly, bypassing EventBridge (as an operator could)."""

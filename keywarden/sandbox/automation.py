@@ -5,7 +5,9 @@ after it, so the two actions are added to `SimpleSystemManagerResponse` while a 
 The emulated runbook takes simulated time (a `VirtualClock`) and ends with a configurable
 status, so that failures, timeouts and throttling can be rehearsed. When it runs, it resolves the
 user through AWS Config's inventory as the published script does (runbook.py): a user Config does
-not list fails the automation with the script's IndexError.
+not list fails the automation with the script's IndexError. AWS's concurrency quota applies
+(automation_quota.py): past 100 running, automations wait `Pending` and start, first in first
+out, the moment a running one ends on the clock; the runbook's duration counts from then.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from domain.runbook import (
     RUNBOOK_VERSIONS,
     AutomationStatus,
 )
+from keywarden.sandbox.automation_quota import Admission, AutomationCounters, AutomationQuota, AutomationSlots
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.runbook import RunbookScriptError, revoke_unused_credentials
+from keywarden.sandbox.throttling import unmetered
 
 RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
 RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"
@@ -106,8 +110,11 @@ class EmulatedAutomation:
     document_version: str
     parameters: dict[str, list[str]]
     started_at: datetime
+    """When it began running (while Pending: when it was requested)."""
     behaviour: AutomationBehaviour
     region: str
+    requested_at: datetime
+    """When StartAutomationExecution accepted it."""
     status: AutomationStatus = AutomationStatus.IN_PROGRESS
     ended_at: datetime | None = None
     failure_message: str | None = None
@@ -144,14 +151,45 @@ def _role_trusts_ssm(iam: Any, role_arn: str) -> bool:
 class AutomationEmulator:
     """The automation executions of one sandbox."""
 
-    def __init__(self, clock: VirtualClock, default: AutomationBehaviour | None = None) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        default: AutomationBehaviour | None = None,
+        quota: AutomationQuota | None = None,
+    ) -> None:
         self.clock = clock
         self.default = default or AutomationBehaviour()
+        self.quota = quota or AutomationQuota()
+        """AWS's concurrency quota (replace it before the first start to change it)."""
+        self.counters = AutomationCounters()
         self.per_resource_id: dict[str, AutomationBehaviour] = {}
         self.executions: dict[str, EmulatedAutomation] = {}
         self.start_calls: list[dict[str, Any]] = []
         self._refused: dict[str, int] = {}
+        self._slots: dict[str, AutomationSlots] = {}
         self._lock = threading.RLock()
+
+    def set_quota(self, quota: AutomationQuota) -> None:
+        """Change the concurrency quota (what runs keeps running; the queue starts when slots free)."""
+        with self._lock:
+            self.quota = quota
+            for slots in self._slots.values():
+                slots.quota = quota
+
+    def reset_counters(self) -> AutomationCounters:
+        """Count afresh from now (for one scenario run); returns the counters so far."""
+        with self._lock:
+            previous, self.counters = self.counters, AutomationCounters()
+            for slots in self._slots.values():
+                slots.counters = self.counters
+                self.counters.max_running = max(self.counters.max_running, len(slots.running))
+            return previous
+
+    def slots(self, region: str) -> AutomationSlots:
+        """The running and Pending automations of one Region (of the sandbox's one account)."""
+        if region not in self._slots:
+            self._slots[region] = AutomationSlots(self.quota, self.counters)
+        return self._slots[region]
 
     def behaviour_for(self, resource_id: str) -> AutomationBehaviour:
         return self.per_resource_id.get(resource_id, self.default)
@@ -167,17 +205,55 @@ class AutomationEmulator:
             refused = self._refused.get(checked["IAMResourceId"][0], 0)
             if refused < behaviour.refused_starts:
                 self._refused[checked["IAMResourceId"][0]] = refused + 1
+                self.counters.refused += 1
                 raise AutomationExecutionLimitExceeded()
+            self._settle()
+            now = self.clock.now()
             execution = EmulatedAutomation(
                 execution_id=str(uuid.uuid4()),
                 document_version=version,
                 parameters=checked,
-                started_at=self.clock.now(),
+                started_at=now,
                 behaviour=behaviour,
                 region=region,
+                requested_at=now,
             )
+            admission = self.slots(region).admit(execution.execution_id)
+            if admission is Admission.REFUSED:
+                raise AutomationExecutionLimitExceeded()
+            if admission is Admission.QUEUED:
+                execution.status = AutomationStatus.PENDING
             self.executions[execution.execution_id] = execution
+            self.counters.accepted += 1
+            self.counters.per_resource_id[checked["IAMResourceId"][0]] += 1
             return execution.execution_id
+
+    def _settle(self) -> None:
+        """Bring every automation up to the clock's time, in the order they end: each one that ends
+        frees its slot at its end time, and the first Pending one starts running at that moment."""
+        now = self.clock.now()
+        while True:
+            ending = [
+                (self._due(execution), position, execution)
+                for slots in self._slots.values()
+                for position, execution_id in enumerate(slots.running)
+                if (execution := self.executions[execution_id]).status is AutomationStatus.IN_PROGRESS
+                and execution.behaviour.final_status in AUTOMATION_TERMINAL
+                and self._due(execution) <= now
+            ]
+            if not ending:
+                return
+            due, _, execution = min(ending, key=lambda entry: entry[:2])
+            self._progress(execution)
+            following = self.slots(execution.region).release(execution.execution_id)
+            if following is not None:
+                started = self.executions[following]
+                started.started_at = due
+                started.status = AutomationStatus.IN_PROGRESS
+
+    @staticmethod
+    def _due(execution: EmulatedAutomation) -> datetime:
+        return execution.started_at + timedelta(seconds=execution.behaviour.duration_seconds)
 
     @staticmethod
     def _checked_parameters(parameters: Any) -> dict[str, list[str]]:
@@ -202,14 +278,15 @@ class AutomationEmulator:
             execution = self.executions.get(execution_id)
             if execution is None:
                 raise AutomationExecutionNotFound(execution_id)
-            self._progress(execution)
+            self._settle()
+            self._progress(execution)  # one that never ends (InProgress, Waiting...) keeps its slot
             return self._shape(execution)
 
     def _progress(self, execution: EmulatedAutomation) -> None:
-        if execution.status in AUTOMATION_TERMINAL:
+        if execution.status is not AutomationStatus.IN_PROGRESS:
             return
         behaviour = execution.behaviour
-        due = execution.started_at + timedelta(seconds=behaviour.duration_seconds)
+        due = self._due(execution)
         if self.clock.now() < due:
             return
         if behaviour.final_status not in AUTOMATION_TERMINAL:
@@ -225,6 +302,10 @@ class AutomationEmulator:
             )
 
     def _run_runbook(self, execution: EmulatedAutomation) -> None:
+        with unmetered():  # the script's calls are SSM's, retried inside SSM (throttling.unmetered)
+            self._run_runbook_script(execution)
+
+    def _run_runbook_script(self, execution: EmulatedAutomation) -> None:
         iam = boto3.client("iam", region_name=execution.region)
         if not _role_trusts_ssm(iam, execution.parameters["AutomationAssumeRole"][0]):
             execution.status = AutomationStatus.FAILED

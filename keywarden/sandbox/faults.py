@@ -93,7 +93,8 @@ def _protocol_and_errors(service: str) -> tuple[str, set[str]]:
     return _models[service]
 
 
-def _answer(response: BaseResponse, fault: Fault) -> Any:
+def answer_with_error(response: BaseResponse, fault: Fault) -> Any:
+    """The HTTP answer AWS would send for `fault` (its status and error shape from the model)."""
     protocol, modeled = _protocol_and_errors(response.boto3_service_name)
     if fault.code in modeled:
         status, headers, body = response.serialized(
@@ -127,7 +128,7 @@ def injected_faults(plan: FaultPlan) -> Iterator[FaultPlan]:
 
     def call_action(self: BaseResponse) -> Any:
         fault = plan.take(self, self._get_action()) if plan.faults else None
-        return original(self) if fault is None else _answer(self, fault)
+        return original(self) if fault is None else answer_with_error(self, fault)
 
     with mock.patch.object(BaseResponse, "call_action", call_action):
         yield plan

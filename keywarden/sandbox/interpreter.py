@@ -8,15 +8,22 @@ Each patch follows AWS's documented behaviour (README, "The local sandbox"; test
 - Wait states and Retry back-offs cost simulated time on a `VirtualClock`, not real sleep;
 - state entry times, history timestamps and execution dates read the same clock;
 - `$$.State.EnteredTime` is written as AWS writes it (2026-11-28T12:00:00.123Z, milliseconds);
-- executions run to the end inside StartExecution (one at a time), so the clock is not
-  advanced by two executions at once and a run is deterministic.
+- executions run concurrently on the clock, one thread at a time (scheduler.py): StartExecution
+  queues the execution, which runs when the scheduler does (at once when the driver started it
+  outside `Scheduler.paused`), so a run is deterministic;
+- the program and each Task state's work run on the execution's thread (moto runs each on a
+  thread of its own and waits for it in real time), so that what they do on the clock parks the
+  execution. TimeoutSeconds (the Task's, the state machine's) is therefore not enforced: the
+  sandbox's calls take no simulated time. (Map and Parallel still run their branches on threads
+  of their own; the workflow has neither.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as real_datetime
-import threading
+import itertools
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -29,7 +36,10 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
     StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state import state as state_module
+from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_aws_sdk as aws_sdk,
 )
@@ -42,6 +52,7 @@ from moto.stepfunctions.parser.backend import execution as execution_module
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.scheduler import Scheduler
 
 _D = TypeVar("_D", bound=real_datetime.datetime)
 
@@ -121,12 +132,45 @@ def _entered_time_datetime_module(clock: VirtualClock) -> SimpleNamespace:
     )
 
 
+def _evaluate_inline(self: ExecutionState, env: Environment) -> None:
+    """moto's `_evaluate_with_timeout`, with the task's work on the calling thread (no timeout)."""
+    self.timeout.eval(env=env)
+    env.stack.pop()  # TimeoutSeconds: the sandbox's calls take no simulated time
+    frame: Environment = env.open_frame()
+    frame.states.reset(input_value=env.states.get_input())
+    frame.stack = copy.deepcopy(env.stack)
+    try:
+        self._eval_execution(frame)
+    finally:
+        frame.set_ended()
+        env.close_frame(frame)
+    execution_output = frame.stack[-1]
+    env.stack.append(execution_output)
+    if not self._is_language_query_jsonpath():
+        env.states.set_result(execution_output)
+    if self.assign_decl:
+        self.assign_decl.eval(env=env)
+    if self.result_selector:
+        self.result_selector.eval(env=env)
+    if self.result_path:
+        self.result_path.eval(env)
+    else:
+        env.states.reset(input_value=env.stack.pop())
+
+
+def _program_inline(self: Program, env: Environment) -> None:
+    """moto's `Program.eval` on the calling thread (moto: a thread joined with the machine's timeout)."""
+    env.next_state_name = self.start_at.start_at_name
+    EvalComponent.eval(self, env)
+
+
 @contextlib.contextmanager
-def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
-    """Apply every correction while the context is open."""
+def aws_faithful_interpreter(clock: VirtualClock, scheduler: Scheduler | None = None) -> Iterator[Scheduler]:
+    """Apply every correction while the context is open; executions run on `scheduler` (yielded)."""
     original_eval_service_task = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
     original_error_equals = ErrorEqualsDecl._eval_body
-    run_one_at_a_time = threading.Lock()
+    runs = scheduler or Scheduler(clock)
+    numbers = itertools.count(1)
 
     def eval_service_task(self: Any, env: Environment, *args: Any, **kwargs: Any) -> None:
         original_eval_service_task(self, env, *args, **kwargs)
@@ -144,9 +188,9 @@ def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
         if wait_seconds > 0:
             clock.advance(wait_seconds)
 
-    def start_inline(self: ExecutionWorker) -> None:
-        with run_one_at_a_time:
-            self._execution_logic()
+    def start_on_scheduler(self: ExecutionWorker) -> None:
+        runs.spawn(self._execution_logic, name=f"execution-{next(numbers)}")
+        runs.drive()
 
     clock_datetime = _clock_datetime_module(clock)
     with contextlib.ExitStack() as patches:
@@ -157,10 +201,12 @@ def aws_faithful_interpreter(clock: VirtualClock) -> Iterator[None]:
         patches.enter_context(mock.patch.object(ErrorEqualsDecl, "_eval_body", error_equals))
         patches.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
         patches.enter_context(mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=clock.advance)))
-        patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_inline))
+        patches.enter_context(mock.patch.object(ExecutionWorker, "start", start_on_scheduler))
+        patches.enter_context(mock.patch.object(ExecutionState, "_evaluate_with_timeout", _evaluate_inline))
+        patches.enter_context(mock.patch.object(Program, "eval", _program_inline))
         for module in (event_manager, execution_module, parser_models):
             patches.enter_context(mock.patch.object(module, "datetime", clock_datetime))
         patches.enter_context(
             mock.patch.object(state_module, "datetime", _entered_time_datetime_module(clock))
         )
-        yield
+        yield runs

@@ -20,6 +20,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -62,6 +63,11 @@ class Invocation:
     logs: str
 
 
+def _never_parked(let_go: Callable[[], None], take_back: Callable[[], None]) -> AbstractContextManager[None]:
+    """Without a scheduler, an invocation never waits for the clock with its state held."""
+    return contextlib.nullcontext()
+
+
 @dataclass
 class InProcessLambda:
     """Runs handlers named by `module.path.function`, found on this Python's import path."""
@@ -69,6 +75,10 @@ class InProcessLambda:
     invocations: list[Invocation] = field(default_factory=list)
     _modules: dict[str, ModuleType] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    while_parked: Callable[[Callable[[], None], Callable[[], None]], AbstractContextManager[None]] = field(
+        default_factory=lambda: _never_parked
+    )
+    """Set by the sandbox to its scheduler's `while_parked`: what a parked invocation gives back."""
 
     def _load(self, handler: str, environment: dict[str, str]) -> Callable[[Any, Any], Any]:
         module_name, function_name = handler.rsplit(".", 1)
@@ -102,28 +112,50 @@ class InProcessLambda:
         }
         payload = json.loads(event) if isinstance(event, (str, bytes)) else event
         logs = io.StringIO()
-        with self._lock, _environment(environment), _captured_output(logs):
-            context = LambdaContext(
-                function_name=function.function_name,
-                invoked_function_arn=function.function_arn,
-                memory_limit_in_mb=int(function.memory_size),
-                log_group_name=f"/aws/lambda/{function.function_name}",
-            )
+
+        def hold() -> contextlib.ExitStack:
+            """The process-wide state an invocation holds: the lock, the environment, the output."""
+            held = contextlib.ExitStack()
+            held.enter_context(self._lock)
+            held.enter_context(_environment(environment))
+            held.enter_context(_captured_output(logs))
+            return held
+
+        holding = [hold()]
+
+        def let_go() -> None:
+            holding[0].close()
+
+        def take_back() -> None:
+            holding[0] = hold()
+
+        # A call throttled inside the handler backs off on the virtual clock: its execution parks,
+        # and another execution's function may run meanwhile, so the state is given back until then.
+        with self.while_parked(let_go, take_back):
             try:
-                result = self._load(function.handler, environment)(payload, context)
-                errored = False
-            except Exception as error:  # noqa: BLE001 - the Lambda runtime reports any handler error
-                result = {
-                    "errorMessage": str(error),
-                    "errorType": type(error).__name__,
-                    "stackTrace": traceback.format_tb(error.__traceback__),
-                }
-                logs.write(traceback.format_exc())
-                errored = True
+                context = LambdaContext(
+                    function_name=function.function_name,
+                    invoked_function_arn=function.function_arn,
+                    memory_limit_in_mb=int(function.memory_size),
+                    log_group_name=f"/aws/lambda/{function.function_name}",
+                )
+                try:
+                    result = self._load(function.handler, environment)(payload, context)
+                    errored = False
+                except Exception as error:  # noqa: BLE001 - the Lambda runtime reports any handler error
+                    result = {
+                        "errorMessage": str(error),
+                        "errorType": type(error).__name__,
+                        "stackTrace": traceback.format_tb(error.__traceback__),
+                    }
+                    logs.write(traceback.format_exc())
+                    errored = True
+                finally:
+                    # In Lambda, log_metrics flushes and clears the metrics and their dimensions at the
+                    # end of every invocation; with metrics disabled it keeps them: discard them here.
+                    powertools_metrics.clear_metrics()
             finally:
-                # In Lambda, log_metrics flushes and clears the metrics and their dimensions at the
-                # end of every invocation; with metrics disabled it keeps them: discard them here.
-                powertools_metrics.clear_metrics()
+                holding[0].close()
         self.invocations.append(Invocation(function.function_name, payload, result, errored, logs.getvalue()))
         return json.dumps(result), errored, logs.getvalue()
 

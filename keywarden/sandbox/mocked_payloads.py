@@ -48,7 +48,7 @@ from deployment.workflow import (
 from domain.credentials import KeyStatus, SnapshotResult, UserSnapshot
 from domain.exemptions import exemption_to_item
 from domain.results import PasswordResult
-from domain.tables import ExemptionTable, NotificationStateTable
+from domain.tables import CoordinationTable, ExemptionTable, NotificationStateTable
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.iam_users import delete_user, recreate_user
 from keywarden.sandbox.mocked_cases import MockedCases
@@ -141,6 +141,7 @@ class _RealFunctions:
         dynamodb = boto3.resource("dynamodb", region_name=sandbox.region)
         self.exemptions = dynamodb.Table(sandbox.stack.exemption_table_name)
         self.notification_state = dynamodb.Table(sandbox.stack.notification_state_table_name)
+        self.coordination = dynamodb.Table(sandbox.stack.coordination_table_name)
         self.environments: dict[str, dict[str, str]] = {}
 
     def enter_case(self, expectations: CaseExpectations, case: str) -> None:
@@ -156,6 +157,9 @@ class _RealFunctions:
         _empty(self.notification_state, NotificationStateTable.PARTITION_KEY, NotificationStateTable.SORT_KEY)
         for exemption in expectations.cases[case].exemptions:
             self.exemptions.put_item(Item=exemption_to_item(exemption))
+        _empty(self.coordination, CoordinationTable.PARTITION_KEY, CoordinationTable.SORT_KEY)
+        for item in _coordination_world(expectations, case):
+            self.coordination.put_item(Item=item)
 
     @contextmanager
     def world(self, user: UserSnapshot | None, config: str, user_id: str | None) -> Iterator[None]:
@@ -195,6 +199,37 @@ class _RealFunctions:
                 f"the real function failed: {payload.get('errorType')}: {payload.get('errorMessage')}"
             )
         return payload
+
+
+def _coordination_world(expectations: CaseExpectations, case: str) -> list[dict[str, Any]]:
+    """What other executions left in the coordination table: the case's event handled by an earlier
+    one (a replay), or its user locked by a live one (a concurrent event)."""
+    event = expectations.input_for(case)
+    start = int(_case_start(expectations, case).timestamp())
+    match expectations.cases[case].world.coordination:
+        case "event_replayed":
+            return [
+                {
+                    CoordinationTable.PARTITION_KEY: CoordinationTable.event_pk(str(event["id"])),
+                    CoordinationTable.SORT_KEY: CoordinationTable.EVENT_SK,
+                    CoordinationTable.HOLDER: f"{case}-first-delivery",
+                    CoordinationTable.OUTCOME: "REMEDIATED",
+                }
+            ]
+        case "user_locked":
+            user_id = str(event["detail"]["resourceId"])
+            return [
+                {
+                    CoordinationTable.PARTITION_KEY: CoordinationTable.lock_pk(
+                        str(event["account"]), user_id
+                    ),
+                    CoordinationTable.SORT_KEY: CoordinationTable.LOCK_SK,
+                    CoordinationTable.HOLDER: f"{case}-live-execution",
+                    CoordinationTable.LEASE_UNTIL: start + 3600,
+                }
+            ]
+        case _:
+            return []
 
 
 def _empty(table: Any, *key_names: str) -> None:

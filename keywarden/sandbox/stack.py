@@ -26,7 +26,7 @@ from deployment.workflow import (
     workflow_substitutions,
 )
 from domain.config_rule import compliance_change_event_pattern
-from domain.tables import AuditTable, ExemptionTable, NotificationStateTable
+from domain.tables import AuditTable, CoordinationTable, ExemptionTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from notifications.settings import WebhookForwarderSettings
 from statemachine import render_definition
@@ -53,6 +53,7 @@ class SandboxStack:
     forwarder_function_arns: dict[str, str]
     """Channel name (`slack`, `email`...) -> its forwarder's function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
+    coordination_table_name: str
 
     @property
     def workflow_resources(self) -> WorkflowResources:
@@ -64,6 +65,7 @@ class SandboxStack:
             owners_topic_arn=self.owners_topic_arn,
             operators_topic_arn=self.operators_topic_arn,
             automation_role_arn=self.automation_role_arn,
+            coordination_table=self.coordination_table_name,
         )
 
 
@@ -147,13 +149,23 @@ def _audit_table(dynamodb: Any, name: str) -> str:
     return _table(dynamodb, name, (AuditTable.PARTITION_KEY, AuditTable.SORT_KEY), AuditTable.indexes())
 
 
-def _notification_state_table(dynamodb: Any, name: str) -> str:
-    _table(dynamodb, name, (NotificationStateTable.PARTITION_KEY, NotificationStateTable.SORT_KEY))
+def _keyed_table_with_ttl(dynamodb: Any, name: str, partition: str, sort: str, ttl: str) -> str:
+    """A pk/sk table of string keys whose items expire through `ttl` (as CDK's durable_table makes it)."""
+    _table(dynamodb, name, (partition, sort))
     dynamodb.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": NotificationStateTable.EXPIRES_AT},
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
     )
     return name
+
+
+def _notification_state_table(dynamodb: Any, name: str) -> str:
+    layout = NotificationStateTable
+    return _keyed_table_with_ttl(dynamodb, name, layout.PARTITION_KEY, layout.SORT_KEY, layout.EXPIRES_AT)
+
+
+def _coordination_table(dynamodb: Any, name: str) -> str:
+    layout = CoordinationTable
+    return _keyed_table_with_ttl(dynamodb, name, layout.PARTITION_KEY, layout.SORT_KEY, layout.EXPIRES_AT)
 
 
 def _exemption_table(dynamodb: Any, name: str) -> str:
@@ -282,6 +294,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
     table = _audit_table(dynamodb, names.audit_table)
     notification_state = _notification_state_table(dynamodb, names.notification_state_table)
     exemptions = _exemption_table(dynamodb, names.exemption_table)
+    coordination = _coordination_table(dynamodb, names.coordination_table)
     owners_topic = sns.create_topic(Name=names.owners_topic)["TopicArn"]
     operators_topic = sns.create_topic(Name=names.operators_topic)["TopicArn"]
     owners_inbox = _queue_subscribed_to(sns, sqs, owners_topic, f"{PREFIX}-owners-inbox")
@@ -295,6 +308,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         owners_topic_arn=owners_topic,
         operators_topic_arn=operators_topic,
         automation_role_arn=automation_role,
+        coordination_table=coordination,
     )
     function_arns = _workflow_functions(session.client("lambda"), settings, names, resources, functions_role)
     definition = render_definition(workflow_substitutions(settings, resources, function_arns))
@@ -321,4 +335,5 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         webhook_secret_names=forwarders.webhook_secrets,
         forwarder_function_arns=forwarders.functions,
         forwarder_dead_letter_queue_urls=forwarders.dead_letter_queues,
+        coordination_table_name=coordination,
     )

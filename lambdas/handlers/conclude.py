@@ -10,8 +10,9 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.aws_clients import client
+from lambdas.aws_clients import PATIENT, client, throttling_surfaced
 from lambdas.conclusion import ConcludeRequest, Ports, conclude
+from lambdas.coordination import DynamoDBCoordination
 from lambdas.observability import METRICS_NAMESPACE, logger, tracer
 from lambdas.owner_notice import DynamoDBNotificationClaims, SnsOwnerTopic
 from lambdas.settings import ConcludeSettings
@@ -27,6 +28,9 @@ def _configured() -> tuple[ConcludeSettings, Ports]:
             boto3.resource("dynamodb").Table(settings.notification_state_table_name)
         ),
         owner_topic=SnsOwnerTopic(boto3.client("sns"), settings.owners_topic_arn),
+        coordination=DynamoDBCoordination(
+            boto3.resource("dynamodb", config=PATIENT).Table(settings.coordination_table_name)
+        ),
     )
     return settings, ports
 
@@ -36,7 +40,8 @@ def _configured() -> tuple[ConcludeSettings, Ports]:
 @event_parser(model=ConcludeRequest)
 def handler(event: ConcludeRequest, context: LambdaContext) -> dict[str, Any]:
     settings, ports = _configured()
-    conclusion = conclude(event, settings, ports)
+    with throttling_surfaced():
+        conclusion = conclude(event, settings, ports)
     logger.info(
         "remediation concluded",
         extra={

@@ -10,7 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.aws_clients import client
+from lambdas.aws_clients import PATIENT, client, throttling_surfaced
+from lambdas.coordination import DynamoDBCoordination
 from lambdas.observability import logger, metrics, tracer
 from lambdas.preparation import PreparePorts, PrepareRequest, prepare_remediation
 from lambdas.settings import PrepareSettings
@@ -24,6 +25,9 @@ def _configured() -> tuple[PrepareSettings, PreparePorts]:
         config=client("config"),
         iam=client("iam"),
         exemptions=boto3.resource("dynamodb").Table(settings.exemption_table_name),
+        coordination=DynamoDBCoordination(
+            boto3.resource("dynamodb", config=PATIENT).Table(settings.coordination_table_name)
+        ),
     )
     return settings, ports
 
@@ -34,7 +38,8 @@ def _configured() -> tuple[PrepareSettings, PreparePorts]:
 @event_parser(model=PrepareRequest)
 def handler(event: PrepareRequest, context: LambdaContext) -> dict[str, Any]:
     settings, ports = _configured()
-    preparation = prepare_remediation(event, settings, ports)
+    with throttling_surfaced():
+        preparation = prepare_remediation(event, settings, ports)
     logger.info(
         "remediation prepared",
         extra={

@@ -30,26 +30,39 @@ def exemptions(sandbox: Sandbox, *arguments: str) -> Any:
     )
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["bob", "--expires", "30d"], "an exemption needs a reason"),
-        (["bob", "--reason", "   ", "--expires", "30d"], "an exemption needs a reason"),
-        (["bob", "--reason", "vendor"], "an exemption needs an expiry"),
-        (["bob", "--reason", "vendor", "--expires", "91d"], "more than 90 days away"),
-        (["bob", "--reason", "vendor", "--expires", "2020-01-01"], "is in the past"),
-        (["bob", "--reason", "vendor", "--expires", "next week"], "--expires 'next week': use a duration"),
-        (["*", "--reason", "everyone", "--expires", "1d"], "would exempt every user"),
-        (["bob", "--reason", "vendor", "--expires", "40d", "--max-days", "30"], "more than 30 days away"),
-    ],
-)
-def test_refusals_write_nothing(sandbox: Sandbox, arguments: list[str], message: str) -> None:
-    result = exemptions(sandbox, "add", *arguments)
-    assert result.exit_code == 2
-    assert message in " ".join(result.stderr.split())
-    assert "Traceback" not in result.output
-    listed = exemptions(sandbox, "list", "--format", "json")
-    assert json.loads(listed.stdout) == []
+class TestRefusals:
+    """One sandbox for every refusal (torn down before the next test starts its own): each test
+    shows its table still empty after its own refusal."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def sandbox(cls) -> Iterator[Sandbox]:
+        with Sandbox() as running:
+            yield running
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            (["bob", "--expires", "30d"], "an exemption needs a reason"),
+            (["bob", "--reason", "   ", "--expires", "30d"], "an exemption needs a reason"),
+            (["bob", "--reason", "vendor"], "an exemption needs an expiry"),
+            (["bob", "--reason", "vendor", "--expires", "91d"], "more than 90 days away"),
+            (["bob", "--reason", "vendor", "--expires", "2020-01-01"], "is in the past"),
+            (
+                ["bob", "--reason", "vendor", "--expires", "next week"],
+                "--expires 'next week': use a duration",
+            ),
+            (["*", "--reason", "everyone", "--expires", "1d"], "would exempt every user"),
+            (["bob", "--reason", "vendor", "--expires", "40d", "--max-days", "30"], "more than 30 days away"),
+        ],
+    )
+    def test_refusals_write_nothing(self, sandbox: Sandbox, arguments: list[str], message: str) -> None:
+        result = exemptions(sandbox, "add", *arguments)
+        assert result.exit_code == 2
+        assert message in " ".join(result.stderr.split())
+        assert "Traceback" not in result.output
+        listed = exemptions(sandbox, "list", "--format", "json")
+        assert json.loads(listed.stdout) == []
 
 
 def test_add_list_replace_remove(sandbox: Sandbox) -> None:

@@ -208,14 +208,14 @@ def test_prepare_failing_is_recorded_with_the_user_id_from_the_event(sandbox: Sa
 
 
 def test_a_start_refused_beyond_the_retries_is_recorded_with_what_is_known(sandbox: Sandbox) -> None:
-    """Given SSM refuses every start, When remediated, Then after the first try and 6 retries FAILED is
+    """Given SSM refuses every start, When remediated, Then after the first try and 12 retries FAILED is
     recorded with henry's name, region, untouched key and the automation listed as unknown, findable by
     user, account and outcome, and the operators are alerted."""
     spec = STALE_USER.model_copy(update={"automation": AutomationSpec(refused_starts=50)})
     execution = remediate(sandbox, spec)
     run = sandbox.execution(execution)
     assert (run.status, run.error) == ("FAILED", "Ssm.AutomationExecutionLimitExceededException")
-    assert len(sandbox.automation.start_calls) == 7
+    assert len(sandbox.automation.start_calls) == 13
     [summary, key_item] = sandbox.audit_items(execution)
     assert summary["outcome"] == "FAILED"
     assert summary["reason"].startswith(

@@ -67,7 +67,11 @@ def partial() -> Iterator[Sandbox]:
 
 def _start(sandbox: Sandbox, case: str, name: str) -> str:
     user = sandbox.add_user(UserSpec(name=name, keys=[KeySpec(created_days_ago=120)]))
-    event = compliance_event(user_id=user.user_id, rule_name=SETTINGS.config_rule_name)
+    # Each user's own event: a second delivery of one event id would be REPLAYED.
+    event = {
+        **compliance_event(user_id=user.user_id, rule_name=SETTINGS.config_rule_name),
+        "id": f"event-{name}",
+    }
     arn = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=f"{sandbox.stack.state_machine_arn}#{case}", name=name, input=json.dumps(event)
     )["executionArn"]
@@ -99,7 +103,13 @@ def test_a_mocked_throw_goes_through_retry_and_catch(partial: Sandbox) -> None:
     assert run.cause == "GetAutomationStatus failed: Ssm.ThrottlingException: Rate exceeded"
     # Caught after the last retry: Conclude records it (for real), then the operators are alerted.
     assert run.path[run.path.index("Conclude") - 1] == "GetAutomationStatus"
-    assert run.path[-4:] == ["RecordRemediation", "NeedsOperators", "AlertOperators", "RemediationFailed"]
+    assert run.path[-5:] == [
+        "RecordRemediation",
+        "NeedsOperators",
+        "AlertOperators",
+        "FailsExecution",
+        "RemediationFailed",
+    ]
     assert partial.mocked_cases is not None
     assert partial.mocked_cases.started[execution].invocations["GetAutomationStatus"] == 6  # 1 + 5 retries
     # The back-offs (2, 4, 8, 16, 32 s at most, full jitter) cost simulated time, not real time.

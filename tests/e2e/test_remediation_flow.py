@@ -64,12 +64,12 @@ def test_a_happy_run_alerts_no_operator(demo: SimulationReport) -> None:
 def test_a_demo_remediation_is_lean(demo: SimulationReport, name: str) -> None:
     """Given the demo's 30-second runbook polled every 15 s,
     When alice's and bob's remediations run,
-    Then each takes 14 state transitions (at most 18) and 2 function invocations (at most 3):
-    Prepare and Conclude, with the runbook started once and polled twice."""
+    Then each takes 15 state transitions (at most 18) and 2 function invocations (at most 3):
+    Prepare and Conclude, with an automation slot reserved, the runbook started once and polled twice."""
     report = by_name(demo, name)
     assert report.execution is not None
     path = report.execution.path
-    assert (report.execution.state_transitions, report.execution.function_invocations) == (14, 2)
+    assert (report.execution.state_transitions, report.execution.function_invocations) == (15, 2)
     assert [state for state in path if state in {"Prepare", "Conclude"}] == ["Prepare", "Conclude"]
     assert path.count("StartAutomation") == 1
     assert path.count("GetAutomationStatus") == 2

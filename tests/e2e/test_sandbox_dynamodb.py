@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from keywarden.sandbox.dynamodb import fast_dynamodb
+from keywarden.sandbox.dynamodb_transactions import transactions_without_table_copies
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +129,99 @@ def test_a_query_error_is_still_dynamodb_s() -> None:
             ExpressionAttributeNames={"#unused": "x"},
         )
     assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def _put(n: int) -> dict[str, Any]:
+    return {"Put": {"TableName": "audit", "Item": {**ITEMS[n], "pk": {"S": f"NEW#{n}"}}}}
+
+
+def _key(n: int) -> dict[str, Any]:
+    return {"pk": {"S": f"REMEDIATION#{n}"}, "sk": {"S": "REMEDIATION"}}
+
+
+def _update(n: int) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": "audit",
+            "Key": _key(n),
+            "UpdateExpression": "SET flag = :f, #c = #c + :one",
+            "ExpressionAttributeNames": {"#c": "count"},
+            "ExpressionAttributeValues": {":f": {"BOOL": True}, ":one": {"N": "1"}},
+        }
+    }
+
+
+def _delete(n: int) -> dict[str, Any]:
+    return {"Delete": {"TableName": "audit", "Key": _key(n)}}
+
+
+def _check(n: int, holds: bool) -> dict[str, Any]:
+    return {
+        "ConditionCheck": {
+            "TableName": "audit",
+            "Key": _key(n),
+            "ConditionExpression": "attribute_exists(pk)" if holds else "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+TRANSACTIONS: dict[str, list[dict[str, Any]]] = {
+    "applied": [_put(1), _update(2), _delete(3), _check(4, holds=True)],
+    "applied, then one partition gone": [_delete(5)],
+    "cancelled by a failed condition": [_put(6), _update(7), _delete(8), _check(9, holds=False)],
+    "cancelled by a Put only if absent": [
+        _delete(10),
+        {
+            "Put": {
+                "TableName": "audit",
+                "Item": ITEMS[11],
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    ],
+    "cancelled by a missing table": [
+        _update(12),
+        {**_delete(13), "Delete": {**_delete(13)["Delete"], "TableName": "none"}},
+    ],
+    "refused: one item twice": [_update(14), _delete(14)],
+    "refused: a key without its sort key": [
+        _delete(15),
+        {"Delete": {"TableName": "audit", "Key": {"pk": {"S": "x"}}}},
+    ],
+    "refused: more than 100 items": [_put(n % 40) for n in range(101)],
+}
+
+
+def _transact_and_scan(
+    item_backups: bool, transaction: list[dict[str, Any]]
+) -> tuple[Any, list[dict[str, Any]]]:
+    with (
+        table(fast=False) as client,
+        transactions_without_table_copies() if item_backups else contextlib.nullcontext(),
+    ):
+        try:
+            answer: Any = client.transact_write_items(TransactItems=transaction)
+            answer.pop("ResponseMetadata")
+        except ClientError as error:
+            answer = {key: error.response.get(key) for key in ("Error", "CancellationReasons")}
+        scanned = client.scan(TableName="audit")["Items"]
+    return answer, scanned
+
+
+@pytest.mark.parametrize("transaction", TRANSACTIONS.values(), ids=TRANSACTIONS.keys())
+def test_transactions_end_the_same(transaction: list[dict[str, Any]]) -> None:
+    expected = _transact_and_scan(item_backups=False, transaction=transaction)
+    assert _transact_and_scan(item_backups=True, transaction=transaction) == expected
+
+
+def test_a_cancelled_transaction_leaves_the_table_as_it_was() -> None:
+    with table(fast=False) as client, transactions_without_table_copies():
+        before = client.scan(TableName="audit")["Items"]
+        with pytest.raises(ClientError) as cancelled:
+            client.transact_write_items(TransactItems=TRANSACTIONS["cancelled by a failed condition"])
+        assert client.scan(TableName="audit")["Items"] == before
+    reasons = [reason["Code"] for reason in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert cancelled.value.response["CancellationReasons"][3]["Item"]["pk"] == {"S": "REMEDIATION#9"}

@@ -74,6 +74,7 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "slackForwarderConcurrency": "5",
         "dryRun": "true",
         "maxExemptionDays": "30",
+        "maxConcurrentAutomations": "40",
         "exemptionAdministratorArns": f"{SECURITY_ADMIN_ROLE},{SSO_SECURITY_ADMIN_ROLE}",
     }
     return synthesize(context, tmp_path_factory.mktemp("custom"))

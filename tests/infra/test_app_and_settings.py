@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"maxExemptionDays": "0"}, "maxExemptionDays"),
         ({"maxExemptionDays": "366"}, "maxExemptionDays"),
         ({"maxExemptionDays": "ninety"}, "maxExemptionDays"),
+        # SSM's quota of running automations is 100 by default, 500 at most (adaptive concurrency).
+        ({"maxConcurrentAutomations": "0"}, "maxConcurrentAutomations"),
+        ({"maxConcurrentAutomations": "1501"}, "maxConcurrentAutomations"),
         # A wildcard would let more principals write exemptions than the ones named.
         ({"exemptionAdministratorArns": "arn:aws:iam::111122223333:role/*"}, "exemptionAdministratorArns"),
         # A session ARN changes with each session: the condition compares the role's ARN.

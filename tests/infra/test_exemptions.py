@@ -107,12 +107,16 @@ class TestPrepare:
             (custom_stack, "kw-test", "true", "30", "org-access-keys-rotated"),
         ):
             table_id, _ = exemption_table(stack, prefix)
+            coordination_id, _ = only(
+                stack.resources, "AWS::DynamoDB::Table", TableName=f"{prefix}-coordination"
+            )
             variables = prepare_function(stack)[1]["Properties"]["Environment"]["Variables"]
             assert variables == {
                 "CONFIG_RULE_NAME": rule,
                 "DRY_RUN": dry_run,
                 "EXEMPTION_TABLE_NAME": ref(table_id),
                 "MAX_EXEMPTION_DAYS": max_days,
+                "COORDINATION_TABLE_NAME": ref(coordination_id),
                 "POWERTOOLS_SERVICE_NAME": "keywarden",
             }
 
@@ -132,6 +136,7 @@ class TestPrepare:
             s
             for s in statements(policy)
             if str(s["Action"]).startswith(("dynamodb:", "kms:", "['dynamodb", "['kms"))
+            and s["Sid"] not in {"ClaimEventsAndLockUsers", "EncryptCoordination"}  # test_permissions.py
         ]
         assert log_group_id
         assert on_tables_or_keys == [

@@ -26,6 +26,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     assert function_names == {k: names.function(h) for k, h in WORKFLOW_HANDLERS.items()}
     assert deployed.notification_state_table_name == names.notification_state_table
     assert deployed.exemption_table_name == names.exemption_table
+    assert deployed.coordination_table_name == names.coordination_table
     assert forwarder_names == {k: names.forwarder_function(k) for k in DEFAULT_CHANNELS}
     assert {k: url.rsplit("/", 1)[-1] for k, url in deployed.forwarder_dead_letter_queue_urls.items()} == {
         k: names.forwarder_dead_letter_queue(k) for k in DEFAULT_CHANNELS
@@ -36,6 +37,7 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     only(resources, "AWS::DynamoDB::Table", TableName=names.audit_table)
     only(resources, "AWS::DynamoDB::Table", TableName=names.notification_state_table)
     only(resources, "AWS::DynamoDB::Table", TableName=names.exemption_table)
+    only(resources, "AWS::DynamoDB::Table", TableName=names.coordination_table)
     only(resources, "AWS::SecretsManager::Secret", Name=deployed.webhook_secret_names["slack"])
     for channel in DEFAULT_CHANNELS:
         only(resources, "AWS::SQS::Queue", QueueName=names.forwarder_dead_letter_queue(channel))

@@ -119,10 +119,12 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
         arn_of(only(resources, "AWS::Lambda::Function", Handler=h)[0]) for h in WORKFLOW_HANDLERS.values()
     ]
     table_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+    coordination_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-coordination")
     operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
     key = arn_of(only(resources, "AWS::KMS::Key")[0])
 
     workflow = {action: r for action, r in granted.items() if action.split(":")[0] not in {"logs", "xray"}}
+    # ReserveAutomationSlot's conditional update is all the workflow does to the coordination table.
     assert workflow == {
         "lambda:InvokeFunction": functions,
         "ssm:StartAutomationExecution": [RUNBOOK, EXECUTIONS],
@@ -131,6 +133,7 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
         "sns:Publish": [ref(operators_id)],
         "dynamodb:PutItem": [arn_of(table_id)],
         "dynamodb:GetItem": [arn_of(table_id)],
+        "dynamodb:UpdateItem": [arn_of(coordination_id)],
         "kms:GenerateDataKey": [key, key],
         "kms:Decrypt": [key, key],
         "kms:Encrypt": [key],
@@ -236,20 +239,30 @@ def test_each_function_has_its_own_role_with_its_own_logs(default_stack: Synthes
     }
     data_actions = {a: r for a, r in granted.items() if a.split(":")[0] not in {"logs", "xray", "iam"}}
     key = arn_of(only(resources, "AWS::KMS::Key")[0])
+    coordination = arn_of(only(resources, "AWS::DynamoDB::Table", TableName="keywarden-coordination")[0])
     if handler.endswith("prepare.handler"):
         exemptions_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-exemptions")
+        # Claims the event and locks the user (conditional puts, a refused one read back).
         assert data_actions == {
             "config:ListDiscoveredResources": ["*"],
             "config:DescribeConfigurationRecorders": ["*"],
             "config:DescribeConfigurationRecorderStatus": ["*"],
             "dynamodb:Scan": [arn_of(exemptions_id)],
-            "kms:Decrypt": [key],
+            "dynamodb:PutItem": [coordination],
+            "dynamodb:GetItem": [coordination],
+            "kms:Decrypt": [key, key],
+            "kms:Encrypt": [key],
+            "kms:GenerateDataKey": [key],
+            "kms:DescribeKey": [key],
         }
     else:
         state_id, _ = only(resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")
         owners_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
+        # Gives back the lock (conditional delete) and the slot (read, set DELETE), counts deferrals.
         assert data_actions == {
-            "dynamodb:UpdateItem": [arn_of(state_id)],
+            "dynamodb:UpdateItem": [arn_of(state_id), coordination],
+            "dynamodb:GetItem": [coordination],
+            "dynamodb:DeleteItem": [coordination],
             "sns:Publish": [ref(owners_id)],
             "kms:GenerateDataKey": [key, key],
             "kms:Decrypt": [key, key],

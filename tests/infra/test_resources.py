@@ -13,7 +13,7 @@ from deployment.outputs import AUDIT_TABLE_OUTPUT
 from deployment.settings import LOG_RETENTION_DAYS, DeploymentSettings
 from deployment.workflow import WORKFLOW_HANDLERS, WorkflowResources, function_environments
 from domain.config_rule import CONFIG_RULE_IDENTIFIER
-from domain.tables import AuditTable
+from domain.tables import AuditTable, CoordinationTable
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
 from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements
@@ -162,7 +162,7 @@ class TestFunctions:
             f"<{name}>": ref(
                 only(default_stack.resources, "AWS::DynamoDB::Table", TableName=f"keywarden-{name}")[0]
             )
-            for name in ("audit", "notification-state", "exemptions")
+            for name in ("audit", "notification-state", "exemptions", "coordination")
         }
         owners_id, _ = only(default_stack.resources, "AWS::SNS::Topic", TopicName="keywarden-owners")
         placeholders = WorkflowResources(
@@ -172,6 +172,7 @@ class TestFunctions:
             owners_topic_arn="<owners>",
             operators_topic_arn="<operators>",
             automation_role_arn="<automation>",
+            coordination_table="<coordination>",
         )
         expected = function_environments(DeploymentSettings(), placeholders)[substitution]
         resolved = {**table_ids, "<owners>": ref(owners_id)}
@@ -361,3 +362,24 @@ def test_every_documented_retention_maps_to_a_cdk_retention() -> None:
     from infra.constructs.encryption_key import RETENTION
 
     assert set(RETENTION) == set(LOG_RETENTION_DAYS)
+
+
+def test_the_coordination_table_is_keyed_expiring_encrypted_and_protected(default_stack: Synthesized) -> None:
+    """Given the stack, Then the coordination table has pk/sk string keys and no index, its items expire
+    (TTL expires_at), and it is encrypted with keywarden's key and protected like the other tables."""
+    _, table = only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-coordination")
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": CoordinationTable.PARTITION_KEY, "KeyType": "HASH"},
+        {"AttributeName": CoordinationTable.SORT_KEY, "KeyType": "RANGE"},
+    ]
+    assert "GlobalSecondaryIndexes" not in properties
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {
+        "KMSMasterKeyId": arn_of(only(default_stack.resources, "AWS::KMS::Key")[0]),
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+    }
+    assert properties["DeletionProtectionEnabled"] is True
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")

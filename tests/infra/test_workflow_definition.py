@@ -80,6 +80,8 @@ def test_value_substitutions_come_from_the_settings(
         "30",
         "20",
     )
+    # The slots ReserveAutomationSlot allows: the account's SSM quota by default, lower when shared.
+    assert (defaults["MaxConcurrentAutomations"], custom["MaxConcurrentAutomations"]) == ("150", "40")
 
 
 def test_rendered_with_its_substitutions_the_template_runs_the_asl_file(default_stack: Synthesized) -> None:
@@ -130,16 +132,23 @@ def dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
             yield from dynamodb_tasks(branch["States"])
 
 
-def test_the_workflow_writes_only_the_audit_table(default_stack: Synthesized) -> None:
-    """Given the stack, then every DynamoDB task of the workflow reads or writes the audit table only:
-    the records as Conclude built them (one transaction), a read-back, and the last-resort record."""
+def test_the_workflow_writes_the_audit_table_and_reserves_slots_in_the_coordination_table(
+    default_stack: Synthesized,
+) -> None:
+    """Given the stack, then every DynamoDB task of the workflow reads or writes the audit table (the
+    records as Conclude built them, a read-back, the last-resort record), except the one update that
+    reserves an automation slot in the coordination table."""
     properties = state_machine(default_stack)
     values = {k: resolve(v, default_stack) for k, v in properties["DefinitionSubstitutions"].items()}
     rendered = json.loads(render_definition(values))
     audit_id, _ = only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-audit")
+    coordination_id, _ = only(
+        default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-coordination"
+    )
     tasks = sorted(dynamodb_tasks(rendered["States"]))
     assert tasks == [
         ("ConfirmRecorded", "getItem", f"<AWS::DynamoDB::Table {audit_id}>"),
         ("RecordFailure", "putItem", f"<AWS::DynamoDB::Table {audit_id}>"),
         ("RecordRemediation", "transactWriteItems", "$.conclusion.transact_items"),
+        ("ReserveAutomationSlot", "updateItem", f"<AWS::DynamoDB::Table {coordination_id}>"),
     ]

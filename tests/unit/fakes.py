@@ -20,9 +20,11 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from domain.coordination import Claim
 from domain.credentials import UserSnapshot
 from domain.exemptions import Exemption, exemption_to_item
 from domain.messages import OwnerNotification
+from domain.tables import CoordinationTable
 from domain.tables import NotificationStateTable as State
 from lambdas.conclusion import Ports
 from lambdas.owner_notice import DynamoDBNotificationClaims
@@ -376,13 +378,64 @@ def conclude_ports(
     *users: UserSnapshot,
     table: FakeNotificationStateTable | None = None,
     topic: FakeOwnerTopic | None = None,
+    coordination: FakeCoordination | None = None,
 ) -> Ports:
     """Conclude's ports over IAM holding `users` (the after-snapshot), the state table and the topic."""
     return Ports(
         iam=FakeIAM(*users),
         claims=DynamoDBNotificationClaims(table or FakeNotificationStateTable()),
         owner_topic=topic or FakeOwnerTopic(),
+        coordination=coordination or FakeCoordination(),
     )
+
+
+# --- the coordination table ---------------------------------------------------------------
+
+
+class FakeCoordination:
+    """The coordination table's items in memory, with the conditions lambdas/coordination.py writes."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def claim(self, pk: str, sk: str, execution: str, now: datetime, lease_until: datetime) -> Claim | None:
+        item = self.items.get((pk, sk))
+        lease = item.get("lease_until") if item else None
+        if item is None or item["holder"] == execution or (lease is not None and lease < now):
+            self.items[(pk, sk)] = {"holder": execution, "lease_until": lease_until}
+            return None
+        return Claim(holder=item["holder"], outcome=item.get("outcome"), lease_until=lease)
+
+    def record_outcome(self, pk: str, execution: str, outcome: str) -> None:
+        item = self.items.get((pk, CoordinationTable.EVENT_SK))
+        if item is not None and item["holder"] == execution:
+            item.update(outcome=outcome, lease_until=None)
+
+    def release(self, pk: str, sk: str, execution: str) -> None:
+        if self.items.get((pk, sk), {}).get("holder") == execution:
+            del self.items[(pk, sk)]
+
+    def slot_holders(self, pk: str) -> set[str]:
+        return set(self.items.get((pk, CoordinationTable.SLOTS_SK), {}).get("holders", set()))
+
+    def release_slots(self, pk: str, members: set[str]) -> int:
+        item = self.items.setdefault((pk, CoordinationTable.SLOTS_SK), {"holders": set()})
+        item["holders"] = set(item.get("holders", set())) - members
+        return len(item["holders"])
+
+    def count_deferral(self, pk: str, now: datetime) -> tuple[int, int]:
+        item = self.items.setdefault((pk, CoordinationTable.DEFERRED_SK), {"waiting": 0, "total": 0})
+        item["waiting"] += 1
+        item["total"] += 1
+        return item["waiting"], item["total"]
+
+    def claim_deferral_alert(self, pk: str, now: datetime) -> bool:
+        item = self.items[(pk, CoordinationTable.DEFERRED_SK)]
+        last = item.get("last_alert_at")
+        if last is not None and last + timedelta(hours=1) > now:
+            return False
+        item.update(last_alert_at=now, waiting=0)
+        return True
 
 
 # --- real boto3 clients, for botocore's Stubber -------------------------------------------

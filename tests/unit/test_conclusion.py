@@ -5,6 +5,7 @@ IAM, the notification-state table and the owners' topic are in-memory fakes (tes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from botocore.exceptions import ClientError
 from domain.compliance_event import read_compliance_event
 from domain.config_inventory import deleted_user, not_in_config
 from domain.credentials import UserSnapshot
-from domain.evaluation import CaughtError, WorkflowState
+from domain.evaluation import CaughtError, SlotReservation, WorkflowState
 from domain.preparation import prepare
 from domain.tables import AuditTable
 from lambdas.conclusion import Conclusion, Ports, conclude
@@ -231,6 +232,7 @@ class TestFailureBeforeConclude:
             (
                 WorkflowState(
                     prepared=prepared(BOB),
+                    slot=SlotReservation(reserved=True),
                     failure=CaughtError(Error="Ssm.AutomationExecutionLimitExceededException"),
                 ),
                 "StartAutomation failed: Ssm.AutomationExecutionLimitExceededException",
@@ -313,7 +315,7 @@ class TestFailureBeforeConclude:
         ports = conclude_ports()
         conclusion = run(
             WorkflowState(prepared=prepared(None, lookup=lookup)),
-            ports=Ports(iam, ports.claims, ports.owner_topic),
+            ports=replace(ports, iam=iam),
         )
         assert conclusion.outcome.value == "FAILED"
         assert "Remedy: record AWS::IAM::User in the configuration recorder of eu-west-1" in conclusion.reason
@@ -342,6 +344,8 @@ class TestFailureBeforeConclude:
         """Given IAM refuses the after-snapshot, When concluded,
         Then Conclude fails (its Catch records the failure) instead of recording a guess."""
         ports = conclude_ports()
-        failing = Ports(FakeIAM(BOB, error="AccessDenied"), ports.claims, ports.owner_topic)
+        failing = Ports(
+            FakeIAM(BOB, error="AccessDenied"), ports.claims, ports.owner_topic, ports.coordination
+        )
         with pytest.raises(ClientError, match="AccessDenied"):
             run(remediation(BOB, "Success"), ports=failing)

@@ -53,7 +53,11 @@ def run(state: WorkflowState, topic: FakeOwnerTopic | None = None, iam: FakeIAM 
     """Conclude `state`; IAM holds bob as a real run would leave him."""
     ports = conclude_ports(topic=topic)
     iam = iam or FakeIAM(AFTER_A_REAL_RUN)
-    return conclude(conclude_request(state), conclude_settings(), Ports(iam, ports.claims, ports.owner_topic))
+    return conclude(
+        conclude_request(state),
+        conclude_settings(),
+        Ports(iam, ports.claims, ports.owner_topic, ports.coordination),
+    )
 
 
 def summary(conclusion: Conclusion) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from domain.classification import CredentialPolicy
 from domain.compliance_event import read_compliance_event
 from domain.config_inventory import deleted_user, not_in_config
 from domain.credentials import UserSnapshot
-from domain.evaluation import CaughtError, Judgement, WorkflowState, decide_outcome, judge
+from domain.evaluation import CaughtError, Judgement, SlotReservation, WorkflowState, decide_outcome, judge
 from domain.preparation import UserLookup
 from domain.results import KeyResult, PasswordResult, RemediationOutcome
 from domain.runbook import AUTOMATION_FAILED, AutomationProgress
@@ -243,6 +243,7 @@ class TestFailureBeforeConclude:
         before = iam_user([key(UNUSED, created_days_ago=120)])
         state = WorkflowState(
             prepared=prepared(before),
+            slot=SlotReservation(reserved=True),
             failure=CaughtError(Error="Ssm.AutomationExecutionLimitExceededException"),
         )
         judgement = judge(state, snapshot(before), POLICY, NOW)

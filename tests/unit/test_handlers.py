@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
 import pytest
 from pydantic import ValidationError
 
+from lambdas.aws_clients import AwsThrottled
 from lambdas.conclusion import Ports
 from lambdas.handlers import conclude as conclude_handler
 from lambdas.handlers import forward_owner_notification
@@ -23,13 +25,21 @@ from lambdas.preparation import PreparePorts
 from lambdas.settings import ConcludeSettings, PrepareSettings
 from notifications.channels import UnknownChannelError
 from tests.factories import ACCOUNT_ID, EXECUTION_ARN, USER_ID, compliance_event, deactivated, iam_user, key
-from tests.unit.fakes import FakeConfig, FakeExemptionTable, FakeIAM, LambdaContext, conclude_ports
+from tests.unit.fakes import (
+    FakeConfig,
+    FakeCoordination,
+    FakeExemptionTable,
+    FakeIAM,
+    LambdaContext,
+    conclude_ports,
+)
 
 PREPARE_ENV = {
     "CONFIG_RULE_NAME": "keywarden-access-keys-rotated",
     "DRY_RUN": "false",
     "EXEMPTION_TABLE_NAME": "keywarden-exemptions",
     "MAX_EXEMPTION_DAYS": "90",
+    "COORDINATION_TABLE_NAME": "keywarden-coordination",
 }
 CONCLUDE_ENV = {
     "CONFIG_RULE_NAME": "keywarden-access-keys-rotated",
@@ -39,6 +49,7 @@ CONCLUDE_ENV = {
     "AUDIT_TABLE_NAME": "keywarden-audit",
     "NOTIFICATION_STATE_TABLE_NAME": "keywarden-notification-state",
     "OWNERS_TOPIC_ARN": f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:keywarden-owners",
+    "COORDINATION_TABLE_NAME": "keywarden-coordination",
 }
 BOB = iam_user([key("AKIAAAAAAAAAAAAAAAA1", created_days_ago=120)], tags={"owner-email": "bob@example.com"})
 EVENT = compliance_event()
@@ -91,7 +102,8 @@ def prepare(monkeypatch: pytest.MonkeyPatch, event: Any = EVENT, **env: str) -> 
     """Prepare's answer to the workflow for `event`, with Config and IAM knowing bob."""
     set_environment(monkeypatch, PREPARE_ENV | env)
     use_prepare_ports(
-        monkeypatch, PreparePorts(FakeConfig({USER_ID: "bob"}), FakeIAM(BOB), FakeExemptionTable())
+        monkeypatch,
+        PreparePorts(FakeConfig({USER_ID: "bob"}), FakeIAM(BOB), FakeExemptionTable(), FakeCoordination()),
     )
     payload = {"event": event, "execution_name": "run-1", "prepared_at": "2026-11-28T12:00:00.123Z"}
     answer: dict[str, Any] = prepare_handler.handler(payload, LambdaContext())
@@ -149,6 +161,25 @@ class TestPrepare:
         answer = prepare(monkeypatch, compliance_event(rule_name="my-own-rule"))
         assert answer["action"] == "RECORD_ONLY"
         assert "rule 'my-own-rule' is not keywarden's rule" in answer["request"]["reason"]
+
+    def test_a_throttled_read_fails_with_the_error_the_workflow_retries(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given IAM answering Throttling to every call (past the client's own retries),
+        When Prepare runs, Then it fails with AwsThrottled, which the ASL's Retry waits out."""
+        set_environment(monkeypatch, PREPARE_ENV)
+        use_prepare_ports(
+            monkeypatch,
+            PreparePorts(
+                FakeConfig({USER_ID: "bob"}),
+                FakeIAM(BOB, error="Throttling"),
+                FakeExemptionTable(),
+                FakeCoordination(),
+            ),
+        )
+        payload = {"event": EVENT, "execution_name": "run-1", "prepared_at": STARTED}
+        with pytest.raises(AwsThrottled, match=r"GetUser throttled \(Throttling\)"):
+            prepare_handler.handler(payload, LambdaContext())
 
     @pytest.mark.parametrize(
         ("env", "named"),
@@ -211,6 +242,25 @@ class TestConclude:
         assert f"User: {USER_ID}\n" in alert["message"]
         assert answer["reason"] == "Prepare failed: Lambda.Unknown: Task timed out after 30.00 seconds"
         assert answer["transact_items"][0]["Put"]["Item"]["outcome"] == {"S": "FAILED"}
+
+    def test_a_throttled_after_snapshot_fails_with_the_error_the_workflow_retries(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given IAM throttling every read after the runbook, When Conclude runs,
+        Then it fails with AwsThrottled (retried by the ASL), never records a guess."""
+        state = {**EVENT, "prepared": prepare(monkeypatch), "automation": polled("Success")}
+        set_environment(monkeypatch, CONCLUDE_ENV)
+        ports = conclude_ports()
+        use_conclude_ports(monkeypatch, replace(ports, iam=FakeIAM(BOB, error="ThrottlingException")))
+        payload = {
+            "state": state,
+            "execution_arn": EXECUTION_ARN,
+            "execution_name": "run-1",
+            "execution_input": EVENT,
+            "concluded_at": STARTED,
+        }
+        with pytest.raises(AwsThrottled, match=r"throttled \(ThrottlingException\)"):
+            conclude_handler.handler(payload, LambdaContext())
 
     @pytest.mark.parametrize(
         ("env", "named"),

@@ -23,6 +23,7 @@ from lambdas.settings import PrepareSettings
 from tests.factories import NOW, USER_ID, compliance_event, iam_user, key, prepare_settings
 from tests.unit.fakes import (
     RECORDS_IAM_USERS,
+    FakeCoordination,
     offline_client,
     offline_table,
     stub_config_inventory,
@@ -68,7 +69,9 @@ def aws() -> Iterator[Stubbed]:
         offline_table("keywarden-exemptions"),
     )
     with Stubber(config) as c, Stubber(iam) as i, Stubber(table.meta.client) as e:
-        yield Stubbed(PreparePorts(config=config, iam=iam, exemptions=table), c, i, e)
+        yield Stubbed(
+            PreparePorts(config=config, iam=iam, exemptions=table, coordination=FakeCoordination()), c, i, e
+        )
         for stub in (c, i, e):
             stub.assert_no_pending_responses()
 

@@ -193,16 +193,74 @@ def test_each_function_is_given_exactly_what_its_request_model_reads(definition:
     assert invoked[CONCLUDE.substitution]["execution_input.$"] == "$$.Execution.Input"
 
 
-def test_the_poll_loop_ends_on_exactly_the_terminal_statuses_or_its_bound(definition: dict[str, Any]) -> None:
-    """Given the poll loop, When an automation ends or the poll bound is reached, Then the loop ends,
-    and on no other status."""
-    [rule] = definition["States"]["IsAutomationFinished"]["Choices"]
+def test_the_poll_loop_ends_on_exactly_the_terminal_statuses_or_its_bounds(
+    definition: dict[str, Any],
+) -> None:
+    """Given the poll loop, When an automation ends, the poll bound is reached, or the automation stayed
+    queued past the queue's patience, Then the loop ends, and on no other status."""
+    queued, rule = definition["States"]["IsAutomationFinished"]["Choices"]
+    assert queued["Next"] == "CountQueuedPoll"
     statuses = {r["StringEquals"] for r in rule["Or"] if "StringEquals" in r}
-    assert statuses == {s.value for s in AUTOMATION_TERMINAL}
+    assert statuses == {s.value for s in AUTOMATION_TERMINAL} | {"Pending"}
     assert [r for r in rule["Or"] if "StringEquals" not in r] == [
         {"Variable": "$.automation.poll.number", "NumericGreaterThanEqualsPath": "$.automation.poll.max"}
     ]
     assert rule["Next"] == "Conclude"
+
+
+def test_queue_time_is_polled_apart_and_never_counted_as_a_poll(definition: dict[str, Any]) -> None:
+    """Given an automation SSM keeps Pending in its queue, When the workflow polls it,
+    Then it counts a queued poll (never `poll.number`), waits a minute and polls again, 360 times at most."""
+    states = definition["States"]
+    queued = states["IsAutomationFinished"]["Choices"][0]
+    assert queued["And"] == [
+        {"Variable": "$.automation.last_poll.status", "StringEquals": "Pending"},
+        {"Variable": "$.automation.queued.number", "NumericLessThanPath": "$.automation.queued.max"},
+    ]
+    count = states["CountQueuedPoll"]
+    assert count["ResultPath"] == "$.automation.queued"
+    assert states[count["Next"]] == {
+        "Type": "Wait",
+        "Comment": states["WaitInQueue"]["Comment"],
+        "Seconds": 60,
+        "Next": "GetAutomationStatus",
+    }
+    assert states["StartAutomation"]["ResultSelector"]["queued"] == {"number": 0, "max": 360}
+    assert "poll" not in json.dumps(count["Parameters"])
+
+
+def _mean_patience_seconds(retrier: dict[str, Any]) -> float:
+    """The mean wait of a retrier until its attempts run out (full jitter: half of each interval)."""
+    interval, total = float(retrier["IntervalSeconds"]), 0.0
+    for _ in range(retrier["MaxAttempts"]):
+        total += min(interval, retrier["MaxDelaySeconds"]) / 2
+        interval *= retrier["BackoffRate"]
+    return total
+
+
+def test_an_automation_slot_is_reserved_before_the_start_and_waited_for_about_six_hours(
+    definition: dict[str, Any],
+) -> None:
+    """Given ReserveAutomationSlot, When every slot is taken, Then its conditional update is retried with
+    full jitter for about 6 hours (the patience README and the setting state), then caught into Conclude."""
+    states = definition["States"]
+    assert states["IsRemediationAllowed"]["Choices"][0]["Next"] == "ReserveAutomationSlot"
+    reserve = states["ReserveAutomationSlot"]
+    assert reserve["Resource"] == "arn:aws:states:::aws-sdk:dynamodb:updateItem"
+    assert reserve["Next"] == "StartAutomation"
+    parameters = reserve["Parameters"]
+    assert parameters["UpdateExpression"] == "ADD holders :me"
+    assert parameters["ConditionExpression"] == (
+        "attribute_not_exists(holders) OR size(holders) < :max OR contains(holders, :member)"
+    )
+    assert parameters["ExpressionAttributeValues"][":max"] == {"N": "value-of-MaxConcurrentAutomations"}
+    slot_taken, *_ = reserve["Retry"]
+    assert slot_taken["ErrorEquals"] == ["DynamoDb.ConditionalCheckFailedException"]
+    assert slot_taken["JitterStrategy"] == "FULL"
+    assert 5.5 * 3600 < _mean_patience_seconds(slot_taken) < 6.5 * 3600
+    assert reserve["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Conclude"}
+    ]
 
 
 def test_the_runbook_is_started_with_string_lists_and_retried_when_throttled(
@@ -221,14 +279,26 @@ def test_the_runbook_is_started_with_string_lists_and_retried_when_throttled(
     assert all(r["BackoffRate"] > 1 and r.get("JitterStrategy") == "FULL" for r in start["Retry"])
 
 
-def test_an_operator_alert_fails_the_execution_with_its_error(definition: dict[str, Any]) -> None:
+def test_an_operator_alert_fails_the_execution_with_its_error_unless_it_is_about_waiting(
+    definition: dict[str, Any],
+) -> None:
     """Given Conclude answered an operator alert, When the workflow alerts, sent or not,
-    Then the execution fails with the alert's error and Conclude's reason."""
+    Then the execution fails with the alert's error and Conclude's reason, except after a sent alert
+    that says it fails nothing (the hourly alert about deferred users)."""
     states = definition["States"]
     [rule] = states["NeedsOperators"]["Choices"]
     assert rule["Next"] == "AlertOperators"
     alert = states["AlertOperators"]
-    assert {alert["Next"], *(c["Next"] for c in alert["Catch"])} == {"RemediationFailed"}
+    assert {c["Next"] for c in alert["Catch"]} == {"RemediationFailed"}
+    assert alert["Next"] == "FailsExecution"
+    assert states["FailsExecution"]["Default"] == "RemediationFailed"
+    assert states["FailsExecution"]["Choices"] == [
+        {
+            "Variable": "$.conclusion.operator_alert.fails_execution",
+            "BooleanEquals": False,
+            "Next": "Remediated",
+        }
+    ]
     assert (states["RemediationFailed"]["ErrorPath"], states["RemediationFailed"]["CausePath"]) == (
         "$.conclusion.operator_alert.error",
         "$.conclusion.reason",
