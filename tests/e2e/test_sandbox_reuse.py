@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 from unittest import mock
 
@@ -73,12 +74,16 @@ def test_no_client_outlives_the_context() -> None:
 
 
 def _run(sfn: Any, arn: str, name: str) -> dict[str, object]:
+    """Start an execution on moto's own interpreter (a thread of its own, in real time: no sandbox
+    here) and wait for it, up to 60 s of real time on a busy machine."""
     execution = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"n": name}))
-    for _ in range(200):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         described = sfn.describe_execution(executionArn=execution["executionArn"])
         if described["status"] != "RUNNING":
             return {"status": described["status"], "output": json.loads(described["output"])}
-    raise AssertionError("the execution did not end")
+        time.sleep(0.02)
+    raise AssertionError("the execution did not end within 60 s")
 
 
 def test_a_definition_is_parsed_once_and_every_execution_runs_it() -> None:
