@@ -138,29 +138,35 @@ def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> U
         )
         for k, key_id in zip(spec.keys, key_ids, strict=True)
     ]
-    return UserReport(
-        name=spec.name,
-        user_id=user_id,
-        outcome=RemediationOutcome.COMPLIANT.value,
-        reason="no active access key is older than max_access_key_age: Config does not flag the user",
-        keys=keys,
-        password_deleted=False,
-        password_result=None,
-        notified=False,
-        owner_email=None,
-        execution_status=None,
-        execution=None,
-        audit_record=None,
+    return _user_without_execution(
+        spec,
+        user_id,
+        RemediationOutcome.COMPLIANT.value,
+        "no active access key is older than max_access_key_age: Config does not flag the user",
+        keys,
     )
 
 
 def _undelivered_user(spec: UserSpec, user_id: str) -> UserReport:
+    return _user_without_execution(
+        spec,
+        user_id,
+        "NOT_DELIVERED",
+        "EventBridge started no execution for the user's event (see run.dead_lettered_events)",
+        [],
+    )
+
+
+def _user_without_execution(
+    spec: UserSpec, user_id: str, outcome: str, reason: str, keys: list[KeyReport]
+) -> UserReport:
+    """A user no execution looked at: nothing told, nothing recorded."""
     return UserReport(
         name=spec.name,
         user_id=user_id,
-        outcome="NOT_DELIVERED",
-        reason="EventBridge started no execution for the user's event (see run.dead_lettered_events)",
-        keys=[],
+        outcome=outcome,
+        reason=reason,
+        keys=keys,
         password_deleted=False,
         password_result=None,
         notified=False,

@@ -48,6 +48,11 @@ class AwsThrottled(RuntimeError):  # noqa: N818 (the workflow's Retry matches th
     """
 
 
+def condition_failed(error: ClientError) -> bool:
+    """Whether DynamoDB refused a conditional write because its condition did not hold."""
+    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
 def throttling_code(error: ClientError) -> str | None:
     """The error's code when it is a throttling one."""
     code = str(error.response.get("Error", {}).get("Code", ""))

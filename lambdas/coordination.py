@@ -26,8 +26,7 @@ from domain.coordination import (
     slots_to_release,
 )
 from domain.tables import CoordinationTable as Layout
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
+from lambdas.aws_clients import condition_failed
 
 
 def _epoch(moment: datetime) -> int:
@@ -85,7 +84,7 @@ class DynamoDBCoordination:
                 ExpressionAttributeValues={":me": execution, ":now": _epoch(now)},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
             item = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
             return Claim(
@@ -109,7 +108,7 @@ class DynamoDBCoordination:
                 ExpressionAttributeValues={":outcome": outcome, ":me": execution},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != CONDITION_FAILED:
+            if not condition_failed(error):
                 raise  # else: another execution took the claim after this one's lease ended
 
     def release(self, pk: str, sk: str, execution: str) -> None:
@@ -121,7 +120,7 @@ class DynamoDBCoordination:
                 ExpressionAttributeValues={":me": execution},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != CONDITION_FAILED:
+            if not condition_failed(error):
                 raise  # else: not (or no longer) this execution's
 
     def slot_holders(self, pk: str) -> set[str]:
@@ -173,7 +172,7 @@ class DynamoDBCoordination:
                 },
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
             return False
         return True

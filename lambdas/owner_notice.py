@@ -23,6 +23,7 @@ from domain.notification_claims import (
     duplicate_notice,
 )
 from domain.tables import NotificationStateTable as State
+from lambdas.aws_clients import condition_failed
 from lambdas.observability import logger
 
 AWS_ERRORS = (BotoCoreError, ClientError)
@@ -74,7 +75,7 @@ class DynamoDBNotificationClaims:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return ClaimAnswer(taken=False)
             raise
         old = answer.get("Attributes", {})
@@ -97,7 +98,7 @@ class DynamoDBNotificationClaims:
                 ExpressionAttributeValues={":execution": execution, **values},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise  # claimed by a later execution since: leave it
 
     def release(self, claim: NotificationClaim, execution: str) -> None:
