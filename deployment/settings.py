@@ -22,6 +22,14 @@ from domain.config_rule import DEFAULT_CONFIG_RULE_NAME, DEFAULT_MAX_ACCESS_KEY_
 from domain.coordination import DEFAULT_AUTOMATION_SLOTS, MAX_AUTOMATION_SLOTS
 from domain.environment import EnvironmentSettings
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
+from domain.findings import (
+    DEFAULT_ENFORCEMENT_DELAY_DAYS,
+    DEFAULT_ESCALATION_TAG_KEYS,
+    DEFAULT_GRACE_PERIOD_DAYS,
+    DEFAULT_REMINDER_DAYS_BEFORE_DEADLINE,
+    DEFAULT_SWEEP_SCHEDULE,
+    LifecyclePolicy,
+)
 from domain.notification_facts import DEFAULT_NOTIFICATION_WINDOW_HOURS, OwnerMessageAttribute
 from domain.owners import (
     DEFAULT_OWNER_EMAIL_TAG_KEYS,
@@ -64,7 +72,26 @@ class DeploymentSettings(BaseModel):
     owner_tag_keys: tuple[str, ...] = Field(
         default=DEFAULT_OWNER_EMAIL_TAG_KEYS, min_length=1, alias="ownerTagKeys"
     )
-    grace_period_days: int = Field(default=14, ge=0, le=365, alias="gracePeriodDays")
+    grace_period_days: int = Field(default=DEFAULT_GRACE_PERIOD_DAYS, ge=0, le=365, alias="gracePeriodDays")
+    """Days from a key's first notice to its finding's deadline."""
+    # The findings' lifecycle (domain/findings.py): the daily sweep.
+    sweep_schedule: str = Field(
+        default=DEFAULT_SWEEP_SCHEDULE, pattern=r"^(rate|cron)\(.+\)$", alias="sweepSchedule"
+    )
+    """EventBridge Scheduler expression of the sweep (`cron(0 6 * * ? *)`: daily at 06:00 UTC)."""
+    reminder_days_before_deadline: tuple[int, ...] = Field(
+        default=DEFAULT_REMINDER_DAYS_BEFORE_DEADLINE, alias="reminderDaysBeforeDeadline"
+    )
+    escalation_tag_keys: tuple[str, ...] = Field(
+        default=DEFAULT_ESCALATION_TAG_KEYS, alias="escalationTagKeys"
+    )
+    """User tags whose value (an email address) is told at the deadline, with the security contact."""
+    enforce_after_deadline: bool = Field(default=False, alias="enforceAfterDeadline")
+    """True: the sweep deactivates a key enforcementDelayDays after its deadline (never an exempt user's
+    or one tagged keywarden-enforce=never; in dry-run mode it only records what it would do)."""
+    enforcement_delay_days: int = Field(
+        default=DEFAULT_ENFORCEMENT_DELAY_DAYS, ge=0, le=365, alias="enforcementDelayDays"
+    )
     record_retention_days: int = Field(default=0, ge=0, alias="recordRetentionDays")
     """0 keeps audit items for ever."""
     poll_interval_seconds: int = Field(default=15, ge=1, le=3600, alias="pollIntervalSeconds")
@@ -139,6 +166,8 @@ class DeploymentSettings(BaseModel):
         "slack_channel_tag_keys",
         "notification_channels",
         "exemption_administrator_arns",
+        "escalation_tag_keys",
+        "reminder_days_before_deadline",
         mode="before",
     )
     @classmethod
@@ -200,6 +229,24 @@ class DeploymentSettings(BaseModel):
         if value is not None and not _LAYER_ARN.fullmatch(value):
             raise ValueError(f"{value!r} is not a Lambda layer version ARN")
         return value
+
+    @property
+    def lifecycle(self) -> LifecyclePolicy:
+        """The findings' lifecycle settings (reminderDaysBeforeDeadline validated there)."""
+        return LifecyclePolicy(
+            grace_period_days=self.grace_period_days,
+            reminder_days_before_deadline=self.reminder_days_before_deadline,
+            enforce_after_deadline=self.enforce_after_deadline,
+            enforcement_delay_days=self.enforcement_delay_days,
+        )
+
+    @field_validator("reminder_days_before_deadline")
+    @classmethod
+    def _reminder_cadence(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            return LifecyclePolicy(reminder_days_before_deadline=value).reminder_days_before_deadline
+        except ValidationError as error:
+            raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from error
 
     @property
     def credential_usage_age(self) -> int:

@@ -11,9 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from domain.config_rule import (
     COMPLIANCE_CHANGE_DETAIL_TYPE,
-    CONFIG_EVENT_SOURCE,
     IAM_USER_RESOURCE_TYPE,
     NON_COMPLIANT,
+    REMEDIATION_EVENT_SOURCES,
 )
 from domain.frozen import FrozenModel
 
@@ -98,7 +98,10 @@ def read_compliance_event(raw: Any, config_rule_name: str) -> RemediationRequest
 
     detail = event.detail
     checks = [
-        (event.source == CONFIG_EVENT_SOURCE, f"source is {event.source!r}, not {CONFIG_EVENT_SOURCE!r}"),
+        (
+            event.source in REMEDIATION_EVENT_SOURCES,
+            f"source is {event.source!r}, not one of {', '.join(REMEDIATION_EVENT_SOURCES)}",
+        ),
         (
             event.detail_type == COMPLIANCE_CHANGE_DETAIL_TYPE,
             f"detail-type is {event.detail_type!r}, not {COMPLIANCE_CHANGE_DETAIL_TYPE!r}",

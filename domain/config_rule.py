@@ -14,6 +14,13 @@ IAM_USER_RESOURCE_TYPE: Final = "AWS::IAM::User"
 NON_COMPLIANT: Final = "NON_COMPLIANT"
 COMPLIANCE_CHANGE_DETAIL_TYPE: Final = "Config Rules Compliance Change"
 CONFIG_EVENT_SOURCE: Final = "aws.config"
+SWEEP_EVENT_SOURCE: Final = "keywarden.sweep"
+"""A compliance-change event the daily sweep writes to re-drive a user Config still flags
+(its id `sweep-<yyyy-mm-dd>-<user id>`): same shape as Config's, started directly, never on a bus."""
+CLI_EVENT_SOURCE: Final = "keywarden.cli"
+"""The same, written by `keywarden remediate --user` (id `cli-<uuid>`)."""
+REMEDIATION_EVENT_SOURCES: Final = (CONFIG_EVENT_SOURCE, SWEEP_EVENT_SOURCE, CLI_EVENT_SOURCE)
+"""The sources the remediation workflow accepts; EventBridge's rule matches Config's alone."""
 
 
 def compliance_change_event_pattern(config_rule_name: str) -> dict[str, Any]:

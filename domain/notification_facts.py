@@ -12,6 +12,7 @@ from typing import Final
 from pydantic import AwareDatetime
 
 from domain.credentials import KeyOutcome
+from domain.findings import MessageKind
 from domain.frozen import FrozenModel
 from domain.owners import OwnerContact
 from domain.results import KeyResult, PasswordResult, RemediationOutcome
@@ -30,10 +31,29 @@ class OwnerMessageAttribute:
     OWNER_KNOWN: Final = "owner_known"
     """"true" when the address came from the user's tags, "false" for the fallback contact."""
     SEVERITY: Final = "severity"
+    KIND: Final = "kind"
+    """domain/findings.py MessageKind: FIRST_NOTICE (the remediation's notice), REMINDER, ESCALATION,
+    ENFORCED, RESOLVED."""
 
 
 DEFAULT_NOTIFICATION_WINDOW_HOURS: Final = 168
 """A key's owner is told about the same result at most once in this many hours."""
+
+
+class FindingFacts(FrozenModel):
+    """A follow-up's facts (every kind but FIRST_NOTICE): the finding the sweep is following."""
+
+    access_key_id: str
+    first_notice_on: date
+    deadline: date
+    enforcement_on: date | None
+    """The day keywarden deactivates the key; None when enforcement is off (or the user opted out)."""
+    days_open: int
+    """Days since the first notice."""
+    escalated_to: tuple[str, ...] = ()
+    """ESCALATION: who is told besides the owner (the security contact, the escalation tags' addresses)."""
+    resolution: str | None = None
+    """RESOLVED: domain/findings.py Resolution (DELETED, DEACTIVATED)."""
 
 
 class NotificationFacts(FrozenModel):
@@ -57,6 +77,9 @@ class NotificationFacts(FrozenModel):
     notified_at: AwareDatetime
     dry_run: bool = False
     """Dry-run mode: nothing was changed; the message says what enforcement would do."""
+    kind: MessageKind = MessageKind.FIRST_NOTICE
+    finding: FindingFacts | None = None
+    """Set for every kind but FIRST_NOTICE."""
 
     @property
     def notified_keys(self) -> list[KeyOutcome]:

@@ -6,7 +6,7 @@ The CDK stack, the sandbox, the functions and the CLI read these names; none wri
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 
 
@@ -188,3 +188,59 @@ class CoordinationTable:
     @staticmethod
     def deferred_pk(account_id: str, region: str) -> str:
         return f"DEFERRED#{account_id}#{region}"
+
+
+class FindingsTable:
+    """Attribute names of the findings table (README: "Findings"): one finding per stale key.
+
+    - `FINDING#<access key id>` / `CURRENT`: the finding's state (domain/findings.py `Finding`),
+      updated as it moves; it alone carries `status` and `user_id`, so the two indexes hold one
+      entry per finding: `by_status` (status, deadline) answers "open / overdue findings",
+      `by_user` (user_id, opened_on) "this user's findings", each with Query, never Scan;
+    - `FINDING#<access key id>` / `T#<yyyy-mm-dd>#<transition>`: its history, append-only, one item
+      per day and kind, written only if absent: a second sweep on one day sends nothing twice;
+    - `REDRIVE#<user id>` / `<yyyy-mm-dd>`: the sweep restarted that user's remediation that day
+      (`reason`, `execution_name`), written only if absent: one re-drive per user per day.
+    Nothing expires: auditors read findings for as long as the table is kept.
+    """
+
+    PARTITION_KEY: Final = "pk"
+    SORT_KEY: Final = "sk"
+    STATUS: Final = "status"
+    USER_ID: Final = "user_id"
+    USER_NAME: Final = "user_name"
+    ACCOUNT_ID: Final = "account_id"
+    ACCESS_KEY_ID: Final = "access_key_id"
+    DEADLINE: Final = "deadline"
+    OPENED_ON: Final = "opened_on"
+    TRANSITION: Final = "transition"
+    RECORDED_AT: Final = "recorded_at"
+    SWEEP: Final = "sweep"
+    """The sweep execution that wrote a transition or a re-drive."""
+    MESSAGE_ID: Final = "message_id"
+    """A transition's message: the SNS message id, once sent."""
+    REASON: Final = "reason"
+    EXECUTION_NAME: Final = "execution_name"
+
+    CURRENT_SK: Final = "CURRENT"
+    TRANSITION_SK_PREFIX: Final = "T#"
+
+    BY_STATUS: Final = "by_status"
+    BY_USER: Final = "by_user"
+
+    @classmethod
+    def indexes(cls) -> dict[str, tuple[str, str]]:
+        """Global secondary indexes: name -> (partition key, sort key). All keys are strings."""
+        return {cls.BY_STATUS: (cls.STATUS, cls.DEADLINE), cls.BY_USER: (cls.USER_ID, cls.OPENED_ON)}
+
+    @staticmethod
+    def finding_pk(access_key_id: str) -> str:
+        return f"FINDING#{access_key_id}"
+
+    @classmethod
+    def transition_sk(cls, day: date, transition: str) -> str:
+        return f"{cls.TRANSITION_SK_PREFIX}{day.isoformat()}#{transition}"
+
+    @staticmethod
+    def redrive_pk(user_id: str) -> str:
+        return f"REDRIVE#{user_id}"
