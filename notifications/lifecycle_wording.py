@@ -140,8 +140,8 @@ def _enforcement(finding: FindingFacts, dry_run: bool) -> str:
             "mode: nothing is changed until enforcement is switched on."
         )
     return (
-        f"On {_day(finding.enforcement_on)} keywarden deactivates it, and anything still using it "
-        "then fails with InvalidClientTokenId."
+        f"On {_day(finding.enforcement_on)} keywarden deactivates it if it is still active: anything "
+        "still using it then fails with InvalidClientTokenId."
     )
 
 
@@ -169,7 +169,7 @@ def _escalation(facts: NotificationFacts, finding: FindingFacts, literal: Litera
     told = ", ".join(literal(a) for a in escalation_contacts(facts))
     happened = (
         f"The deadline passed on {_day(finding.deadline)} and the key is still active, "
-        f"{_since(finding)}. This is escalated: also told {told}."
+        f"{_since(finding)}. keywarden escalated it: this message also goes to {told}."
     )
     after = _enforcement(finding, facts.dry_run) or (
         "keywarden does not deactivate it: the finding stays open, and overdue, until the key is rotated."
@@ -293,6 +293,11 @@ def follow_up_why_you_receive_this(facts: NotificationFacts, literal: Literal = 
     match facts.kind:
         case MessageKind.FIRST_NOTICE | MessageKind.REMINDER | MessageKind.ESCALATION | MessageKind.ENFORCED:
             return None
+        case MessageKind.RESOLVED if facts.owner.email_is_fallback:
+            return (
+                f"You receive this as the security contact, to close the finding: keywarden found no "
+                f"owner for {literal(facts.user_name)} ({literal(facts.owner.source)})."
+            )
         case MessageKind.RESOLVED:
             return (
                 f"You receive this as the security contact, to close the finding; the owner "

@@ -110,15 +110,15 @@ WHAT_EACH_KIND_SAYS = {
         "7 days after the first notice of 2026-11-21: 7 days left before 2026-12-05",
         "What to do, before 2026-12-05: create a new access key",
         "If it is still active on 2026-12-05, it is escalated to the security contact",
-        "On 2026-12-12 keywarden deactivates it",
+        "On 2026-12-12 keywarden deactivates it if it is still active: anything still using it then fails",
     ],
     MessageKind.ESCALATION: [
         "OVERDUE - escalated",
         "The deadline passed on 2026-12-05 and the key is still active, 14 days after the first "
         "notice of 2026-11-21",
-        "also told security@example.com, manager@example.com",
+        "keywarden escalated it: this message also goes to security@example.com, manager@example.com",
         "What to do, now: create a new access key",
-        "On 2026-12-12 keywarden deactivates it",
+        "On 2026-12-12 keywarden deactivates it if it is still active: anything still using it then fails",
     ],
     MessageKind.ENFORCED: [
         "DEACTIVATED by keywarden",
@@ -239,7 +239,7 @@ class TestEscalation:
         email = render_owner_email(shown_facts)
         # Then the security contact is copied, and the text says so
         assert email.cc == ("security@example.com",)
-        assert "also told security@example.com." in " ".join(email.text.split())
+        assert "this message also goes to security@example.com." in " ".join(email.text.split())
 
     def test_the_mime_message_and_the_sandbox_record_the_copies(self) -> None:
         # Given the escalation's email as SES sends it
@@ -272,7 +272,10 @@ class TestEscalation:
     @pytest.mark.parametrize("channel", ["slack", "teams"])
     def test_chat_messages_name_who_else_is_told(self, channel: str) -> None:
         shown = read(channel, facts(MessageKind.ESCALATION))
-        assert "This is escalated: also told security@example.com, manager@example.com." in shown
+        assert (
+            "keywarden escalated it: this message also goes to security@example.com, manager@example.com."
+            in shown
+        )
 
     @pytest.mark.parametrize("rendering", list(RENDERINGS))
     def test_without_enforcement_it_says_the_key_stays_open_until_rotated(self, rendering: str) -> None:
@@ -319,6 +322,16 @@ class TestResolved:
         assert route(owner_channel(facts(MessageKind.REMINDER)), webhooks).channel == "#payments"
         resolved = route(owner_channel(facts(MessageKind.RESOLVED)), webhooks)
         assert (resolved.channel, resolved.note) == ("default", None)
+
+    def test_an_unknown_owner_is_not_presented_as_the_owner(self) -> None:
+        # Given a user without an owner tag (the fallback contact was told all along)
+        shown = " ".join(render_owner_notification(facts(MessageKind.RESOLVED, tags={})).text.split())
+        # Then the security contact reads why, and no "owner" is named
+        assert (
+            "You receive this as the security contact, to close the finding: keywarden found no owner "
+            "for bob (fallback: no owner tag (owner-email, owner))."
+        ) in shown
+        assert "is not told again" not in shown
 
     def test_a_resolved_notice_without_its_resolution_is_refused(self) -> None:
         shown_facts = facts(MessageKind.RESOLVED)
@@ -446,7 +459,10 @@ class TestOutsideValues:
         assert "<!channel>" not in slack_json
         assert "&lt;!channel&gt;@example.com" in slack_json
         # and Teams shows them as typed (TextRuns render no Markdown)
-        assert "also told <!channel>@example.com." in read_teams_message(render_teams_message(crafted)).text
+        assert (
+            "this message also goes to <!channel>@example.com."
+            in read_teams_message(render_teams_message(crafted)).text
+        )
 
 
 def test_every_channel_is_covered_by_these_tests() -> None:
