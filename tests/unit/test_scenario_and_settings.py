@@ -90,9 +90,13 @@ def test_bad_scenarios_say_what_and_where(tmp_path: Path, content: object, messa
 
 
 def test_a_scenario_s_channels_are_the_deployment_s(tmp_path: Path) -> None:
+    # Given a scenario naming email and Teams, and one naming no channels
+    # When its settings are made
     chosen = load_scenario(
         write(tmp_path, {"notification_channels": ["email", "teams"], "users": [{"name": "a"}]})
     )
+
+    # Then the deployment's channels are the scenario's, or the default slack and email
     assert scenario_settings(chosen).notification_channels == ("email", "teams")
     default = load_scenario(write(tmp_path, {"users": [{"name": "a"}]}))
     assert scenario_settings(default).notification_channels == ("slack", "email")

@@ -37,7 +37,8 @@ def test_apis_without_a_bucket_are_never_throttled_and_buckets_are_per_api() -> 
 
 
 def test_step_functions_start_execution_has_aws_documented_us_east_1_bucket() -> None:
-    """StartExecution: 1,300 burst, 300 per second (Step Functions quotas, us-east-1)."""
+    """Given the default buckets, StartExecution's being 1,300 burst and 300 per second (Step Functions
+    quotas, us-east-1), When 1,400 then, a second later, 400 start, Then 1,300 then 300 pass."""
     assert DEFAULT_BUCKETS["stepfunctions:StartExecution"] == BucketSpec(burst=1300, per_second=300)
     clock = VirtualClock(datetime(2026, 11, 28, tzinfo=UTC))
     limits = ThrottlingLimits(clock)
