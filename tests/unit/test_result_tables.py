@@ -56,7 +56,7 @@ def test_owners_are_worded_exactly_the_results_they_are_told_about() -> None:
     # Given the key results with an owner wording and the ones owners are told about
     worded = {result for result, wording in KEY_RESULT_WORDING.items() if wording is not None}
 
-    # Then they are the same set, and likewise for password results
+    # When they are compared, Then they are the same set, and likewise for password results
     assert worded == NOTIFIED_KEY_RESULTS
     told = {p for p in PasswordResult if needs_owner_notification((), p)}
     assert {p for p, wording in PASSWORD_RESULT_WORDING.items() if wording is not None} == told

@@ -236,12 +236,14 @@ class TestWorkflowDeployment:
 
 @pytest.mark.parametrize("version", ["1", "12", "$DEFAULT", "$LATEST"])
 def test_a_runbook_version_is_a_number_or_ssms_own_names(version: str) -> None:
-    """Given a runbookVersion of a number, $DEFAULT or $LATEST, Then the settings accept it."""
+    """Given a runbookVersion of a number, $DEFAULT or $LATEST, When the settings are read, Then they
+    accept it."""
     assert DeploymentSettings.from_context({"runbookVersion": version}).runbook_version == version
 
 
 @pytest.mark.parametrize("version", ["0", "v1", "latest", "1.0", ""])
 def test_anything_else_is_refused_naming_the_setting(version: str) -> None:
-    """Given a runbookVersion SSM would not take, Then the settings refuse it, naming runbookVersion."""
+    """Given a runbookVersion SSM would not take, When the settings are read, Then they refuse it,
+    naming runbookVersion."""
     with pytest.raises(SettingsError, match="runbookVersion"):
         DeploymentSettings.from_context({"runbookVersion": version})

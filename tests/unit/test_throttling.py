@@ -27,7 +27,8 @@ def test_a_bucket_lets_its_burst_through_then_refills_on_the_clock() -> None:
 
 def test_apis_without_a_bucket_are_never_throttled_and_buckets_are_per_api() -> None:
     """Given ListAccessKeys' bucket empty
-    Then GetUser still passes, and an API without a bucket always does."""
+    When ListAccessKeys, GetUser and an API without a bucket are called
+    Then only ListAccessKeys is throttled: GetUser still passes, and an API without a bucket always does."""
     clock = VirtualClock(datetime(2026, 11, 28, tzinfo=UTC))
     limits = ThrottlingLimits(clock)
     limits.configure("iam:ListAccessKeys", BucketSpec(burst=0, per_second=0))
