@@ -40,14 +40,6 @@ def test_other_events_start_nothing(sandbox: Sandbox, user_id: str, change: dict
     assert sandbox.automation.start_calls == []
 
 
-def test_the_rule_targets_the_state_machine_with_a_dead_letter_queue(sandbox: Sandbox) -> None:
-    """Given the sandbox's event rule, When its targets are listed, Then the state machine is its one
-    target, with the events' dead-letter queue."""
-    [target] = sandbox.client("events").list_targets_by_rule(Rule=sandbox.stack.event_rule_name)["Targets"]
-    assert target["Arn"] == sandbox.stack.state_machine_arn
-    assert target["DeadLetterConfig"]["Arn"].endswith(":keywarden-events-dlq")
-
-
 def test_a_bad_workflow_input_is_rejected_recorded_and_alerted(sandbox: Sandbox) -> None:
     # Given an execution started by hand with a COMPLIANT event
     execution = sandbox.start_execution(
