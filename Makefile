@@ -45,7 +45,7 @@ synth: $(VENV)/.test node_modules/.package-lock.json
 demo: $(VENV)/.demo
 	$(BIN)/keywarden demo
 
-# The workflow, rendered with placeholder ARNs into build/ (not committed), through four ASL
+# The workflows (remediation, daily sweep), rendered with placeholder ARNs into build/ (not committed), through four ASL
 # validators: npm asl-validator, @wmfs/statelint, amazon-states-language-service (the AWS
 # Toolkit's) and PyPI statelint (keywarden/asl_validators.py; tests/asl_validators shows what each
 # catches).
@@ -54,7 +54,7 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
+	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json build/sweep.asl.json
 
 # tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
 # The suite runs in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this process, no workers);
@@ -75,7 +75,8 @@ e2e: $(VENV)/.test
 PYTHON313 ?= python3.13
 NEEDS_MORE_THAN_LAMBDA := test_audit_contract test_audit_output test_audit_periods test_audit_queries \
 	test_config_recording_group test_mock_config test_notification_settings test_scenario_and_settings \
-	test_scenario_iam_rules test_webhook_poster test_channels test_result_tables test_teams_stand_in
+	test_scenario_iam_rules test_webhook_poster test_channels test_result_tables test_teams_stand_in \
+	test_sweep_handlers
 test-lambda-runtime:
 	@$(PYTHON313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || \
 		{ echo "no python3.13 ($(PYTHON313)): nothing run; set PYTHON313=/path/to/python3.13"; exit 1; }
