@@ -1,10 +1,10 @@
 """The daily sweep's two functions (deployment/sweep.py), each with its own least-privilege role.
 
 FollowFlagged reads the rule's NON_COMPLIANT users from Config, re-drives through the remediation
-workflow the ones whose remediation did not succeed, and opens a finding for each stale active key;
-FollowFindings follows each open finding (reminder, escalation, enforcement, close). Neither may do
-the other's work: only FollowFlagged starts remediations, only FollowFindings tells owners or (with
-enforceAfterDeadline on) deactivates a key.
+workflow the ones whose remediation did not succeed, and opens a finding for each stale active key
+(telling the owner when no remediation did); FollowFindings follows each open finding (reminder,
+escalation, enforcement, close). Only FollowFlagged reads Config or starts remediations; only
+FollowFindings (with enforceAfterDeadline on) may deactivate a key.
 """
 
 from __future__ import annotations
@@ -89,6 +89,12 @@ class SweepFunctions(Construct):
                 environment=environments[function.substitution],
                 timeout=PAGE_TIMEOUT,
                 purpose=function.purpose,
+                wildcard_reason=(
+                    " config:ListDiscoveredResources and config:DescribeConfigurationRecorder* (the flagged "
+                    "user's name from its id, as Prepare finds it) authorize no resource but '*'."
+                    if function is FOLLOW_FLAGGED
+                    else ""
+                ),
             )
             exemptions.allow_reading(self.roles[function.substitution], key)
             self.roles[function.substitution].add_to_policy(key.table_items("EncryptSweepItems"))
@@ -105,7 +111,14 @@ class SweepFunctions(Construct):
             ),
         )
         self._allow_following_flagged_users(
-            flagged, config_rule_arn(self, created_rule_arn), findings, audit, notification_state, remediation
+            flagged,
+            key,
+            config_rule_arn(self, created_rule_arn),
+            findings,
+            audit,
+            notification_state,
+            owners,
+            remediation,
         )
         self._allow_following_findings(follow, key, findings, owners, enforcing=enforcing)
         if created_rule_arn is None:
@@ -120,20 +133,33 @@ class SweepFunctions(Construct):
     @staticmethod
     def _allow_following_flagged_users(
         role: iam.Role,
+        key: EncryptionKey,
         rule_arn: str,
         findings: dynamodb.ITable,
         audit: dynamodb.ITable,
         notification_state: dynamodb.ITable,
+        owners: sns.ITopic,
         remediation: sfn.IStateMachine,
     ) -> None:
-        """Config's NON_COMPLIANT users of the rule; each user's last remediation (the audit table, by
-        user id) and what the owner was told (notification state); a re-drive and a finding opened
-        (conditional puts: written only if absent); the remediation workflow started again."""
+        """lambdas/flagged_users.py: Config's NON_COMPLIANT users of the rule, each one's name from
+        Config's inventory; the user's remediations (audit by_user_id) and what the owner was told
+        (notification state); the remediation started again, its re-drive recorded; a finding opened
+        (a transaction of conditional puts) and, when no remediation told the owner, the sweep's first
+        notice claimed (a conditional put), published and marked sent (an update)."""
         statements = [
             iam.PolicyStatement(
                 sid="ReadTheRulesFlaggedUsers",
                 actions=["config:GetComplianceDetailsByConfigRule"],
                 resources=[rule_arn],
+            ),
+            iam.PolicyStatement(
+                sid="FindUserInConfigInventory",
+                actions=[
+                    "config:ListDiscoveredResources",
+                    "config:DescribeConfigurationRecorders",
+                    "config:DescribeConfigurationRecorderStatus",
+                ],
+                resources=["*"],
             ),
             iam.PolicyStatement(
                 sid="ReadUsersRemediations",
@@ -145,9 +171,10 @@ class SweepFunctions(Construct):
                 actions=["dynamodb:GetItem"],
                 resources=[notification_state.table_arn],
             ),
+            # TransactWriteItems is authorized per Put as dynamodb:PutItem.
             iam.PolicyStatement(
                 sid="OpenFindingsAndRecordRedrives",
-                actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[findings.table_arn],
             ),
             iam.PolicyStatement(
@@ -155,6 +182,10 @@ class SweepFunctions(Construct):
                 actions=["states:StartExecution"],
                 resources=[remediation.state_machine_arn],
             ),
+            iam.PolicyStatement(
+                sid="PublishFirstNotices", actions=["sns:Publish"], resources=[owners.topic_arn]
+            ),
+            key.publishing("EncryptFirstNotices"),
         ]
         for statement in statements:
             role.add_to_policy(statement)
@@ -168,8 +199,10 @@ class SweepFunctions(Construct):
         *,
         enforcing: bool,
     ) -> None:
-        """The open findings (by_status), each one's transition claimed (a conditional put) and its state
-        updated; the owner's message published; with enforceAfterDeadline on, the key deactivated."""
+        """lambdas/finding_followups.py: the open findings (by_status), each one read (CURRENT), its day's
+        transition claimed (a conditional put, read back when refused), the owner's message published and
+        marked sent (an update), its state saved (a put); with enforceAfterDeadline on, the key
+        deactivated."""
         statements = [
             iam.PolicyStatement(
                 sid="ReadOpenFindings",

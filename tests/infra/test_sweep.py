@@ -235,14 +235,18 @@ class TestFunctions:
     def test_follow_flagged_reads_this_rule_redrives_the_remediation_and_opens_findings(
         self, default_stack: Synthesized
     ) -> None:
-        """Given FollowFlagged's role, Then it reads this Config rule's evaluations (its ARN), the users,
-        their remediations (audit by_user_id) and notices, the exemptions; it writes findings and re-drives
-        and starts the remediation workflow; it tells no one and changes no key."""
+        """Given FollowFlagged's role, Then it reads this Config rule's evaluations (its ARN), the users'
+        names from Config's inventory, the users, their remediations (audit by_user_id) and notices, the
+        exemptions; it writes findings and re-drives, starts the remediation workflow, publishes first
+        notices to the owners' topic, and changes no key."""
         role_id = function_role(default_stack, FOLLOW_FLAGGED.handler)
         rule_id, _ = only(default_stack.resources, "AWS::Config::ConfigRule")
         findings = arn_of(table(default_stack, "keywarden-findings"))
         assert grants(default_stack, role_id) == {
             "config:GetComplianceDetailsByConfigRule": [arn_of(rule_id)],
+            "config:ListDiscoveredResources": ["*"],
+            "config:DescribeConfigurationRecorders": ["*"],
+            "config:DescribeConfigurationRecorderStatus": ["*"],
             "iam:GetUser": [USERS],
             "iam:ListUserTags": [USERS],
             "iam:ListAccessKeys": [USERS],
@@ -251,11 +255,13 @@ class TestFunctions:
             "dynamodb:Query": [index(table(default_stack, "keywarden-audit"), "by_user_id")],
             "dynamodb:GetItem": [arn_of(table(default_stack, "keywarden-notification-state")), findings],
             "dynamodb:PutItem": [findings],
+            "dynamodb:UpdateItem": [findings],
             "dynamodb:Scan": [arn_of(table(default_stack, "keywarden-exemptions"))],
             "states:StartExecution": [ref(remediation_state_machine(default_stack))],
-            "kms:Decrypt": [key(default_stack), key(default_stack)],
+            "sns:Publish": [ref(topic(default_stack, "keywarden-owners"))],
+            "kms:Decrypt": [key(default_stack), key(default_stack), key(default_stack)],
             "kms:Encrypt": [key(default_stack)],
-            "kms:GenerateDataKey": [key(default_stack)],
+            "kms:GenerateDataKey": [key(default_stack), key(default_stack)],
             "kms:DescribeKey": [key(default_stack)],
         }
         assert [s["Principal"] for s in trusted_by(default_stack, role_id)] == [
@@ -266,10 +272,10 @@ class TestFunctions:
         self, minimal_stack: Synthesized
     ) -> None:
         """Given createConfigRule=false, Then the rule's id is unknown at synth: FollowFlagged reads the
-        evaluations of `config-rule/*` of this account and region, and no other Config action."""
+        evaluations of `config-rule/*` of this account and region."""
         role_id = function_role(minimal_stack, FOLLOW_FLAGGED.handler)
-        config = {a: r for a, r in grants(minimal_stack, role_id).items() if a.startswith("config:")}
-        assert config == {"config:GetComplianceDetailsByConfigRule": [account_arn("config", "config-rule/*")]}
+        granted = grants(minimal_stack, role_id)
+        assert granted["config:GetComplianceDetailsByConfigRule"] == [account_arn("config", "config-rule/*")]
 
     def test_follow_findings_reads_open_findings_follows_them_and_tells_owners_without_enforcing(
         self, default_stack: Synthesized
