@@ -182,11 +182,15 @@ class TestStateMachine:
         }
 
     def test_the_sweep_state_machine_is_an_output(self, default_stack: Synthesized) -> None:
-        """Given the stack, Then SweepStateMachineArn names the sweep, not the remediation."""
+        """Given the stack, Then SweepStateMachineArn names the sweep, not the remediation, and
+        SweepScheduleDeadLetterQueueUrl the schedule's dead-letter queue."""
         assert SWEEP_STATE_MACHINE_OUTPUT == "SweepStateMachineArn"
         outputs = default_stack.template["Outputs"]
         assert outputs[SWEEP_STATE_MACHINE_OUTPUT]["Value"] == ref(sweep_state_machine(default_stack)[0])
         assert outputs["StateMachineArn"]["Value"] == ref(remediation_state_machine(default_stack))
+        queue = "keywarden-sweep-schedule-dlq"
+        queue_id, _ = only(default_stack.resources, "AWS::SQS::Queue", QueueName=queue)
+        assert outputs["SweepScheduleDeadLetterQueueUrl"]["Value"] == ref(queue_id)
 
 
 class TestFunctions:
