@@ -306,6 +306,7 @@ def test_a_flagged_user_never_remediated_is_redriven_once_a_day(sweep: Sweep) ->
         "Config Rules Compliance Change",
     )
     assert (event["account"], event["region"], event["detail"]["resourceId"]) == (ACCOUNT, REGION, BOB_ID)
+    assert event["detail"]["newEvaluationResult"]["resultRecordedTime"] == "2026-11-28T06:00:01Z"  # Config's
     redrive = sweep.item(FindingsTable.redrive_pk(BOB_ID), "2026-12-08")
     assert redrive is not None
     assert (redrive["reason"], redrive["execution_name"], redrive["sweep"]) == (
