@@ -68,7 +68,7 @@ PageSizeOption = Annotated[int | None, typer.Option(hidden=True, min=1, help="It
 
 
 @contextlib.contextmanager
-def _utf8_stdout() -> Iterator[TextIO]:
+def utf8_stdout() -> Iterator[TextIO]:
     """stdout as UTF-8 whatever the locale says, without newline translation (CSV writes CRLF)."""
     sys.stdout.flush()
     stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
@@ -104,7 +104,7 @@ def _read(
     return itertools.chain([first], items)
 
 
-def _print_stats(stats: QueryStats) -> None:
+def print_stats(stats: QueryStats) -> None:
     ratio = stats.items_read / stats.items_returned if stats.items_returned else 0.0
     Console(stderr=True).print(
         f"{stats.queries} queries, {stats.pages} pages: {stats.items_read} items read, "
@@ -153,10 +153,10 @@ def history(
             if output_format is OutputFormat.TABLE:
                 print_table(items, _console(), f"keywarden audit history, {criteria.period.describe()} (UTC)")
             else:
-                with _utf8_stdout() as stream:
+                with utf8_stdout() as stream:
                     (write_json if output_format is OutputFormat.JSON else write_csv)(items, stream)
         if stats:
-            _print_stats(counted)
+            print_stats(counted)
 
     fail_cleanly(run)
 
@@ -188,9 +188,9 @@ def summary(
             print_summary(counts, _console())
         else:
             write = write_summary_json if output_format is OutputFormat.JSON else write_summary_csv
-            with _utf8_stdout() as stream:
+            with utf8_stdout() as stream:
                 write(counts, stream)
         if stats:
-            _print_stats(counted)
+            print_stats(counted)
 
     fail_cleanly(run)
