@@ -74,8 +74,9 @@ StateMachineOption = Annotated[
 
 
 def _console() -> Console:
+    """A terminal's own width; 200 columns in a file or a CI log (a finding's twelve columns fit)."""
     console = Console()
-    return console if console.is_terminal else Console(width=160)
+    return console if console.is_terminal else Console(width=200)
 
 
 def _say(message: str) -> None:

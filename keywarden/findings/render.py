@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from domain.findings import Finding, FindingStatus, is_overdue
@@ -90,9 +90,14 @@ def write_findings_csv(findings: Iterable[Finding], stream: TextIO) -> int:
 
 def print_findings(findings: Iterable[Finding], console: Console, title: str, today: date) -> int:
     """One line per finding; an open finding past its deadline shows its deadline in red."""
+    def day_column(header: str) -> Column:
+        return Column(header, no_wrap=True, min_width=10)
+
     table = Table(
-        "key id", "user", "account", "status", "opened", "first notice", "deadline", "reminders",
-        "escalated", "enforced", "closed", "days to close",
+        Column("key id", no_wrap=True), "user", Column("account", no_wrap=True),
+        Column("status", no_wrap=True), day_column("opened"), day_column("first notice"),
+        day_column("deadline"), day_column("reminders"), day_column("escalated"),
+        day_column("enforced"), day_column("closed"), "days to close",
         title=title, title_justify="left", expand=False,
     )  # fmt: skip
     count = 0
