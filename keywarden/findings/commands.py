@@ -65,10 +65,20 @@ WaitOption = Annotated[bool, typer.Option("--wait", help="Wait for the execution
 TimeoutOption = Annotated[
     int, typer.Option("--timeout", min=1, max=86_400, help="Seconds --wait waits at most.")
 ]
-StateMachineOption = Annotated[
+RemediationWorkflowOption = Annotated[
     str | None,
     typer.Option(
-        "--state-machine-arn", help="The workflow's ARN (default: the sandbox's, or the stack's output)."
+        "--state-machine-arn",
+        envvar=REMEDIATION_WORKFLOW.environment_variable,
+        help="The remediation workflow (default: the sandbox's, or the stack's StateMachineArn output).",
+    ),
+]
+SweepWorkflowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state-machine-arn",
+        envvar=SWEEP_WORKFLOW.environment_variable,
+        help="The sweep workflow (default: the sandbox's, or the stack's SweepStateMachineArn output).",
     ),
 ]
 
@@ -194,7 +204,7 @@ def remediate(
             help="The deployment's Config rule (cdk.json configRuleName).",
         ),
     ] = DEFAULT_CONFIG_RULE_NAME,
-    state_machine_arn: StateMachineOption = None,
+    state_machine_arn: RemediationWorkflowOption = None,
     audit_table: AuditTableOption = None,
     stack_name: StackOption = DEFAULT_STACK_NAME,
     profile: ProfileOption = None,
@@ -241,7 +251,7 @@ def remediate(
 def sweep(
     wait: WaitOption = False,
     timeout: TimeoutOption = 3600,
-    state_machine_arn: StateMachineOption = None,
+    state_machine_arn: SweepWorkflowOption = None,
     stack_name: StackOption = DEFAULT_STACK_NAME,
     profile: ProfileOption = None,
     region: RegionOption = None,

@@ -90,6 +90,7 @@ def write_findings_csv(findings: Iterable[Finding], stream: TextIO) -> int:
 
 def print_findings(findings: Iterable[Finding], console: Console, title: str, today: date) -> int:
     """One line per finding; an open finding past its deadline shows its deadline in red."""
+
     def day_column(header: str) -> Column:
         return Column(header, no_wrap=True, min_width=10)
 

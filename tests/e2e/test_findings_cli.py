@@ -22,6 +22,8 @@ from typer.testing import CliRunner
 from domain.findings import Finding, FindingStatus, Resolution, TransitionKind
 from domain.tables import FindingsTable
 from keywarden.cli import app
+from keywarden.sandbox.iam_users import create_user
+from keywarden.scenario import UserSpec
 from tests.e2e.findings_tables import create_audit_table, create_findings_table, current_item
 from tests.e2e.test_audit_errors import stub_cloudformation
 
@@ -113,9 +115,9 @@ def seeded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "KEYWARDEN_FINDINGS_TABLE", "KEYWARDEN_AUDIT_TABLE"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
-        iam = boto3.client("iam", region_name=REGION)
-        bob = iam.create_user(UserName="bob")["User"]["UserId"]
-        alice = iam.create_user(UserName="alice")["User"]["UserId"]
+        # With IAM-shaped unique ids (AIDA...): moto's own are random lowercase
+        bob = create_user(UserSpec(name="bob"), datetime.now(UTC), ACCOUNT, REGION).user_id
+        alice = create_user(UserSpec(name="alice"), datetime.now(UTC), ACCOUNT, REGION).user_id
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         create_findings_table(dynamodb, FINDINGS)
         create_audit_table(dynamodb, AUDIT)
@@ -170,7 +172,8 @@ def test_a_user_is_found_by_name_through_iam_and_listed_by_opening_day(seeded: S
     assert listed("--user", "alice") == keys(seeded, "k4", "k3")
     assert listed("--user", "alice", "--open") == keys(seeded, "k3")
     assert listed("--user", "bob", "--overdue") == keys(seeded, "k1", "k2")
-    # A unique id is used as it is (carol is not in IAM; moto's own ids do not look like AWS's)
+    # A unique id is used as it is, without IAM (carol is not in IAM)
+    assert listed("--user", seeded.alice) == keys(seeded, "k4", "k3")
     assert listed("--user", "AIDAAAAAAAAAAAAAAAAC5") == keys(seeded, "k5")
 
 
@@ -249,7 +252,7 @@ def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 def test_every_question_is_a_query_on_an_index(
     seeded: Seeded, api_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    for question in (["--open"], ["--overdue"], [], ["--user", "AIDAAAAAAAAAAAAAAAAC5"]):
+    for question in (["--open"], ["--overdue"], [], ["--user", seeded.alice]):
         assert findings(*question, "--format", "json").exit_code == 0
     summary = runner.invoke(
         app,
