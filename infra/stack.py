@@ -9,7 +9,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from deployment.names import ResourceNames
-from deployment.outputs import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
+from deployment.outputs import (
+    AUDIT_TABLE_OUTPUT,
+    EXEMPTION_TABLE_OUTPUT,
+    FINDINGS_TABLE_OUTPUT,
+)
 from deployment.settings import DeploymentSettings
 from deployment.workflow import WorkflowResources
 from infra.constructs.alarms import Alarms
@@ -21,6 +25,7 @@ from infra.constructs.coordination_table import CoordinationTable
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.event_rule import ComplianceEventRule
 from infra.constructs.exemption_table import ExemptionTable
+from infra.constructs.findings_table import FindingsTable
 from infra.constructs.functions import WorkflowFunctions
 from infra.constructs.notification_state_table import NotificationStateTable
 from infra.constructs.owner_notifications import OwnerNotifications
@@ -102,6 +107,7 @@ class KeywardenStack(Stack):
         self.coordination = CoordinationTable(
             self, "Coordination", table_name=names.coordination_table, key=key.key
         ).table
+        self.findings = FindingsTable(self, "Findings", table_name=names.findings_table, key=key.key).table
         self.topics = Topics(
             self,
             "Topics",
@@ -181,6 +187,7 @@ class KeywardenStack(Stack):
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
         CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
         CfnOutput(self, "CoordinationTableName", value=self.coordination.table_name)
+        CfnOutput(self, FINDINGS_TABLE_OUTPUT, value=self.findings.table_name)
         for channel, secret in notifications.webhook_secrets.items():
             CfnOutput(self, f"{channel.capitalize()}WebhookSecretArn", value=secret.secret_arn)
         for channel, forwarder in notifications.forwarders.items():
