@@ -228,7 +228,6 @@ def remediate(
             account_id=found.account_id,
             region=aws.region,
             at=datetime.now(UTC),
-            user_name=found.user_name,
         )
         sfn = aws.client("stepfunctions")
         execution_arn = start_execution(sfn, workflow, event_id, event, REMEDIATION_WORKFLOW)

@@ -19,10 +19,10 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from pydantic import ValidationError
 
+from domain.finding_items import finding_from_item as read_current_item
 from domain.findings import Finding, FindingStatus
 from domain.tables import FindingsTable
 from keywarden.audit.queries import QueryStats
-from keywarden.audit.records import plain
 from keywarden.cli_errors import CommandError
 
 _deserializer = TypeDeserializer()
@@ -122,9 +122,10 @@ def query_request(table: str, query: FindingsQuery) -> dict[str, Any]:
 
 
 def finding_from_item(item: dict[str, Any]) -> Finding:
-    """A CURRENT item as the lead's `Finding`; an item that is not one is an error, not a skip."""
+    """A CURRENT item as a `Finding` (domain/finding_items.py, the sweep's own codec); an item that
+    is not one is an error, not a skip."""
     try:
-        return Finding.model_validate(plain(item))
+        return read_current_item(item)
     except ValidationError as error:
         where = item.get(FindingsTable.PARTITION_KEY, "an item")
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:3])

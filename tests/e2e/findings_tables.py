@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.findings import Finding
 from domain.tables import AuditTable, FindingsTable
 
 
@@ -35,12 +34,3 @@ def create_findings_table(dynamodb: Any, name: str) -> None:
 
 def create_audit_table(dynamodb: Any, name: str) -> None:
     create_table(dynamodb, name, (AuditTable.PARTITION_KEY, AuditTable.SORT_KEY), AuditTable.indexes())
-
-
-def current_item(finding: Finding) -> dict[str, Any]:
-    """The CURRENT item as the sweep writes it: every field of the finding under the table's key."""
-    return {
-        FindingsTable.PARTITION_KEY: FindingsTable.finding_pk(finding.access_key_id),
-        FindingsTable.SORT_KEY: FindingsTable.CURRENT_SK,
-        **finding.model_dump(mode="json", exclude_none=True),
-    }

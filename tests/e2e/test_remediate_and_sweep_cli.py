@@ -138,7 +138,6 @@ def test_remediate_starts_the_workflow_with_a_config_shaped_event(frozen_account
         account_id=ACCOUNT,
         region=REGION,
         at=at,
-        user_name="bob",
     )
     assert started["source"] == CLI_EVENT_SOURCE
     assert started["detail"]["resourceId"] == frozen_account.bob_id

@@ -10,7 +10,7 @@ from domain.config_rule import DEFAULT_CONFIG_RULE_NAME
 from keywarden.findings.cli_event import cli_compliance_event, new_cli_event_id
 
 BOB = "AIDAAAAAAAAAAAAAAAAB1"
-AT = datetime(2026, 12, 2, 13, 30, 5, 123456, tzinfo=UTC)
+AT = datetime(2026, 12, 2, 13, 30, 5, tzinfo=UTC)
 
 
 def bob_event(rule: str = DEFAULT_CONFIG_RULE_NAME) -> dict[str, object]:
@@ -21,7 +21,6 @@ def bob_event(rule: str = DEFAULT_CONFIG_RULE_NAME) -> dict[str, object]:
         account_id="111122223333",
         region="eu-west-1",
         at=AT,
-        user_name="bob",
     )
 
 
@@ -55,7 +54,6 @@ def test_the_event_has_config_s_shape_and_keywarden_cli_s_source() -> None:
                 "complianceType": "NON_COMPLIANT",
                 "resultRecordedTime": "2026-12-02T13:30:05Z",
                 "configRuleInvokedTime": "2026-12-02T13:30:05Z",
-                "annotation": "keywarden remediate --user bob",
             },
             "notificationCreationTime": "2026-12-02T13:30:05Z",
             "resourceType": "AWS::IAM::User",
