@@ -220,6 +220,8 @@ def remediate(
         if found is None:
             raise CommandError(f"no IAM user named {name!r} in {aws.where()}")
         workflow = resolve_name(aws, state_machine_arn, stack_name, REMEDIATION_WORKFLOW)
+        # Found before anything starts: a --wait that cannot read the outcome is refused up front.
+        table = resolve_name(aws, audit_table, stack_name, AUDIT_TABLE) if wait else None
         event_id = new_cli_event_id()
         event = cli_compliance_event(
             found.user_id,
@@ -232,9 +234,8 @@ def remediate(
         sfn = aws.client("stepfunctions")
         execution_arn = start_execution(sfn, workflow, event_id, event, REMEDIATION_WORKFLOW)
         typer.echo(execution_arn)
-        if not wait:
+        if table is None:
             return
-        table = resolve_name(aws, audit_table, stack_name, AUDIT_TABLE)
         ending = wait_for_execution(sfn, execution_arn, timeout, REMEDIATION_WORKFLOW)
         _print_end(ending, timeout)
         record = _remediation_record(aws, table, event_id)

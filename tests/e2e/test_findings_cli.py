@@ -105,17 +105,18 @@ def _findings(bob: str, alice: str) -> dict[str, Finding]:
     }
 
 
-@pytest.fixture
-def seeded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "KEYWARDEN_FINDINGS_TABLE", "KEYWARDEN_AUDIT_TABLE"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[Seeded]:
+    """One seeded account for the module: no test writes to it."""
+    with pytest.MonkeyPatch.context() as environment, mock_aws():
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            environment.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "KEYWARDEN_FINDINGS_TABLE", "KEYWARDEN_AUDIT_TABLE"):
+            environment.delenv(name, raising=False)
         # With IAM-shaped unique ids (AIDA...): moto's own are random lowercase
         bob = create_user(UserSpec(name="bob"), datetime.now(UTC), ACCOUNT, REGION).user_id
         alice = create_user(UserSpec(name="alice"), datetime.now(UTC), ACCOUNT, REGION).user_id

@@ -245,3 +245,17 @@ def test_sweep_without_its_output_says_how_to_name_it(
     message = " ".join(result.stderr.split())
     assert "stack keywarden in us-east-1 has no SweepStateMachineArn output" in message
     assert "pass --state-machine-arn or set KEYWARDEN_SWEEP_STATE_MACHINE_ARN" in message
+
+
+def test_wait_without_an_audit_table_starts_nothing(
+    frozen_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stack that names the workflow but not the audit table
+    workflow = frozen_account.state_machine("keywarden-remediation", FAILS)
+    stub_cloudformation(monkeypatch, "keywarden", {"StateMachineArn": workflow})
+    # When remediate --wait is asked for
+    result = invoke("remediate", "--user", "bob", "--wait")
+    # Then it is refused before any execution starts
+    assert result.exit_code == 1
+    assert "has no AuditTableName output" in " ".join(result.stderr.split())
+    assert frozen_account.sfn.list_executions(stateMachineArn=workflow)["executions"] == []
