@@ -10,7 +10,8 @@ from rich.console import Console
 
 from keywarden.audit.commands import audit_app
 from keywarden.exemptions.commands import exemptions_app
-from keywarden.findings.commands import findings_app, remediate, sweep
+from keywarden.findings.commands import findings_app
+from keywarden.findings.workflow_commands import remediate, sweep
 from keywarden.scenario import ScenarioError, load_scenario
 
 
