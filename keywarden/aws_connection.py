@@ -29,9 +29,22 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
-from deployment.outputs import AUDIT_TABLE_OUTPUT, DEFAULT_STACK_NAME, EXEMPTION_TABLE_OUTPUT
+from deployment.outputs import (
+    AUDIT_TABLE_OUTPUT,
+    DEFAULT_STACK_NAME,
+    EXEMPTION_TABLE_OUTPUT,
+    FINDINGS_TABLE_OUTPUT,
+    REMEDIATION_STATE_MACHINE_OUTPUT,
+    SWEEP_STATE_MACHINE_OUTPUT,
+)
 from keywarden.cli_errors import CommandError
-from keywarden.sandbox_client import SandboxError, checked_url, describe_sandbox, is_loopback
+from keywarden.sandbox_client import (
+    SandboxDescription,
+    SandboxError,
+    checked_url,
+    describe_sandbox,
+    is_loopback,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ class TableTarget:
     """The attribute of `SandboxDescription` holding the table's name in a keywarden sandbox."""
     access_hint: str
     """What a person denied access needs (shown with the error)."""
+    option: str = "--table"
+    """The command-line option that names it."""
 
 
 AUDIT_TABLE = TableTarget(
@@ -62,6 +77,30 @@ EXEMPTION_TABLE = TableTarget(
     stack_output=EXEMPTION_TABLE_OUTPUT,
     sandbox_attribute="exemption_table_name",
     access_hint="only security administrators may change exemptions: README, 'Exemptions'",
+)
+FINDINGS_TABLE = TableTarget(
+    description="findings table",
+    environment_variable="KEYWARDEN_FINDINGS_TABLE",
+    stack_output=FINDINGS_TABLE_OUTPUT,
+    sandbox_attribute="findings_table_name",
+    access_hint="auditors need dynamodb:Query on the findings table and its indexes",
+    option="--findings-table",
+)
+REMEDIATION_WORKFLOW = TableTarget(
+    description="remediation workflow",
+    environment_variable="KEYWARDEN_STATE_MACHINE_ARN",
+    stack_output=REMEDIATION_STATE_MACHINE_OUTPUT,
+    sandbox_attribute="state_machine_arn",
+    access_hint="starting one needs states:StartExecution and states:DescribeExecution on it",
+    option="--state-machine-arn",
+)
+SWEEP_WORKFLOW = TableTarget(
+    description="sweep workflow",
+    environment_variable="KEYWARDEN_SWEEP_STATE_MACHINE_ARN",
+    stack_output=SWEEP_STATE_MACHINE_OUTPUT,
+    sandbox_attribute="sweep_state_machine_arn",
+    access_hint="starting one needs states:StartExecution and states:DescribeExecution on it",
+    option="--state-machine-arn",
 )
 TABLE_ENVIRONMENT_VARIABLE = AUDIT_TABLE.environment_variable
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
@@ -131,14 +170,15 @@ def _with_credentials(session: boto3.Session, endpoint_url: str | None) -> boto3
     )
 
 
-def _table_from_stack(
+def _from_stack(
     session: boto3.Session, region: str, endpoint_url: str | None, stack: str, target: TableTarget
 ) -> str:
     cloudformation = session.client(
         "cloudformation", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
     )
     hint = (
-        f"pass --table or set {target.environment_variable} (or --stack-name if the stack has another name)"
+        f"pass {target.option} or set {target.environment_variable} "
+        "(or --stack-name if the stack has another name)"
     )
     try:
         with aws_errors(f"reading stack {stack}"):
@@ -151,8 +191,29 @@ def _table_from_stack(
     return str(outputs[target.stack_output])
 
 
-def connect(options: ConnectionOptions, target: TableTarget = AUDIT_TABLE) -> TableConnection:
-    """A DynamoDB client and the table's name; CommandError says what is missing."""
+@dataclass(frozen=True)
+class AwsSession:
+    """Credentials, region and endpoint for keywarden's commands (and the sandbox, if one answers)."""
+
+    session: boto3.Session
+    region: str
+    endpoint_url: str | None
+    sandbox: SandboxDescription | None = None
+
+    def client(self, service: str) -> Any:
+        return self.session.client(  # type: ignore[call-overload]
+            service, region_name=self.region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
+        )
+
+    def where(self) -> str:
+        return f"{self.region}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
+
+
+def open_session(options: ConnectionOptions, *, ask_sandbox: bool = True) -> AwsSession:
+    """The session, region and endpoint `options` describe; CommandError says what is missing.
+
+    `ask_sandbox` False: the caller names everything itself and needs no description of a sandbox.
+    """
     endpoint_url = None
     sandbox = None
     if options.endpoint_url:
@@ -161,20 +222,46 @@ def connect(options: ConnectionOptions, target: TableTarget = AUDIT_TABLE) -> Ta
         except SandboxError as error:
             raise CommandError(f"--endpoint-url: {error}") from error
         # A keywarden sandbox listens on loopback only; never send it a question elsewhere.
-        if is_loopback(endpoint_url) and (options.table is None or options.region is None):
+        if is_loopback(endpoint_url) and (ask_sandbox or options.region is None):
             sandbox = describe_sandbox(endpoint_url)
     session = _session(options)
     region = options.region or (sandbox.region if sandbox else None) or session.region_name
     if not region:
         raise CommandError("no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile")
-    session = _with_credentials(session, endpoint_url)
-    table = options.table or (getattr(sandbox, target.sandbox_attribute) if sandbox else None)
-    if not table:
-        table = _table_from_stack(session, region, endpoint_url, options.stack_name, target)
-    client = session.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
+    return AwsSession(_with_credentials(session, endpoint_url), region, endpoint_url, sandbox)
+
+
+def resolve_name(aws: AwsSession, given: str | None, stack_name: str, target: TableTarget) -> str:
+    """A resource's name or ARN: as given, else the sandbox's, else the stack's output."""
+    if given:
+        return given
+    if aws.sandbox is not None:
+        known = getattr(aws.sandbox, target.sandbox_attribute, None)
+        if not known:
+            raise CommandError(
+                f"the sandbox at {aws.endpoint_url} has no {target.description} "
+                f"(started by an older keywarden?); pass {target.option}"
+            )
+        return str(known)
+    return _from_stack(aws.session, aws.region, aws.endpoint_url, stack_name, target)
+
+
+def table_connection(aws: AwsSession, table: str, target: TableTarget = AUDIT_TABLE) -> TableConnection:
+    """A DynamoDB client for `table` in `aws`'s region and endpoint."""
     return TableConnection(
-        client=client, table=table, region=region, endpoint_url=endpoint_url, target=target, session=session
+        client=aws.client("dynamodb"),
+        table=table,
+        region=aws.region,
+        endpoint_url=aws.endpoint_url,
+        target=target,
+        session=aws.session,
     )
+
+
+def connect(options: ConnectionOptions, target: TableTarget = AUDIT_TABLE) -> TableConnection:
+    """A DynamoDB client and the table's name; CommandError says what is missing."""
+    aws = open_session(options, ask_sandbox=options.table is None)
+    return table_connection(aws, resolve_name(aws, options.table, options.stack_name, target), target)
 
 
 def _error_parts(error: ClientError) -> tuple[str, str, int]:
@@ -198,8 +285,10 @@ def _client_error_message(error: ClientError, doing: str, target: TableTarget) -
 
 
 @contextlib.contextmanager
-def aws_errors(doing: str, connection: TableConnection | None = None) -> Iterator[None]:
-    """Turn boto3's exceptions into one-line AuditErrors while `doing` something."""
+def aws_errors(
+    doing: str, connection: TableConnection | None = None, target: TableTarget | None = None
+) -> Iterator[None]:
+    """Turn boto3's exceptions into one-line CommandErrors while `doing` something (to `target`)."""
     try:
         yield
     except ClientError as error:
@@ -217,8 +306,8 @@ def aws_errors(doing: str, connection: TableConnection | None = None) -> Iterato
                 f"table {connection.table!r} lacks keywarden's indexes ({message}): is it the audit "
                 "table, deployed by this version of keywarden?"
             ) from error
-        target = connection.target if connection else AUDIT_TABLE
-        raise CommandError(_client_error_message(error, doing, target)) from error
+        about = connection.target if connection else (target or AUDIT_TABLE)
+        raise CommandError(_client_error_message(error, doing, about)) from error
     except (NoCredentialsError, PartialCredentialsError) as error:
         raise CommandError(f"no usable AWS credentials ({error}): sign in, or pass --profile") from error
     except (TokenRetrievalError, SSOError) as error:

@@ -10,6 +10,8 @@ from rich.console import Console
 
 from keywarden.audit.commands import audit_app
 from keywarden.exemptions.commands import exemptions_app
+from keywarden.findings.commands import findings_app
+from keywarden.findings.workflow_commands import remediate, sweep
 from keywarden.scenario import ScenarioError, load_scenario
 
 
@@ -26,6 +28,9 @@ app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 app.add_typer(exemptions_app, name="exemptions")
+app.add_typer(findings_app, name="findings")
+app.command()(remediate)
+app.command()(sweep)
 
 SandboxEndpointOption = Annotated[
     str | None,

@@ -32,6 +32,10 @@ class SandboxDescription:
     account_id: str
     table_name: str
     exemption_table_name: str
+    state_machine_arn: str | None = None
+    """The remediation workflow (absent from sandboxes that do not say)."""
+    sweep_state_machine_arn: str | None = None
+    findings_table_name: str | None = None
 
 
 def checked_url(url: str) -> str:
@@ -62,6 +66,11 @@ def _request(url: str, body: dict[str, Any] | None, timeout: float) -> Any:
         return json.loads(answer.read().decode())
 
 
+def _optional(answer: dict[str, Any], name: str) -> str | None:
+    value = answer.get(name)
+    return str(value) if value else None
+
+
 def describe_sandbox(url: str, timeout: float = 3.0) -> SandboxDescription | None:
     """The sandbox at `url`, or None when what answers there is not a keywarden sandbox."""
     try:
@@ -72,6 +81,9 @@ def describe_sandbox(url: str, timeout: float = 3.0) -> SandboxDescription | Non
             account_id=str(answer["account_id"]),
             table_name=str(answer["table_name"]),
             exemption_table_name=str(answer["exemption_table_name"]),
+            state_machine_arn=_optional(answer, "state_machine_arn"),
+            sweep_state_machine_arn=_optional(answer, "sweep_state_machine_arn"),
+            findings_table_name=_optional(answer, "findings_table_name"),
         )
     except (OSError, ValueError, KeyError, TypeError, SandboxError):
         return None

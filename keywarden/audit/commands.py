@@ -7,12 +7,14 @@ import io
 import itertools
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 
 from deployment.outputs import DEFAULT_STACK_NAME
+from keywarden.audit.findings_summary import FindingsSummary, period_days, summarize_findings
 from keywarden.audit.periods import Period, parse_period
 from keywarden.audit.queries import (
     Criteria,
@@ -33,13 +35,21 @@ from keywarden.audit.summary import (
     write_summary_json,
 )
 from keywarden.aws_connection import (
+    AUDIT_TABLE,
+    FINDINGS_TABLE,
     TABLE_ENVIRONMENT_VARIABLE,
+    AwsSession,
     ConnectionOptions,
     TableConnection,
     aws_errors,
     connect,
+    open_session,
+    resolve_name,
+    table_connection,
 )
+from keywarden.cli_errors import CommandError
 from keywarden.cli_options import EndpointOption, ProfileOption, RegionOption, StackOption, fail_cleanly
+from keywarden.findings.queries import plan_opened_between, read_findings
 
 audit_app = typer.Typer(
     help="Answer auditors from keywarden's audit table (DynamoDB Query on its indexes, never Scan).",
@@ -68,7 +78,7 @@ PageSizeOption = Annotated[int | None, typer.Option(hidden=True, min=1, help="It
 
 
 @contextlib.contextmanager
-def _utf8_stdout() -> Iterator[TextIO]:
+def utf8_stdout() -> Iterator[TextIO]:
     """stdout as UTF-8 whatever the locale says, without newline translation (CSV writes CRLF)."""
     sys.stdout.flush()
     stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
@@ -104,7 +114,7 @@ def _read(
     return itertools.chain([first], items)
 
 
-def _print_stats(stats: QueryStats) -> None:
+def print_stats(stats: QueryStats) -> None:
     ratio = stats.items_read / stats.items_returned if stats.items_returned else 0.0
     Console(stderr=True).print(
         f"{stats.queries} queries, {stats.pages} pages: {stats.items_read} items read, "
@@ -153,12 +163,59 @@ def history(
             if output_format is OutputFormat.TABLE:
                 print_table(items, _console(), f"keywarden audit history, {criteria.period.describe()} (UTC)")
             else:
-                with _utf8_stdout() as stream:
+                with utf8_stdout() as stream:
                     (write_json if output_format is OutputFormat.JSON else write_csv)(items, stream)
         if stats:
-            _print_stats(counted)
+            print_stats(counted)
 
     fail_cleanly(run)
+
+
+FindingsTableOption = Annotated[
+    str | None,
+    typer.Option(
+        "--findings-table",
+        envvar=FINDINGS_TABLE.environment_variable,
+        help="The findings table (default: the stack's FindingsTableName output, when --table is not given).",
+    ),
+]
+
+
+def _findings_table(
+    aws: AwsSession, audit_table: str | None, given: str | None, stack_name: str
+) -> str | None:
+    """The findings table to summarize, or None (with a note) when it cannot be named.
+
+    An audit table named by hand means a findings table named by hand (or by the sandbox): no
+    stack is read behind the person's back. A deployment older than findings has no such output.
+    """
+    if given or aws.sandbox is not None or audit_table is None:
+        try:
+            return resolve_name(aws, given, stack_name, FINDINGS_TABLE)
+        except CommandError as error:
+            _note(f"findings not summarized: {error.message}")
+            return None
+    variable = FINDINGS_TABLE.environment_variable
+    _note(f"findings not summarized: name their table with --findings-table or {variable}")
+    return None
+
+
+def _note(message: str) -> None:
+    Console(stderr=True).print(message, highlight=False, soft_wrap=True)
+
+
+def _summarize_findings(
+    aws: AwsSession, table: str, period: Period, account: str | None, stats: QueryStats
+) -> FindingsSummary:
+    """Read the findings opened in the period (Query on by_status, one partition per status)."""
+    connection = table_connection(aws, table, FINDINGS_TABLE)
+    today = datetime.now(UTC).date()
+    first, last = period_days(period, today)
+    findings = read_findings(
+        connection.client, connection.table, plan_opened_between(first, last, account), stats=stats
+    )
+    with aws_errors(f"querying {connection.table}", connection):
+        return summarize_findings(findings, period, today)
 
 
 @audit_app.command()
@@ -168,29 +225,40 @@ def summary(
     until: UntilOption = None,
     output_format: FormatOption = OutputFormat.TABLE,
     table: TableOption = None,
+    findings_table: FindingsTableOption = None,
     stack_name: StackOption = DEFAULT_STACK_NAME,
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
     stats: StatsOption = False,
 ) -> None:
-    """How many remediations ended with each outcome, in total and per account, over a period."""
+    """How many remediations ended with each outcome, in total and per account, over a period; and
+    the findings opened in it: resolved before the deadline, overdue, enforced, days to resolve."""
 
     def run() -> None:
         criteria = check_criteria(Criteria(account=account, period=parse_period(since, until)))
-        connection = connect(ConnectionOptions(table, stack_name, profile, region, endpoint_url))
+        options = ConnectionOptions(table, stack_name, profile, region, endpoint_url)
+        aws = open_session(options, ask_sandbox=table is None or findings_table is None)
+        connection = table_connection(aws, resolve_name(aws, table, stack_name, AUDIT_TABLE))
+        findings_name = _findings_table(aws, table, findings_table, stack_name)
         counted = QueryStats()
         queries = plan_summary(criteria.account)
         items = _read(connection, queries, criteria.period, counted, projection=SUMMARY_PROJECTION)
         with aws_errors(f"querying {connection.table}", connection):
             counts = summarize(items, criteria.period)
+        if findings_name is not None:
+            counts.findings = _summarize_findings(
+                aws, findings_name, criteria.period, criteria.account, counted
+            )
         if output_format is OutputFormat.TABLE:
             print_summary(counts, _console())
         else:
-            write = write_summary_json if output_format is OutputFormat.JSON else write_summary_csv
-            with _utf8_stdout() as stream:
-                write(counts, stream)
+            with utf8_stdout() as stream:
+                if output_format is OutputFormat.JSON:
+                    write_summary_json(counts, stream)
+                else:
+                    write_summary_csv(counts, stream, criteria.account)
         if stats:
-            _print_stats(counted)
+            print_stats(counted)
 
     fail_cleanly(run)

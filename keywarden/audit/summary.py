@@ -15,6 +15,7 @@ from rich.text import Text
 
 from domain.results import RECORDED_OUTCOMES
 from domain.tables import AuditTable
+from keywarden.audit.findings_summary import FindingsSummary
 from keywarden.audit.periods import Period
 from keywarden.audit.render import UTF8_BOM
 from keywarden.result_styles import outcome_style
@@ -28,6 +29,8 @@ class Summary:
     period: Period
     by_outcome: Counter[str] = field(default_factory=Counter)
     by_account: dict[str, Counter[str]] = field(default_factory=dict)
+    findings: FindingsSummary | None = None
+    """The findings opened in the period (None: the findings table was not read)."""
 
     @property
     def total(self) -> int:
@@ -50,6 +53,7 @@ class Summary:
                 account: {"total": sum(counts.values()), **dict(sorted(counts.items()))}
                 for account, counts in sorted(self.by_account.items())
             },
+            "findings": self.findings.as_json() if self.findings else None,
         }
 
 
@@ -64,22 +68,48 @@ def write_summary_json(summary: Summary, stream: TextIO) -> None:
     stream.write(json.dumps(summary.as_json(), indent=2) + "\n")
 
 
-def write_summary_csv(summary: Summary, stream: TextIO) -> None:
-    """account_id,outcome,count: one row per account and outcome that occurred."""
+def write_summary_csv(summary: Summary, stream: TextIO, account: str | None = None) -> None:
+    """account_id,outcome,count: one row per account and outcome that occurred; then, when the
+    findings were read, one row per findings figure (`findings_opened`...; account_id is the
+    --account asked for, or empty for all; a median or percentile with no value is empty)."""
     stream.write(UTF8_BOM)
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(("account_id", "outcome", "count"))
-    for account, counts in sorted(summary.by_account.items()):
+    for account_id, counts in sorted(summary.by_account.items()):
         for outcome, count in sorted(counts.items()):
-            writer.writerow((account, outcome, count))
+            writer.writerow((account_id, outcome, count))
+    if summary.findings is not None:
+        for figure, value in summary.findings.as_json().items():
+            writer.writerow((account or "", f"findings_{figure}", "" if value is None else value))
 
 
 def print_summary(summary: Summary, console: Console) -> None:
     """Counts per outcome, then an account x outcome table."""
-    outcomes = [o.value for o in RECORDED_OUTCOMES if summary.by_outcome.get(o.value)]
     console.print(f"[bold]Remediations[/], {summary.period.describe()} (UTC): {summary.total}")
-    if not summary.total:
+    if summary.total:
+        _print_outcomes(summary, console)
+    if summary.findings is not None:
+        print_findings_summary(summary.findings, console)
+
+
+def print_findings_summary(findings: FindingsSummary, console: Console) -> None:
+    """The findings opened in the period, and what became of them."""
+    console.print(f"[bold]Findings[/] opened in the period: {findings.opened}")
+    if not findings.opened:
         return
+    figures = Table("", "", box=None, pad_edge=False, show_header=False)
+    figures.add_row("resolved before the deadline", str(findings.resolved_before_deadline))
+    figures.add_row("resolved in all", str(findings.resolved))
+    figures.add_row(Text("overdue (open past the deadline)", "red"), str(findings.overdue))
+    figures.add_row("enforced", str(findings.enforced))
+    median, p90 = findings.median_days_to_resolve, findings.p90_days_to_resolve
+    figures.add_row("days to resolve, median", "-" if median is None else f"{median:g}")
+    figures.add_row("days to resolve, 90th percentile", "-" if p90 is None else str(p90))
+    console.print(figures)
+
+
+def _print_outcomes(summary: Summary, console: Console) -> None:
+    outcomes = [o.value for o in RECORDED_OUTCOMES if summary.by_outcome.get(o.value)]
     per_outcome = Table("outcome", "count", box=None, pad_edge=False)
     for outcome in outcomes:
         style = outcome_style(outcome)
