@@ -304,6 +304,8 @@ class RedriveReason(StrEnum):
     """Only ever seen in dry-run mode; the deployment now enforces."""
     USER_NOT_FOUND = "USER_NOT_FOUND"
     """The last run could not find the user; Config still flags it."""
+    EXEMPTION_ENDED = "EXEMPTION_ENDED"
+    """The last run found the user exempt; no exemption applies any more (it expired or was removed)."""
 
 
 _NOT_AN_ATTEMPT: Final = frozenset({RemediationOutcome.REPLAYED, RemediationOutcome.ALREADY_IN_PROGRESS})
@@ -317,21 +319,47 @@ _UNSETTLED: Final = {
 }
 
 
+def newest_attempt(outcomes_newest_first: Iterable[RemediationOutcome]) -> RemediationOutcome | None:
+    """The newest outcome that was a real attempt at the user (not a duplicate event's record)."""
+    return next((outcome for outcome in outcomes_newest_first if outcome not in _NOT_AN_ATTEMPT), None)
+
+
 def redrive_reason(
-    outcomes_newest_first: Iterable[RemediationOutcome], *, dry_run: bool
+    outcomes_newest_first: Iterable[RemediationOutcome], *, dry_run: bool, exempt_now: bool = True
 ) -> RedriveReason | None:
     """Whether a user Config still flags needs its remediation started again, and why.
 
-    The newest real attempt decides: a success (REMEDIATED, KEYS_LEFT_ACTIVE, NO_CHANGE, EXEMPT,
-    COMPLIANT) settles the user, and the finding follows its keys from there.
+    The newest real attempt decides: a success (REMEDIATED, KEYS_LEFT_ACTIVE, NO_CHANGE,
+    COMPLIANT) settles the user, and the finding follows its keys from there; so does EXEMPT while
+    an exemption applies (`exempt_now`): once none does, the user is remediated like any other.
     """
-    for outcome in outcomes_newest_first:
-        if outcome in _NOT_AN_ATTEMPT:
-            continue
-        if outcome is RemediationOutcome.DRY_RUN:
-            return None if dry_run else RedriveReason.DRY_RUN_ONLY
-        return _UNSETTLED.get(outcome)
-    return RedriveReason.NEVER_REMEDIATED
+    outcome = newest_attempt(outcomes_newest_first)
+    if outcome is None:
+        return RedriveReason.NEVER_REMEDIATED
+    if outcome is RemediationOutcome.DRY_RUN:
+        return None if dry_run else RedriveReason.DRY_RUN_ONLY
+    if outcome is RemediationOutcome.EXEMPT:
+        return None if exempt_now else RedriveReason.EXEMPTION_ENDED
+    return _UNSETTLED.get(outcome)
+
+
+def reopened(finding: Finding, *, first_notice_on: date, today: date, policy: LifecyclePolicy) -> Finding:
+    """A finding closed EXEMPT whose key is still stale and active once no exemption applies: open
+    again, with a new first notice and deadline, its earlier reminders and escalation forgotten."""
+    return finding.model_copy(
+        update={
+            "status": FindingStatus.OPEN,
+            "opened_on": today,
+            "first_notice_on": first_notice_on,
+            "deadline": deadline_for(first_notice_on, policy),
+            "reminder_days_sent": (),
+            "reminded_on": (),
+            "escalated_on": None,
+            "enforcement_previewed_on": None,
+            "closed_on": None,
+            "resolution": None,
+        }
+    )
 
 
 def stale_active_keys(

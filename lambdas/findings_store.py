@@ -88,6 +88,38 @@ class DynamoDBFindings:
             raise
         return True
 
+    def reopen(self, finding: Finding, sweep: str, at: datetime) -> bool:
+        """Open an EXEMPT finding again (domain/findings.py `reopened`) with its OPENED transition of
+        the day, in one transaction; False when it is no longer EXEMPT (another sweep reopened it)."""
+        try:
+            self.table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": current_item(finding),
+                            "ConditionExpression": "#status = :exempt",
+                            "ExpressionAttributeNames": {"#status": FindingsTable.STATUS},
+                            "ExpressionAttributeValues": {":exempt": FindingStatus.EXEMPT.value},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": transition_item(
+                                finding, finding.opened_on, TransitionKind.OPENED, sweep=sweep, recorded_at=at
+                            ),
+                            "ConditionExpression": ABSENT,
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if _transaction_refused(error):
+                return False
+            raise
+        return True
+
     def claim(
         self,
         finding: Finding,

@@ -28,11 +28,14 @@ from domain.exemptions import Exemption, check_exemptions
 from domain.finding_notices import NoticeContext, enforcement_opted_out, finding_notice
 from domain.findings import (
     Finding,
+    FindingStatus,
     MessageKind,
     RedriveReason,
     TransitionKind,
+    newest_attempt,
     open_finding,
     redrive_reason,
+    reopened,
     stale_active_keys,
 )
 from domain.owners import OwnerContact, resolve_owner
@@ -134,7 +137,11 @@ def follow_flagged_users(
         if user_id is None:
             continue
         users += 1
-        reason = redrive_reason(_outcomes_newest_first(ports.audit, user_id), dry_run=settings.dry_run)
+        newest = newest_attempt(_outcomes_newest_first(ports.audit, user_id))
+        exempt_now = newest is not RemediationOutcome.EXEMPT or _still_exempt(page, user_id)
+        reason = redrive_reason(
+            () if newest is None else (newest,), dry_run=settings.dry_run, exempt_now=exempt_now
+        )
         if reason is not None:
             redriven += _redrive(page, user_id, reason, result.result_recorded_time)
         else:
@@ -160,6 +167,20 @@ def _outcomes_newest_first(audit: DynamoDBTable, user_id: str) -> Iterator[Remed
         if "LastEvaluatedKey" not in answer:
             return
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _still_exempt(page: _Page, user_id: str) -> bool:
+    """Whether an exemption applies to the user today (True when the user cannot be named: nothing
+    is started for a user keywarden cannot read)."""
+    lookup = lookup_in_config(page.ports.config, user_id, page.region)
+    if lookup.user_name is None:
+        return True
+    user = take_snapshot(page.ports.iam, lookup.user_name, user_id, page.now).user
+    if user is None:
+        return True
+    return check_exemptions(
+        page.exemptions, user.user_name, user.arn, page.now, page.settings.max_exemption_days
+    ).exempt
 
 
 def redrive_execution_name(day: date, user_id: str) -> str:
@@ -236,15 +257,17 @@ def _open_one(page: _Page, user: UserSnapshot, access_key_id: str) -> int:
     notice announced gets the sweep's first notice, also when this is a retry of the sweep that opened it."""
     settings, findings = page.settings, page.ports.findings
     existing = findings.get(access_key_id)
+    exemption = check_exemptions(
+        page.exemptions, user.user_name, user.arn, page.now, settings.max_exemption_days
+    )
+    if existing is not None and existing.status is FindingStatus.EXEMPT and not exemption.exempt:
+        return _reopen(page, existing, user)
     if existing is not None and existing.opened_on != page.today:
         return 0
     owner = resolve_owner(
         user.tags, settings.owner_tags, settings.security_contact_email, settings.slack_channel_tags
     )
     told_on = _first_notice(page.ports.notification_state, user.user_id, access_key_id)
-    exemption = check_exemptions(
-        page.exemptions, user.user_name, user.arn, page.now, settings.max_exemption_days
-    )
     finding = existing or open_finding(
         access_key_id=access_key_id,
         user_id=user.user_id,
@@ -266,6 +289,26 @@ def _open_one(page: _Page, user: UserSnapshot, access_key_id: str) -> int:
     if sweep_tells:
         _send_first_notice(page, finding, user, owner)
     return int(opened)
+
+
+def _reopen(page: _Page, existing: Finding, user: UserSnapshot) -> int:
+    """The key's exemption ended and it is still stale and active: follow it again (1). Its first
+    notice is the remediation's after the exemption (the re-drive's), else today's, sent by the sweep."""
+    told_on = _first_notice(page.ports.notification_state, user.user_id, existing.access_key_id)
+    closed_on = existing.closed_on or existing.opened_on
+    first_notice_on = told_on if told_on is not None and told_on >= closed_on else page.today
+    finding = reopened(
+        existing, first_notice_on=first_notice_on, today=page.today, policy=page.settings.lifecycle
+    )
+    if not page.ports.findings.reopen(finding, page.request.sweep_name, page.now):
+        return 0
+    if first_notice_on == page.today and told_on != page.today:
+        settings = page.settings
+        owner = resolve_owner(
+            user.tags, settings.owner_tags, settings.security_contact_email, settings.slack_channel_tags
+        )
+        _send_first_notice(page, finding, user, owner)
+    return 1
 
 
 def _send_first_notice(page: _Page, finding: Finding, user: UserSnapshot, owner: OwnerContact) -> None:

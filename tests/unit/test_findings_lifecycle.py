@@ -339,3 +339,13 @@ def test_the_cadence_is_validated_and_ordered_farthest_first() -> None:
     for bad in ((3, 3), (0,)):
         with pytest.raises(ValidationError):
             LifecyclePolicy(reminder_days_before_deadline=bad)
+
+
+@pytest.mark.parametrize(("exempt_now", "reason"), [(True, None), (False, RedriveReason.EXEMPTION_ENDED)])
+def test_an_exempt_user_is_settled_only_while_an_exemption_applies(
+    exempt_now: bool, reason: RedriveReason | None
+) -> None:
+    """Given the newest real attempt found the user EXEMPT, When the sweep asks whether to re-drive,
+    Then it does not while an exemption applies, and does (EXEMPTION_ENDED) once none does."""
+    newest_first = [O.REPLAYED, O.EXEMPT, O.FAILED]
+    assert redrive_reason(newest_first, dry_run=False, exempt_now=exempt_now) is reason

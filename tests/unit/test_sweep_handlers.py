@@ -390,6 +390,52 @@ def test_an_exempt_users_finding_opens_closed_exempt_and_nobody_is_told(sweep: S
     assert sweep.topic.published == []
 
 
+def test_a_user_whose_exemption_ended_is_redriven_and_then_followed_again(sweep: Sweep) -> None:
+    """Given bob's key closed EXEMPT while he was exempt, and no exemption applies any more,
+    When the sweep follows him, Then he is re-driven (EXEMPTION_ENDED); and When, the next day, his
+    re-drive has left the key active and told him, Then the finding opens again with that notice's
+    deadline and its OPENED transition of the day."""
+    sweep.remediated(BOB_ID, "EXEMPT", SWEPT_AT - timedelta(days=40), "run-1")
+    sweep.has_finding(
+        bobs_finding(date(2026, 10, 29), status=FindingStatus.EXEMPT, closed_on=date(2026, 10, 29))
+    )
+
+    assert sweep.follow_flagged()["redriven"] == 1
+    redrive = sweep.item(FindingsTable.redrive_pk(BOB_ID), "2026-12-08")
+    assert redrive is not None
+    assert redrive["reason"] == "EXEMPTION_ENDED"
+
+    next_day = SWEPT_AT + timedelta(days=1)
+    sweep.remediated(BOB_ID, "KEYS_LEFT_ACTIVE", next_day - timedelta(hours=20), "run-2")
+    sweep.owner_was_told(BOB_ID, BOB_KEY, next_day - timedelta(hours=20))
+    assert sweep.follow_flagged(sweep="sweep-b", at=next_day)["opened"] == 1
+    finding = sweep.store.get(BOB_KEY)
+    assert finding is not None
+    assert (finding.status, finding.first_notice_on, finding.deadline, finding.closed_on) == (
+        FindingStatus.OPEN,
+        date(2026, 12, 8),
+        date(2026, 12, 22),
+        None,
+    )
+    assert "T#2026-12-09#OPENED" in sweep.history(BOB_KEY)
+    assert sweep.topic.published == []  # the re-drive's remediation told him
+
+
+def test_an_exempt_users_closed_finding_stays_closed_while_the_exemption_applies(sweep: Sweep) -> None:
+    """Given bob exempt, his key's finding closed EXEMPT, When the sweep follows him, Then nothing is
+    re-driven, reopened or sent."""
+    sweep.exempt("bob")
+    sweep.remediated(BOB_ID, "EXEMPT", SWEPT_AT - timedelta(days=3), "run-1")
+    sweep.has_finding(
+        bobs_finding(date(2026, 12, 5), status=FindingStatus.EXEMPT, closed_on=date(2026, 12, 5))
+    )
+    assert sweep.follow_flagged() == {"users": 1, "redriven": 0, "opened": 0, "next_token": None}
+    finding = sweep.store.get(BOB_KEY)
+    assert finding is not None
+    assert finding.status is FindingStatus.EXEMPT
+    assert sweep.topic.published == []
+
+
 def test_config_is_read_a_page_at_a_time_and_the_token_handed_back(sweep: Sweep) -> None:
     """Given 150 flagged users Config does not know by name (deleted since), When the sweep follows them,
     Then it asks for 100 NON_COMPLIANT users at a time and hands back Config's token until the last page."""
