@@ -95,7 +95,12 @@ class KeywardenStack(Stack):
         if settings.create_alarms:
             self._alarms(names, key, events, notifications)
         auditors = AuditorPolicy(
-            self, "Auditors", policy_name=names.auditor_policy, table_name=names.audit_table, key=key
+            self,
+            "Auditors",
+            policy_name=names.auditor_policy,
+            table_name=names.audit_table,
+            findings_table_name=names.findings_table,
+            key=key,
         )
         # Last: every role of the stack exists now, and none of them may write an exemption.
         self.exemptions.deny_writes(

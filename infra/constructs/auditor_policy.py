@@ -1,4 +1,5 @@
-"""The auditors' managed policy: Query and GetItem on the audit table and its indexes, nothing else.
+"""The auditors' managed policy: Query and GetItem on the audit and findings tables and their indexes,
+nothing else.
 
 Its document is `deployment.policies.auditor_policy`, the one the CLI's tests prove
 enough for `keywarden audit`; this stack adds only `cloudformation:DescribeStacks` on itself, so
@@ -18,12 +19,25 @@ from infra.nag import acknowledge
 
 class AuditorPolicy(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, policy_name: str, table_name: str, key: EncryptionKey
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        policy_name: str,
+        table_name: str,
+        findings_table_name: str,
+        key: EncryptionKey,
     ) -> None:
         super().__init__(scope, construct_id)
         # From the table's name, not its attribute: the contract reads the region out of the ARN.
-        table_arn = Stack.of(self).format_arn(service="dynamodb", resource="table", resource_name=table_name)
-        document = iam.PolicyDocument.from_json(auditor_policy(table_arn, key.key.key_arn))
+        stack = Stack.of(self)
+        table_arn = stack.format_arn(service="dynamodb", resource="table", resource_name=table_name)
+        findings_arn = stack.format_arn(
+            service="dynamodb", resource="table", resource_name=findings_table_name
+        )
+        document = iam.PolicyDocument.from_json(
+            auditor_policy(table_arn, key.key.key_arn, findings_table_arn=findings_arn)
+        )
         document.add_statements(
             iam.PolicyStatement(
                 sid="FindTheAuditTable", actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID]
@@ -42,4 +56,11 @@ class AuditorPolicy(Construct):
             f"table/{table_name}/index/*]",
             f"Auditors query {table_name} through its indexes (by user name, user id, access key, "
             "account, outcome: AuditTable.indexes()); index/* names this table's indexes only.",
+        )
+        acknowledge(
+            self.policy,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"
+            f"table/{findings_table_name}/index/*]",
+            f"Auditors query {findings_table_name} through its indexes (by status, by user: "
+            "FindingsTable.indexes()); index/* names this table's indexes only.",
         )

@@ -23,9 +23,11 @@ def auditor_policy(stack: Synthesized, prefix: str = "keywarden") -> tuple[str, 
     return name, policy["Properties"]
 
 
-def test_auditors_may_query_and_get_items_of_the_audit_table_and_its_indexes_only(
+def test_auditors_may_query_and_get_items_of_the_audit_and_findings_tables_and_their_indexes_only(
     default_stack: Synthesized,
 ) -> None:
+    """Given the default stack, When its auditors' policy is read, Then it grants Query and GetItem on the
+    audit and findings tables and their indexes, decryption through DynamoDB, and finding the stack."""
     _, policy = auditor_policy(default_stack)
     key_id, _ = only(default_stack.resources, "AWS::KMS::Key")
     granted = actions_to_resources(statements(policy["PolicyDocument"]))
@@ -33,10 +35,14 @@ def test_auditors_may_query_and_get_items_of_the_audit_table_and_its_indexes_onl
         "dynamodb:Query": [
             account_arn("dynamodb", "table/keywarden-audit"),
             account_arn("dynamodb", "table/keywarden-audit/index/*"),
+            account_arn("dynamodb", "table/keywarden-findings"),
+            account_arn("dynamodb", "table/keywarden-findings/index/*"),
         ],
         "dynamodb:GetItem": [
             account_arn("dynamodb", "table/keywarden-audit"),
             account_arn("dynamodb", "table/keywarden-audit/index/*"),
+            account_arn("dynamodb", "table/keywarden-findings"),
+            account_arn("dynamodb", "table/keywarden-findings/index/*"),
         ],
         "kms:Decrypt": [arn_of(key_id)],
         "cloudformation:DescribeStacks": [{"Ref": "AWS::StackId"}],
@@ -52,7 +58,9 @@ def test_the_document_is_the_contracts_plus_finding_the_stack(default_stack: Syn
     key_id, _ = only(default_stack.resources, "AWS::KMS::Key")
     deployed = render(policy["PolicyDocument"])
     contract = contract_policy(
-        "arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-audit", f"<{key_id}.Arn>"
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-audit",
+        f"<{key_id}.Arn>",
+        findings_table_arn="arn:aws:dynamodb:eu-west-1:111122223333:table/keywarden-findings",
     )
     *from_contract, find_the_stack = deployed["Statement"]
     assert {**deployed, "Statement": from_contract} == contract

@@ -34,6 +34,11 @@ ACKNOWLEDGED = {
         "table/keywarden-audit/index/*]",
     ),
     (
+        "keywarden/Auditors/Policy",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:"
+        "table/keywarden-findings/index/*]",
+    ),
+    (
         "keywarden/Automation/Role",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
     ),
