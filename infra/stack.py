@@ -13,6 +13,7 @@ from deployment.outputs import (
     AUDIT_TABLE_OUTPUT,
     EXEMPTION_TABLE_OUTPUT,
     FINDINGS_TABLE_OUTPUT,
+    REMEDIATION_STATE_MACHINE_OUTPUT,
     SWEEP_STATE_MACHINE_OUTPUT,
 )
 from deployment.settings import DeploymentSettings
@@ -246,7 +247,7 @@ class KeywardenStack(Stack):
         )
         CfnOutput(self, "OwnersTopicArn", value=self.topics.owners.topic_arn)
         CfnOutput(self, "OperatorsTopicArn", value=self.topics.operators.topic_arn)
-        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(self, REMEDIATION_STATE_MACHINE_OUTPUT, value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
         CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
         CfnOutput(self, "CoordinationTableName", value=self.coordination.table_name)
