@@ -34,6 +34,7 @@ from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator
 from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.config_compliance import ComplianceChange, ConfigEvaluations, compliance_details_api
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
 from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discovered
@@ -122,6 +123,8 @@ class Sandbox:
         """Whether the account's Config recorder records AWS::IAM::User (see `record_iam_users`)."""
         self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
         """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
+        self.config_evaluations = ConfigEvaluations(self.config_inventory)
+        """ACCESS_KEYS_ROTATED's results (GetComplianceDetailsByConfigRule); `evaluate_config_rule()`."""
         self.automation = AutomationEmulator(self.clock, automation, automation_quota)
         self.lambdas = InProcessLambda(while_parked=self.scheduler.while_parked)
         self.throttling = ThrottlingLimits(self.clock)
@@ -183,6 +186,7 @@ class Sandbox:
             self._exit.enter_context(recorder_on_clock(self.clock))
             self._exit.enter_context(iam_users_discovered(self.config_inventory))
             self._exit.enter_context(discovered_iam_users_api(self.config_inventory))
+            self._exit.enter_context(compliance_details_api(self.config_evaluations))
             # Config is set up in the account before keywarden (and before any user exists).
             set_up_recorder(self.account_id, self.region, self.config_records_iam_users)
             for server in self.webhooks.values():
@@ -254,6 +258,12 @@ class Sandbox:
         table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.exemption_table_name)
         table.put_item(Item=exemption_to_item(exemption))
         return exemption
+
+    def evaluate_config_rule(self) -> list[ComplianceChange]:
+        """AWS Config runs keywarden's ACCESS_KEYS_ROTATED rule now (it is periodic): every recorded
+        user's result is replaced; returns the users whose compliance changed."""
+        rule = self.settings.config_rule_name
+        return [c for c in self.config_evaluations.evaluate(self.clock.now()) if c.rule_name == rule]
 
     def compliance_change(
         self,

@@ -25,7 +25,7 @@ from deployment.workflow import (
     function_environments,
     workflow_substitutions,
 )
-from domain.config_rule import compliance_change_event_pattern
+from domain.config_rule import CONFIG_RULE_IDENTIFIER, compliance_change_event_pattern
 from domain.tables import AuditTable, CoordinationTable, ExemptionTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from notifications.settings import WebhookForwarderSettings
@@ -278,6 +278,18 @@ def _compliance_event_rule(
     )
 
 
+def _access_keys_rotated_rule(config: Any, settings: DeploymentSettings) -> None:
+    """Config's managed rule, as the CDK stack's AccessKeysRotatedRule makes it (config.AccessKeysRotated)."""
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": settings.config_rule_name,
+            "Description": "keywarden: an IAM user has an active access key older than maxAccessKeyAge days",
+            "Source": {"Owner": "AWS", "SourceIdentifier": CONFIG_RULE_IDENTIFIER},
+            "InputParameters": json.dumps({"maxAccessKeyAge": str(settings.max_access_key_age)}),
+        }
+    )
+
+
 def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mapping[str, str]) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region; `webhook_urls` holds
     the local webhook of each selected webhook channel."""
@@ -286,6 +298,8 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
     dynamodb = session.client("dynamodb")
 
+    # With createConfigRule false the account already has the rule: the sandbox's account has it too.
+    _access_keys_rotated_rule(session.client("config"), settings)
     automation_role = _role(iam, f"{PREFIX}-automation", "ssm.amazonaws.com")
     functions_role = _role(iam, f"{PREFIX}-functions", "lambda.amazonaws.com")
     workflow_role = _role(iam, f"{PREFIX}-workflow", "states.amazonaws.com")
