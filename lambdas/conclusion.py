@@ -28,7 +28,7 @@ from domain.results import OPERATOR_ALERT_OUTCOMES, PasswordResult, RemediationO
 from domain.tables import AuditTable
 from domain.tables import CoordinationTable as Coordination
 from lambdas.attribute_values import to_attribute_values
-from lambdas.coordination import CoordinationStore, give_back
+from lambdas.coordination import CoordinationStore, GivenBack, give_back
 from lambdas.iam_snapshot import IAMClient, take_snapshot
 from lambdas.owner_notice import NoticeDelivery, NotificationClaims, OwnerTopic, deliver_owner_notice
 from lambdas.settings import ConcludeSettings
@@ -195,38 +195,46 @@ def _deferral_alert(
     )
 
 
-def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports) -> Conclusion:
-    """Judge, tell the owner, and shape the audit items and the alert."""
-    state, now = request.state, request.concluded_at
-    facts = _request(state, request.execution_input, settings.config_rule_name)
-    after = _after_snapshot(state, ports.iam, request)
-    judgement = judge(state, after, settings.policy, now)
-    if judgement.unknown and not facts.user_id:
-        judgement = replace(judgement, unknown=("user_id", *judgement.unknown))
-    user = state.user
+@dataclass(frozen=True)
+class _Told:
+    """The owner's notice, if one was due: how it went, to whom, under which subject."""
 
-    notice = _notice(judgement, state, facts, settings, now)
     delivery: NoticeDelivery | None = None
     owner: OwnerContact | None = None
     subject: str | None = None
-    if notice is not None:
-        notice_facts, owner = notice
-        notification = render_owner_notification(notice_facts)
-        subject = notification.subject
-        claims = notification_claims(notice_facts, request.execution_name, settings.notification_window_hours)
-        delivery = deliver_owner_notice(
-            notification,
-            claims,
-            ports.claims,
-            ports.owner_topic,
-            request.execution_name,
-            settings.notification_window_hours,
-        )
 
-    user_name = user.user_name if user else None
+
+def _tell_owner(
+    judgement: Judgement,
+    request: ConcludeRequest,
+    facts: RemediationRequest,
+    settings: ConcludeSettings,
+    ports: Ports,
+) -> _Told:
+    notice = _notice(judgement, request.state, facts, settings, request.concluded_at)
+    if notice is None:
+        return _Told()
+    notice_facts, owner = notice
+    notification = render_owner_notification(notice_facts)
+    claims = notification_claims(notice_facts, request.execution_name, settings.notification_window_hours)
+    delivery = deliver_owner_notice(
+        notification,
+        claims,
+        ports.claims,
+        ports.owner_topic,
+        request.execution_name,
+        settings.notification_window_hours,
+    )
+    return _Told(delivery=delivery, owner=owner, subject=notification.subject)
+
+
+def _give_back(
+    judgement: Judgement, request: ConcludeRequest, facts: RemediationRequest, ports: Ports
+) -> GivenBack:
+    """The event's outcome, the user's lock and (if it held one) the automation slot."""
     account, region = _workflow_place(request)
-    prepared = state.prepared
-    given_back = give_back(
+    prepared = request.state.prepared
+    return give_back(
         ports.coordination,
         facts.event_id,
         facts.account_id or "unknown",
@@ -234,30 +242,35 @@ def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports)
         facts.user_id,
         request.execution_name,
         judgement.outcome.value,
-        now,
+        request.concluded_at,
         slot_account=account if prepared and prepared.action is PreparedAction.REMEDIATE else None,
     )
-    alert = _operator_alert(judgement, state, request, facts, user_name, delivery)
-    if judgement.outcome is RemediationOutcome.DEFERRED:
-        alert = _deferral_alert(request, settings, ports, given_back.slots_held)
-    reason = judgement.reason
-    if alert is not None and alert.error == OWNER_NOTIFICATION_FAILED and delivery and delivery.error:
-        reason = f"{reason}; the owner could not be notified: {delivery.error}"
+
+
+def _record_items(
+    judgement: Judgement,
+    request: ConcludeRequest,
+    facts: RemediationRequest,
+    told: _Told,
+    settings: ConcludeSettings,
+) -> list[dict[str, Any]]:
+    """The audit items as TransactWriteItems Puts, each only if absent."""
+    state, user, delivery = request.state, request.state.user, told.delivery
     items = build_record_items(
         RemediationFacts(
             execution_arn=request.execution_arn,
             execution_name=request.execution_name,
-            recorded_at=now,
+            recorded_at=request.concluded_at,
             request=facts,
             user_id=user.user_id if user else facts.user_id,
-            user_name=user_name,
+            user_name=user.user_name if user else None,
             outcome=judgement.outcome,
             reason=judgement.reason,
             keys=judgement.keys,
             password=judgement.password,
             automation=state.automation,
-            owner=owner,
-            notification_subject=subject,
+            owner=told.owner,
+            notification_subject=told.subject,
             max_access_key_age_days=settings.max_access_key_age_days,
             max_credential_usage_age_days=settings.max_credential_usage_age_days,
             retention_days=settings.retention_days,
@@ -269,6 +282,37 @@ def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports)
             unknown=judgement.unknown,
         )
     )
+    return [
+        {
+            "Put": {
+                "TableName": settings.audit_table_name,
+                "Item": to_attribute_values(item),
+                "ConditionExpression": f"attribute_not_exists({AuditTable.PARTITION_KEY})",
+            }
+        }
+        for item in items
+    ]
+
+
+def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports) -> Conclusion:
+    """Judge, tell the owner, give back what the execution held, and shape the audit items and the alert."""
+    state = request.state
+    facts = _request(state, request.execution_input, settings.config_rule_name)
+    after = _after_snapshot(state, ports.iam, request)
+    judgement = judge(state, after, settings.policy, request.concluded_at)
+    if judgement.unknown and not facts.user_id:
+        judgement = replace(judgement, unknown=("user_id", *judgement.unknown))
+    user_name = state.user.user_name if state.user else None
+
+    told = _tell_owner(judgement, request, facts, settings, ports)
+    given_back = _give_back(judgement, request, facts, ports)
+    alert = _operator_alert(judgement, state, request, facts, user_name, told.delivery)
+    if judgement.outcome is RemediationOutcome.DEFERRED:
+        alert = _deferral_alert(request, settings, ports, given_back.slots_held)
+    reason = judgement.reason
+    delivery = told.delivery
+    if alert is not None and alert.error == OWNER_NOTIFICATION_FAILED and delivery and delivery.error:
+        reason = f"{reason}; the owner could not be notified: {delivery.error}"
     pk = AuditTable.remediation_pk(request.execution_name)
     return Conclusion(
         outcome=judgement.outcome,
@@ -282,14 +326,5 @@ def conclude(request: ConcludeRequest, settings: ConcludeSettings, ports: Ports)
             AuditTable.PARTITION_KEY: {"S": pk},
             AuditTable.SORT_KEY: {"S": AuditTable.REMEDIATION_SK},
         },
-        transact_items=[
-            {
-                "Put": {
-                    "TableName": settings.audit_table_name,
-                    "Item": to_attribute_values(item),
-                    "ConditionExpression": f"attribute_not_exists({AuditTable.PARTITION_KEY})",
-                }
-            }
-            for item in items
-        ],
+        transact_items=_record_items(judgement, request, facts, told, settings),
     )
