@@ -45,7 +45,7 @@ synth: $(VENV)/.test node_modules/.package-lock.json
 demo: $(VENV)/.demo
 	$(BIN)/keywarden demo
 
-# The workflow, rendered with placeholder ARNs into build/ (not committed), through four ASL
+# The workflows (remediation, daily sweep), rendered with placeholder ARNs into build/ (not committed), through four ASL
 # validators: npm asl-validator, @wmfs/statelint, amazon-states-language-service (the AWS
 # Toolkit's) and PyPI statelint (keywarden/asl_validators.py; tests/asl_validators shows what each
 # catches).
@@ -54,7 +54,7 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json
+	$(BIN)/python -m keywarden.asl_validators build/remediation.asl.json build/sweep.asl.json
 
 # tests/second_interpreter runs every mock-config case in aws-local-stepfunctions (Node).
 # The suite runs in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this process, no workers);

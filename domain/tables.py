@@ -200,7 +200,9 @@ class FindingsTable:
     - `FINDING#<access key id>` / `T#<yyyy-mm-dd>#<transition>`: its history, append-only, one item
       per day and kind, written only if absent: a second sweep on one day sends nothing twice;
     - `REDRIVE#<user id>` / `<yyyy-mm-dd>`: the sweep restarted that user's remediation that day
-      (`reason`, `execution_name`), written only if absent: one re-drive per user per day.
+      (`reason`, `execution_name`), written only if absent: one re-drive per user per day;
+    - `SWEEP#<execution name>` / `FAILURE`: a sweep that failed (`recorded_at`, `sweep`,
+      `execution_arn`, `error`, `cause`), written by statemachine/sweep.asl.json's failure path.
     Nothing expires: auditors read findings for as long as the table is kept.
     """
 
@@ -221,9 +223,14 @@ class FindingsTable:
     """A transition's message: the SNS message id, once sent."""
     REASON: Final = "reason"
     EXECUTION_NAME: Final = "execution_name"
+    EXECUTION_ARN: Final = "execution_arn"
+    """A failed sweep's execution ARN."""
+    ERROR: Final = "error"
+    CAUSE: Final = "cause"
 
     CURRENT_SK: Final = "CURRENT"
     TRANSITION_SK_PREFIX: Final = "T#"
+    SWEEP_FAILURE_SK: Final = "FAILURE"
 
     BY_STATUS: Final = "by_status"
     BY_USER: Final = "by_user"
@@ -244,3 +251,7 @@ class FindingsTable:
     @staticmethod
     def redrive_pk(user_id: str) -> str:
         return f"REDRIVE#{user_id}"
+
+    @staticmethod
+    def sweep_pk(execution_name: str) -> str:
+        return f"SWEEP#{execution_name}"

@@ -1,4 +1,4 @@
-"""The static ASL validators of `make lint`, run on the workflow rendered with placeholder ARNs.
+"""The static ASL validators of `make lint`, run on the workflows rendered with placeholder ARNs.
 
 Four independent implementations: npm asl-validator, npm @wmfs/statelint and npm
 amazon-states-language-service (the AWS Toolkit's), run by statemachine/validate_asl.mjs in one
@@ -6,7 +6,8 @@ Node process, and PyPI statelint. PyPI statelint takes an integer BackoffRate fo
 AWS accepts, so it runs with --ignore=FLOAT. None of them knows the aws-sdk action names or
 AWS's rule on Choice rules that read missing paths (the second interpreter's tests cover that).
 
-    python -m keywarden.asl_validators build/remediation.asl.json   (renders, then validates)
+    python -m keywarden.asl_validators build/remediation.asl.json build/sweep.asl.json
+        (renders the remediation workflow, then the daily sweep, then validates both)
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from deployment.names import ResourceNames
+from deployment.settings import DeploymentSettings
+from deployment.sweep import SWEEP_FUNCTIONS, SweepResources, sweep_substitutions
 from keywarden.workflow_cases import load_expectations, sfn_local_definition
-from statemachine import ASL_PATH
+from statemachine import ASL_PATH, SWEEP, render_definition
 
 NPM_SCRIPT: Final = ASL_PATH.with_name("validate_asl.mjs")
 NPM_VALIDATORS: Final = ("asl-validator", "@wmfs/statelint", "amazon-states-language-service")
@@ -77,14 +81,39 @@ def render_workflow(path: Path) -> Path:
     return path
 
 
+def render_sweep(path: Path, account_id: str = "123456789012") -> Path:
+    """The daily sweep's ASL, every ARN and name a placeholder (the validators read no resource)."""
+    region, names = "us-east-1", ResourceNames(DeploymentSettings().name_prefix)
+    topic = f"arn:aws:sns:{region}:{account_id}:"
+    resources = SweepResources(
+        findings_table=f"{names.prefix}-findings",
+        audit_table=names.audit_table,
+        notification_state_table=names.notification_state_table,
+        exemption_table=names.exemption_table,
+        owners_topic_arn=topic + names.owners_topic,
+        operators_topic_arn=topic + names.operators_topic,
+        remediation_state_machine_arn=f"arn:aws:states:{region}:{account_id}:stateMachine:{names.state_machine}",
+    )
+    lambda_arn = f"arn:aws:lambda:{region}:{account_id}:function:"
+    functions = {f.substitution: lambda_arn + names.function(f.handler) for f in SWEEP_FUNCTIONS}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        render_definition(sweep_substitutions(DeploymentSettings(), resources, functions), SWEEP),
+        encoding="utf-8",
+    )
+    return path
+
+
 def main(argv: Sequence[str]) -> int:
-    path = render_workflow(Path(argv[0] if argv else "build/remediation.asl.json"))
-    found = findings([path])[path]
-    for validator in VALIDATORS:
-        print(f"{validator}: {'REFUSES' if found[validator] else 'accepts'} {path}")
-        for finding in found[validator]:
-            print(f"    {finding}")
-    return 1 if any(found.values()) else 0
+    remediation = render_workflow(Path(argv[0] if argv else "build/remediation.asl.json"))
+    sweep = render_sweep(Path(argv[1] if len(argv) > 1 else "build/sweep.asl.json"))
+    found = findings([remediation, sweep])
+    for path in (remediation, sweep):
+        for validator in VALIDATORS:
+            print(f"{validator}: {'REFUSES' if found[path][validator] else 'accepts'} {path}")
+            for finding in found[path][validator]:
+                print(f"    {finding}")
+    return 1 if any(any(by_validator.values()) for by_validator in found.values()) else 0
 
 
 if __name__ == "__main__":
