@@ -19,6 +19,7 @@ import boto3
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.sweep import SWEEP_FUNCTIONS, SweepResources, sweep_function_environments, sweep_substitutions
 from deployment.workflow import (
     WORKFLOW_FUNCTIONS,
     WorkflowResources,
@@ -26,10 +27,10 @@ from deployment.workflow import (
     workflow_substitutions,
 )
 from domain.config_rule import CONFIG_RULE_IDENTIFIER, compliance_change_event_pattern
-from domain.tables import AuditTable, CoordinationTable, ExemptionTable, NotificationStateTable
+from domain.tables import AuditTable, CoordinationTable, ExemptionTable, FindingsTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from notifications.settings import WebhookForwarderSettings
-from statemachine import render_definition
+from statemachine import SWEEP, render_definition
 
 PREFIX = "keywarden"
 
@@ -54,6 +55,23 @@ class SandboxStack:
     """Channel name (`slack`, `email`...) -> its forwarder's function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
     coordination_table_name: str
+    findings_table_name: str
+    sweep_state_machine_arn: str
+    sweep_function_arns: dict[str, str]
+    """The sweep's functions' ARNs, by substitution (deployment/sweep.py)."""
+
+    @property
+    def sweep_resources(self) -> SweepResources:
+        """What the sweep's functions are configured with (deployment/sweep.py)."""
+        return SweepResources(
+            findings_table=self.findings_table_name,
+            audit_table=self.table_name,
+            notification_state_table=self.notification_state_table_name,
+            exemption_table=self.exemption_table_name,
+            owners_topic_arn=self.owners_topic_arn,
+            operators_topic_arn=self.operators_topic_arn,
+            remediation_state_machine_arn=self.state_machine_arn,
+        )
 
     @property
     def workflow_resources(self) -> WorkflowResources:
@@ -172,6 +190,22 @@ def _exemption_table(dynamodb: Any, name: str) -> str:
     return _table(dynamodb, name, (ExemptionTable.PARTITION_KEY, None))
 
 
+def _findings_table(dynamodb: Any, name: str) -> str:
+    return _table(
+        dynamodb, name, (FindingsTable.PARTITION_KEY, FindingsTable.SORT_KEY), FindingsTable.indexes()
+    )
+
+
+def findings_table_name(settings: DeploymentSettings) -> str:
+    """The findings table's name (deployment/names.py has no entry for it yet: the same scheme)."""
+    return f"{settings.name_prefix}-findings"
+
+
+def sweep_state_machine_name(settings: DeploymentSettings) -> str:
+    """The sweep workflow's name (deployment/names.py has no entry for it yet: the same scheme)."""
+    return f"{settings.name_prefix}-sweep"
+
+
 @dataclass(frozen=True)
 class _Forwarders:
     functions: dict[str, str]
@@ -257,6 +291,37 @@ def _workflow_functions(
     }
 
 
+def _sweep(
+    session: boto3.Session,
+    settings: DeploymentSettings,
+    names: ResourceNames,
+    resources: SweepResources,
+    roles: tuple[str, str],
+) -> tuple[str, dict[str, str]]:
+    """The sweep's functions (environments from deployment/sweep.py) and its workflow (the same ASL
+    file, rendered with the same substitutions): its ARN and the functions' ARNs by substitution.
+    EventBridge Scheduler's schedule is the sandbox's `run_sweep`."""
+    functions_role, workflow_role = roles
+    environments = sweep_function_environments(settings, resources)
+    lambda_client = session.client("lambda")
+    function_arns = {
+        function.substitution: _function(
+            lambda_client,
+            names.function(function.handler),
+            function.handler,
+            functions_role,
+            environments[function.substitution],
+            300,
+        )
+        for function in SWEEP_FUNCTIONS
+    }
+    definition = render_definition(sweep_substitutions(settings, resources, function_arns), SWEEP)
+    arn = session.client("stepfunctions").create_state_machine(
+        name=sweep_state_machine_name(settings), definition=definition, roleArn=workflow_role, type="STANDARD"
+    )["stateMachineArn"]
+    return str(arn), function_arns
+
+
 def _compliance_event_rule(
     events: Any, settings: DeploymentSettings, rule_name: str, state_machine: str, role: str, dlq_arn: str
 ) -> None:
@@ -333,6 +398,18 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         session.client("events"), settings, names.event_rule, state_machine, events_role, dlq_arn
     )
     forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
+    sweep_resources = SweepResources(
+        findings_table=_findings_table(dynamodb, findings_table_name(settings)),
+        audit_table=table,
+        notification_state_table=notification_state,
+        exemption_table=exemptions,
+        owners_topic_arn=owners_topic,
+        operators_topic_arn=operators_topic,
+        remediation_state_machine_arn=state_machine,
+    )
+    sweep_arn, sweep_function_arns = _sweep(
+        session, settings, names, sweep_resources, (functions_role, workflow_role)
+    )
     return SandboxStack(
         state_machine_arn=state_machine,
         table_name=table,
@@ -350,4 +427,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         forwarder_function_arns=forwarders.functions,
         forwarder_dead_letter_queue_urls=forwarders.dead_letter_queues,
         coordination_table_name=coordination,
+        findings_table_name=sweep_resources.findings_table,
+        sweep_state_machine_arn=sweep_arn,
+        sweep_function_arns=sweep_function_arns,
     )
