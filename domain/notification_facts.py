@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, model_validator
 
 from domain.credentials import KeyOutcome
 from domain.findings import MessageKind
@@ -80,6 +80,15 @@ class NotificationFacts(FrozenModel):
     kind: MessageKind = MessageKind.FIRST_NOTICE
     finding: FindingFacts | None = None
     """Set for every kind but FIRST_NOTICE."""
+
+    @model_validator(mode="after")
+    def _a_follow_up_has_its_finding(self) -> NotificationFacts:
+        # Refused where the facts are made (the sweep), not where a forwarder renders them.
+        if self.kind is not MessageKind.FIRST_NOTICE and self.finding is None:
+            raise ValueError(f"a {self.kind} message needs its finding's facts")
+        if self.kind is MessageKind.RESOLVED and self.finding and self.finding.resolution is None:
+            raise ValueError("a RESOLVED message needs the finding's resolution")
+        return self
 
     @property
     def notified_keys(self) -> list[KeyOutcome]:

@@ -7,12 +7,16 @@ the SNS message, so an owner reads the same words whichever way the message reac
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import assert_never
 
+from domain.findings import MessageKind
 from domain.notification_facts import NotificationFacts
+from notifications.lifecycle_wording import FollowUpStatement, Tone, escalation_contacts, follow_up_statement
 from notifications.owner_message import render_text
 from notifications.wording import (
     introduction,
@@ -36,14 +40,37 @@ class OwnerEmail:
     html: str
 
 
+def _distinct(addresses: Iterable[str], besides: Iterable[str]) -> tuple[str, ...]:
+    """`addresses` in order, each once and none of `besides` (email addresses compare case-blind)."""
+    seen = {a.lower() for a in besides}
+    kept = []
+    for address in addresses:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            kept.append(address)
+    return tuple(kept)
+
+
 def recipients(facts: NotificationFacts) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(To, Cc): the tagged owner alone; when the owner is unknown, the fallback contact, with the
-    security contact in copy (once, if they are the same address)."""
+    security contact in copy (once, if they are the same address).
+
+    An ESCALATION copies everyone it escalates to (`finding.escalated_to`: the security contact,
+    the escalation tags' addresses), so each sees who else was told. A RESOLVED notice goes to the
+    security contact alone: the owner closed the finding themselves and needs no message about
+    it, while the security contact, told at the escalation, learns that it is closed."""
+    match facts.kind:
+        case MessageKind.FIRST_NOTICE | MessageKind.REMINDER | MessageKind.ENFORCED:
+            escalated: tuple[str, ...] = ()
+        case MessageKind.ESCALATION:
+            escalated = escalation_contacts(facts)
+        case MessageKind.RESOLVED:
+            return (facts.security_contact_email,), ()
+        case _:
+            assert_never(facts.kind)
     to = (facts.owner.email,)
-    if not facts.owner.email_is_fallback:
-        return to, ()
-    cc = tuple(a for a in (facts.security_contact_email,) if a.lower() != facts.owner.email.lower())
-    return to, cc
+    fallback_copy = (facts.security_contact_email,) if facts.owner.email_is_fallback else ()
+    return to, _distinct((*fallback_copy, *escalated), besides=to)
 
 
 def _code(value: str) -> str:
@@ -62,9 +89,12 @@ def _key_section(facts: NotificationFacts) -> list[str]:
     parts = []
     for key in facts.notified_keys:
         statement = key_statement(key, facts, literal=html.escape)
-        colour = "#b35900" if statement.still_active else "#8a1c1c"
         parts += [
-            _heading(f"Access key {_code(statement.access_key_id)}", statement.headline, colour),
+            _heading(
+                f"Access key {_code(statement.access_key_id)}",
+                statement.headline,
+                _colour(statement.still_active),
+            ),
             "<table>",
             _row("Created", statement.created),
             _row("Last used", statement.last_used),
@@ -75,17 +105,33 @@ def _key_section(facts: NotificationFacts) -> list[str]:
     return parts
 
 
+_TONE_COLOURS = {Tone.WARNING: "#b35900", Tone.ATTENTION: "#8a1c1c", Tone.GOOD: "#1e6b2e"}
+
+
+def _colour(still_active: bool) -> str:
+    return _TONE_COLOURS[Tone.WARNING if still_active else Tone.ATTENTION]
+
+
+def _follow_up_section(statement: FollowUpStatement) -> list[str]:
+    return [
+        _heading(statement.key, statement.headline, _TONE_COLOURS[statement.tone]),
+        f"<p>{statement.happened}</p>",
+        f"<p><b>{statement.next_steps}</b></p>",
+    ]
+
+
 def render_html(facts: NotificationFacts) -> str:
     """The HTML part: the same sentences as the text, laid out, every outside value escaped."""
+    follow_up = follow_up_statement(facts, literal=_code)
     parts = [
         "<!DOCTYPE html>",
         '<html><head><meta charset="utf-8"></head>',
         f'<body style="{_STYLE}">',
         "<p>Hello,</p>",
         f"<p>{introduction(facts, literal=_code)}</p>",
-        *_key_section(facts),
+        *(_key_section(facts) if follow_up is None else _follow_up_section(follow_up)),
     ]
-    if facts.password_deleted:
+    if follow_up is None and facts.password_deleted:
         parts += [
             _heading("Console password", password_headline(facts), "#8a1c1c"),
             f"<p>{password_statement(facts)}</p>",

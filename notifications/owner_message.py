@@ -16,6 +16,7 @@ from domain.notification_facts import (
     OwnerMessageAttribute,
     needs_owner_notification,
 )
+from notifications.lifecycle_wording import FollowUpStatement, follow_up_statement
 from notifications.wording import (
     SUBJECT_LIMIT,
     introduction,
@@ -63,14 +64,26 @@ def _key_paragraph(key: KeyOutcome, facts: NotificationFacts) -> str:
     )
 
 
+def _follow_up_paragraph(statement: FollowUpStatement) -> str:
+    return "\n".join(
+        [
+            _fill(f"{statement.key}: {statement.headline}"),
+            _indented(statement.happened),
+            _indented(statement.next_steps),
+        ]
+    )
+
+
 def render_text(facts: NotificationFacts) -> str:
-    """The plain-text body: an introduction, one paragraph per key, the password, who and why."""
-    paragraphs = [
-        "Hello,",
-        _fill(introduction(facts)),
-        *(_key_paragraph(k, facts) for k in facts.notified_keys),
-    ]
-    if facts.password_deleted:
+    """The plain-text body: an introduction, one paragraph per key (a follow-up: its key), the
+    password, who and why."""
+    follow_up = follow_up_statement(facts)
+    paragraphs = ["Hello,", _fill(introduction(facts))]
+    if follow_up is not None:
+        paragraphs.append(_follow_up_paragraph(follow_up))
+    else:
+        paragraphs += [_key_paragraph(k, facts) for k in facts.notified_keys]
+    if follow_up is None and facts.password_deleted:
         paragraphs.append(
             "\n".join([f"Console password: {password_headline(facts)}", _indented(password_statement(facts))])
         )
@@ -92,6 +105,7 @@ def render_owner_notification(facts: NotificationFacts) -> OwnerNotification:
         OwnerMessageAttribute.OWNER_EMAIL: facts.owner.email,
         OwnerMessageAttribute.OWNER_KNOWN: "false" if facts.owner.email_is_fallback else "true",
         OwnerMessageAttribute.SEVERITY: notification_severity(facts).value,
+        OwnerMessageAttribute.KIND: facts.kind.value,
     }
     message = {"default": text, "email": text, "lambda": facts.model_dump_json()}
     return OwnerNotification(

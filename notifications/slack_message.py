@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from domain.notification_facts import NotificationFacts
+from notifications.lifecycle_wording import FollowUpStatement, Tone, follow_up_statement
 from notifications.wording import (
     introduction,
     key_statement,
@@ -25,7 +26,8 @@ SECTION_LIMIT = 3000  # Block Kit: section text
 FIELD_LIMIT = 2000  # Block Kit: each section field
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _CODE = re.compile(r"`([^`\n]+)`")
-_EMOJI = {":warning:": "⚠️", ":no_entry:": "⛔"}
+_EMOJI = {":warning:": "⚠️", ":no_entry:": "⛔", ":white_check_mark:": "✅"}
+_TONE_MARKERS = {Tone.WARNING: ":warning:", Tone.ATTENTION: ":no_entry:", Tone.GOOD: ":white_check_mark:"}
 
 
 def mrkdwn_escape(value: str) -> str:
@@ -71,6 +73,11 @@ def _key_blocks(facts: NotificationFacts) -> list[dict[str, Any]]:
     return blocks
 
 
+def _follow_up_blocks(statement: FollowUpStatement) -> list[dict[str, Any]]:
+    title = f"{_TONE_MARKERS[statement.tone]} *{statement.key}: {statement.headline}*"
+    return [_section(title), _section(f"{statement.happened}\n*{statement.next_steps}*")]
+
+
 def _context_notes(facts: NotificationFacts, routing_note: str | None) -> list[str]:
     notes = [why_you_receive_this(facts, literal=mrkdwn_code)]
     if facts.owner.slack_channel_source and not facts.owner.slack_channel:
@@ -93,9 +100,10 @@ def render_slack_message(facts: NotificationFacts, routing_note: str | None = No
             "text": {"type": "plain_text", "text": _clip(subject, HEADER_LIMIT), "emoji": True},
         },
         _section(introduction(facts, literal=mrkdwn_code)),
-        *_key_blocks(facts),
     ]
-    if facts.password_deleted:
+    follow_up = follow_up_statement(facts, literal=mrkdwn_code)
+    blocks += _key_blocks(facts) if follow_up is None else _follow_up_blocks(follow_up)
+    if follow_up is None and facts.password_deleted:
         blocks.append(
             _section(
                 f":no_entry: *Console password: {password_headline(facts)}*\n{password_statement(facts)}"

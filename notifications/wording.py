@@ -17,6 +17,14 @@ from typing import Final
 from domain.credentials import KeyOutcome
 from domain.notification_facts import NotificationFacts
 from domain.results import KeyResult, PasswordResult, Severity
+from notifications.lifecycle_wording import (
+    follow_up_introduction,
+    follow_up_severity,
+    follow_up_subject,
+    follow_up_why_you_receive_this,
+    is_follow_up,
+)
+from notifications.literal import Literal, plain
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 
@@ -24,15 +32,6 @@ SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 def sns_subject(text: str, limit: int = SUBJECT_LIMIT) -> str:
     """`text`, shortened with an ellipsis to what SNS accepts as a subject (100 characters)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-Literal = Callable[[str], str]
-"""How a renderer shows a value from outside keywarden (a name, an id, a tag value): escaped,
-in a code span... The sentences around it are keywarden's own and need no escaping."""
-
-
-def _plain(value: str) -> str:
-    return value
 
 
 def when(moment: datetime | None, now: datetime) -> str:
@@ -199,7 +198,7 @@ def password_wording(facts: NotificationFacts) -> PasswordResultWording:
     return (wording.dry_run or wording) if facts.dry_run else wording
 
 
-def key_statement(key: KeyOutcome, facts: NotificationFacts, literal: Literal = _plain) -> KeyStatement:
+def key_statement(key: KeyOutcome, facts: NotificationFacts, literal: Literal = plain) -> KeyStatement:
     """Which key, how old, last used when and where, why it matters, what to do (and by when)."""
     used = when(key.last_used_at, facts.notified_at)
     if key.last_used_at and key.last_used_service:
@@ -226,8 +225,15 @@ def password_statement(facts: NotificationFacts) -> str:
 
 
 def notification_severity(facts: NotificationFacts) -> Severity:
-    """The most urgent of what the message tells: a key still active is high, a deactivated key
-    medium, a deleted password low."""
+    """How urgent the message is (the `severity` attribute each forwarder's filter policy matches).
+
+    A first notice: the most urgent of what it tells (a key still active is high, a deactivated
+    key medium, a deleted password low). A follow-up: its kind's (lifecycle_wording
+    follow_up_severity: ESCALATION and ENFORCED high, REMINDER medium, RESOLVED low), so a channel
+    that takes only high messages hears of overdue and deactivated keys, not of every reminder."""
+    follow_up = follow_up_severity(facts.kind)
+    if follow_up is not None:
+        return follow_up
     severities = [key_wording(key, facts).severity for key in facts.notified_keys]
     if facts.password_deleted:
         severities.append(password_wording(facts).severity)
@@ -236,7 +242,10 @@ def notification_severity(facts: NotificationFacts) -> Severity:
     return max(severities, key=SEVERITY_RANK.__getitem__)
 
 
-def introduction(facts: NotificationFacts, literal: Literal = _plain) -> str:
+def introduction(facts: NotificationFacts, literal: Literal = plain) -> str:
+    """The first paragraph: which rule flagged whom (a follow-up: that keywarden follows the key)."""
+    if is_follow_up(facts.kind):
+        return follow_up_introduction(facts)
     checked = (
         "keywarden runs in dry-run mode: it changed nothing, and here is what it would do:"
         if facts.dry_run
@@ -249,8 +258,12 @@ def introduction(facts: NotificationFacts, literal: Literal = _plain) -> str:
     )
 
 
-def why_you_receive_this(facts: NotificationFacts, literal: Literal = _plain) -> str:
-    """One sentence: the recipient is the tagged owner, or the fallback contact (and why)."""
+def why_you_receive_this(facts: NotificationFacts, literal: Literal = plain) -> str:
+    """One sentence: the recipient is the tagged owner, or the fallback contact (and why); the
+    security contact, for a RESOLVED follow-up."""
+    follow_up = follow_up_why_you_receive_this(facts, literal)
+    if follow_up is not None:
+        return follow_up
     if facts.owner.email_is_fallback:
         return (
             f"You receive this as the security contact: keywarden found no owner for "
@@ -266,9 +279,12 @@ def why_you_receive_this(facts: NotificationFacts, literal: Literal = _plain) ->
 
 def owner_subject(facts: NotificationFacts, limit: int = SUBJECT_LIMIT) -> str:
     """A subject a person can read in an inbox list (at most 100 characters, as SNS requires):
-    about the most urgent key (the first of those), else the password."""
+    about the most urgent key (the first of those), else the password; a follow-up's, about its key."""
     keys = facts.notified_keys
-    if keys:
+    follow_up = follow_up_subject(facts)
+    if follow_up is not None:
+        text = follow_up
+    elif keys:
         lead = max(keys, key=lambda k: SEVERITY_RANK[key_wording(k, facts).severity])
         text = key_wording(lead, facts).subject(lead, facts)
     else:

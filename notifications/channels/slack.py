@@ -8,8 +8,9 @@ messages go to the default webhook and say for whom they were meant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
+from domain.findings import MessageKind
 from domain.notification_facts import NotificationFacts
 from domain.owners import slack_channel
 from notifications.channels.base import DeliveryReceipt, ReadMessage, WebhookChannel, WebhookSecret
@@ -47,11 +48,24 @@ def route(owner_channel: str | None, webhooks: Webhooks) -> SlackRoute:
     return SlackRoute(webhooks.default, "default")
 
 
+def owner_channel(facts: NotificationFacts) -> str | None:
+    """The channel a message is for: the owner's, but none for a RESOLVED notice, which is for the
+    security contact (as its email is, notifications/email_message.py recipients) and so goes to
+    the default channel, where the messages of owners without a channel go."""
+    match facts.kind:
+        case MessageKind.FIRST_NOTICE | MessageKind.REMINDER | MessageKind.ESCALATION | MessageKind.ENFORCED:
+            return facts.owner.slack_channel
+        case MessageKind.RESOLVED:
+            return None
+        case _:
+            assert_never(facts.kind)
+
+
 def deliver_to_slack(
     facts: NotificationFacts, webhooks: Webhooks, policy: RetryPolicy, budget_seconds: float
 ) -> DeliveryReceipt:
     """Route to the owner's channel (or the default one), render, post with retries."""
-    target = route(facts.owner.slack_channel, webhooks)
+    target = route(owner_channel(facts), webhooks)
     payload = render_slack_message(facts, target.note)
     delivered = post_json(target.url, payload, policy, budget_seconds, SERVICE)
     return DeliveryReceipt(

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from domain.notification_facts import NotificationFacts
 from notifications.channels.base import DeliveryReceipt, ReadMessage, WebhookChannel, WebhookSecret
+from notifications.lifecycle_wording import FollowUpStatement, Tone, follow_up_statement
 from notifications.webhook import RetryPolicy, Webhooks, parse_webhooks, post_json
 from notifications.wording import (
     introduction,
@@ -83,6 +84,26 @@ def _key_containers(facts: NotificationFacts) -> list[dict[str, Any]]:
     return containers
 
 
+_TONE_COLOURS: Final = {Tone.WARNING: "Warning", Tone.ATTENTION: "Attention", Tone.GOOD: "Good"}
+
+
+def _follow_up_container(statement: FollowUpStatement) -> dict[str, Any]:
+    colour = _TONE_COLOURS[statement.tone]
+    return {
+        "type": "Container",
+        "style": colour.lower(),
+        "separator": True,
+        "items": [
+            _paragraph(
+                _run(f"{statement.key}: ", weight="Bolder"),
+                _run(statement.headline, weight="Bolder", color=colour),
+            ),
+            _paragraph(_run(statement.happened)),
+            _paragraph(_run(statement.next_steps, weight="Bolder")),
+        ],
+    }
+
+
 def render_teams_message(facts: NotificationFacts) -> dict[str, Any]:
     """The webhook payload: a message with one Adaptive Card naming each key, its age, its last
     use, what to do and by when (the sentences of notifications/wording.py)."""
@@ -90,9 +111,10 @@ def render_teams_message(facts: NotificationFacts) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         _paragraph(_run(subject, size="Large", weight="Bolder")),
         _paragraph(_run(introduction(facts))),
-        *_key_containers(facts),
     ]
-    if facts.password_deleted:
+    follow_up = follow_up_statement(facts)
+    body += _key_containers(facts) if follow_up is None else [_follow_up_container(follow_up)]
+    if follow_up is None and facts.password_deleted:
         body.append(
             {
                 "type": "Container",

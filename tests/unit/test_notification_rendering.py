@@ -200,6 +200,7 @@ class TestSnsMessage:
             "owner_email": "security@example.com",
             "owner_known": "false",
             "severity": "medium",
+            "kind": "FIRST_NOTICE",
         }
         password_only = render_owner_notification(notification_facts((), password=PasswordResult.DELETED))
         assert password_only.attributes["severity"]["StringValue"] == "low"

@@ -52,6 +52,7 @@ def test_a_skipped_key_message_names_key_age_last_use_and_deadline() -> None:
         "owner_email": {"DataType": "String", "StringValue": "bob@example.com"},
         "owner_known": {"DataType": "String", "StringValue": "true"},
         "severity": {"DataType": "String", "StringValue": "high"},
+        "kind": {"DataType": "String", "StringValue": "FIRST_NOTICE"},
     }
 
 
