@@ -134,3 +134,60 @@ def read_compliance_event(raw: Any, config_rule_name: str) -> RemediationRequest
         event_id=event.id,
         event_time=event.time if event.time.tzinfo else event.time.replace(tzinfo=UTC),
     )
+
+
+def compliance_change_event(
+    user_id: str,
+    *,
+    source: str,
+    event_id: str,
+    rule_name: str,
+    account_id: str,
+    region: str,
+    at: datetime,
+    recorded_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A "Config Rules Compliance Change" event for a user Config flags, in the shape EventBridge
+    delivers Config's (the envelope and Config's detail), written by keywarden itself: `source` is
+    SWEEP_EVENT_SOURCE or CLI_EVENT_SOURCE and the remediation workflow is started with it directly.
+    `recorded_at` is when Config recorded the NON_COMPLIANT result (default: `at`). Config's
+    configRuleARN is left out: keywarden reads its rule by name only."""
+    now = _event_time(at)
+    recorded = _event_time(recorded_at or at)
+    qualifier = {"configRuleName": rule_name, "resourceType": IAM_USER_RESOURCE_TYPE, "resourceId": user_id}
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": COMPLIANCE_CHANGE_DETAIL_TYPE,
+        "source": source,
+        "account": account_id,
+        "time": now,
+        "region": region,
+        "resources": [],
+        "detail": {
+            "resourceId": user_id,
+            "awsRegion": region,
+            "awsAccountId": account_id,
+            "configRuleName": rule_name,
+            "recordVersion": "1.0",
+            "messageType": "ComplianceChangeNotification",
+            "newEvaluationResult": {
+                "evaluationResultIdentifier": {
+                    "evaluationResultQualifier": qualifier,
+                    "orderingTimestamp": recorded,
+                },
+                "complianceType": NON_COMPLIANT,
+                "resultRecordedTime": recorded,
+                "configRuleInvokedTime": recorded,
+            },
+            "notificationCreationTime": now,
+            "resourceType": IAM_USER_RESOURCE_TYPE,
+        },
+    }
+
+
+def _event_time(moment: datetime) -> str:
+    """EventBridge's and Config's timestamps: UTC, `Z` (2026-11-28T12:00:00Z, milliseconds if any)."""
+    utc = moment.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{utc.microsecond // 1000:03d}Z" if utc.microsecond else f"{text}Z"

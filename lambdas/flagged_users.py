@@ -1,0 +1,278 @@
+"""The sweep's FollowFlaggedUsers: one page of the users AWS Config still flags NON_COMPLIANT.
+
+Config announces a compliance *change* only (AWS Config developer guide, "Amazon EventBridge
+events for AWS Config"): a user left NON_COMPLIANT is never announced again. For each one, the
+newest remediation recorded decides (domain/findings.py `redrive_reason`): a user whose
+remediation did not succeed is re-driven through the remediation workflow (whose
+ReserveAutomationSlot keeps it within SSM's quota), once per user and day; a settled user's stale
+active keys each get a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from domain.compliance_event import compliance_change_event
+from domain.config_rule import IAM_USER_RESOURCE_TYPE, NON_COMPLIANT, SWEEP_EVENT_SOURCE
+from domain.credentials import KeyStatus, UserSnapshot
+from domain.exemptions import Exemption, check_exemptions
+from domain.finding_notices import NoticeContext, enforcement_opted_out, finding_notice
+from domain.findings import (
+    Finding,
+    MessageKind,
+    RedriveReason,
+    TransitionKind,
+    open_finding,
+    redrive_reason,
+    stale_active_keys,
+)
+from domain.owners import OwnerContact, resolve_owner
+from domain.results import RemediationOutcome
+from domain.tables import AuditTable, NotificationStateTable
+from lambdas.exemption_store import load_exemptions
+from lambdas.findings_store import Claim, DynamoDBFindings
+from lambdas.iam_snapshot import take_snapshot
+from lambdas.owner_notice import OwnerTopic
+from lambdas.settings import FollowFlaggedSettings
+from lambdas.sweep_pages import FlaggedUsersPage, FollowFlaggedRequest
+from lambdas.user_lookup import lookup_in_config
+from notifications.owner_message import render_owner_notification
+
+Client = Any  # boto3 clients (Config, IAM, Step Functions)
+DynamoDBTable = Any  # boto3 Table resources
+
+CONFIG_PAGE_LIMIT: Final = 100
+"""GetComplianceDetailsByConfigRule's largest Limit."""
+AUDIT_PAGE_LIMIT: Final = 10
+"""Remediations read at a time, newest first: the newest real attempt usually decides."""
+
+
+@dataclass(frozen=True)
+class FollowFlaggedPorts:
+    config: Client
+    iam: Client
+    stepfunctions: Client
+    audit: DynamoDBTable
+    notification_state: DynamoDBTable
+    exemption_table: DynamoDBTable
+    findings: DynamoDBFindings
+    owner_topic: OwnerTopic
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every user of one page is followed with."""
+
+    request: FollowFlaggedRequest
+    settings: FollowFlaggedSettings
+    ports: FollowFlaggedPorts
+    account_id: str
+    region: str
+    exemptions: list[Exemption]
+
+    @property
+    def today(self) -> date:
+        return self.request.today
+
+    @property
+    def now(self) -> datetime:
+        return self.request.swept_at
+
+
+def follow_flagged_users(
+    request: FollowFlaggedRequest, settings: FollowFlaggedSettings, ports: FollowFlaggedPorts
+) -> FlaggedUsersPage:
+    """Follow one page of Config's NON_COMPLIANT users; the counts and Config's next token."""
+    answer = ports.config.get_compliance_details_by_config_rule(
+        ConfigRuleName=settings.config_rule_name,
+        ComplianceTypes=[NON_COMPLIANT],
+        Limit=CONFIG_PAGE_LIMIT,
+        **({"NextToken": request.next_token} if request.next_token else {}),
+    )
+    # arn:aws:states:REGION:ACCOUNT:stateMachine:NAME: the deployment's own account and region.
+    _, _, _, region, account_id, *_ = settings.remediation_state_machine_arn.split(":")
+    page = _Page(request, settings, ports, account_id, region, load_exemptions(ports.exemption_table))
+    users = redriven = opened = 0
+    for result in answer.get("EvaluationResults", []):
+        qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+        if qualifier.get("ResourceType") != IAM_USER_RESOURCE_TYPE:
+            continue
+        users += 1
+        user_id = str(qualifier["ResourceId"])
+        reason = redrive_reason(_outcomes_newest_first(ports.audit, user_id), dry_run=settings.dry_run)
+        if reason is not None:
+            recorded = result.get("ResultRecordedTime")
+            redriven += _redrive(page, user_id, reason, recorded if isinstance(recorded, datetime) else None)
+        else:
+            opened += _open_findings(page, user_id)
+    return FlaggedUsersPage(
+        users=users, redriven=redriven, opened=opened, next_token=answer.get("NextToken") or None
+    )
+
+
+def _outcomes_newest_first(audit: DynamoDBTable, user_id: str) -> Iterator[RemediationOutcome]:
+    """The user's recorded remediation outcomes, newest first, read a few at a time as needed."""
+    kwargs: dict[str, Any] = {
+        "IndexName": AuditTable.BY_USER_ID,
+        "KeyConditionExpression": Key(AuditTable.USER_ID).eq(user_id),
+        "ScanIndexForward": False,
+        "Limit": AUDIT_PAGE_LIMIT,
+    }
+    while True:
+        answer = audit.query(**kwargs)
+        for item in answer.get("Items", []):
+            if item.get(AuditTable.SORT_KEY) == AuditTable.REMEDIATION_SK and AuditTable.OUTCOME in item:
+                yield RemediationOutcome(item[AuditTable.OUTCOME])
+        if "LastEvaluatedKey" not in answer:
+            return
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def redrive_execution_name(day: date, user_id: str) -> str:
+    """`sweep-<yyyymmdd>-<user id>`: one remediation per user per day, whichever sweep starts it."""
+    return f"sweep-{day.strftime('%Y%m%d')}-{user_id}"
+
+
+def _redrive(page: _Page, user_id: str, reason: RedriveReason, recorded_at: datetime | None) -> int:
+    """Start the user's remediation again (1), unless another sweep did today or this one already did (0)."""
+    name = redrive_execution_name(page.today, user_id)
+    if not page.ports.findings.record_redrive(
+        user_id,
+        page.today,
+        reason=reason.value,
+        execution_name=name,
+        sweep=page.request.sweep_name,
+        at=page.now,
+    ):
+        return 0
+    event = compliance_change_event(
+        user_id,
+        source=SWEEP_EVENT_SOURCE,
+        event_id=f"sweep-{page.today.isoformat()}-{user_id}",
+        rule_name=page.settings.config_rule_name,
+        account_id=page.account_id,
+        region=page.region,
+        at=page.now,
+        recorded_at=recorded_at,
+    )
+    try:
+        page.ports.stepfunctions.start_execution(
+            stateMachineArn=page.settings.remediation_state_machine_arn,
+            name=name,
+            input=json.dumps(event, separators=(",", ":")),
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+            return 0  # started by an earlier attempt of this sweep
+        raise
+    return 1
+
+
+def _first_notice(notification_state: DynamoDBTable, user_id: str, access_key_id: str) -> date | None:
+    """The day the remediation told the owner about this key, if it did (a notice was sent)."""
+    item = notification_state.get_item(
+        Key={
+            NotificationStateTable.PARTITION_KEY: NotificationStateTable.user_pk(user_id),
+            NotificationStateTable.SORT_KEY: NotificationStateTable.key_sk(access_key_id),
+        },
+        ConsistentRead=True,
+    ).get("Item")
+    if not item or NotificationStateTable.LAST_MESSAGE_ID not in item:
+        return None
+    first = item.get(NotificationStateTable.FIRST_NOTIFIED_AT)
+    return datetime.fromisoformat(str(first)).date() if first else None
+
+
+def _open_findings(page: _Page, user_id: str) -> int:
+    """A finding for each stale active key of a settled user that has none; how many were opened."""
+    lookup = lookup_in_config(page.ports.config, user_id, page.region)
+    if lookup.user_name is None:
+        return 0  # gone from Config's inventory: Config stops flagging it
+    snapshot = take_snapshot(page.ports.iam, lookup.user_name, user_id, page.now)
+    if snapshot.user is None:
+        return 0
+    user = snapshot.user
+    keys = [(k.access_key_id, k.status is KeyStatus.ACTIVE, k.created_at) for k in user.access_keys]
+    stale = stale_active_keys(keys, page.now, page.settings.max_access_key_age_days)
+    return sum(_open_one(page, user, key_id) for key_id in stale)
+
+
+def _open_one(page: _Page, user: UserSnapshot, access_key_id: str) -> int:
+    """Open the key's finding (1), or 0 when it has one. A finding opened today that no remediation
+    notice announced gets the sweep's first notice, also when this is a retry of the sweep that opened it."""
+    settings, findings = page.settings, page.ports.findings
+    existing = findings.get(access_key_id)
+    if existing is not None and existing.opened_on != page.today:
+        return 0
+    owner = resolve_owner(
+        user.tags, settings.owner_tags, settings.security_contact_email, settings.slack_channel_tags
+    )
+    told_on = _first_notice(page.ports.notification_state, user.user_id, access_key_id)
+    exemption = check_exemptions(
+        page.exemptions, user.user_name, user.arn, page.now, settings.max_exemption_days
+    )
+    finding = existing or open_finding(
+        access_key_id=access_key_id,
+        user_id=user.user_id,
+        user_name=user.user_name,
+        account_id=page.account_id,
+        owner_email=None if owner.email_is_fallback else owner.email,
+        first_notice_on=told_on or page.today,
+        today=page.today,
+        policy=settings.lifecycle,
+        exempt=exemption.exempt,
+    )
+    sweep_tells = told_on is None and finding.is_open
+    transitions = [TransitionKind.OPENED]
+    if not finding.is_open:
+        transitions.append(TransitionKind.EXEMPT)
+    if sweep_tells:
+        transitions.append(TransitionKind.FIRST_NOTICE)
+    opened = existing is None and findings.open(finding, transitions, page.request.sweep_name, page.now)
+    if sweep_tells:
+        _send_first_notice(page, finding, user, owner)
+    return int(opened)
+
+
+def _send_first_notice(page: _Page, finding: Finding, user: UserSnapshot, owner: OwnerContact) -> None:
+    """The sweep tells the owner (no remediation did): once, by the sweep that opened the finding."""
+    claim = page.ports.findings.claim(
+        finding,
+        finding.opened_on,
+        TransitionKind.FIRST_NOTICE,
+        sweep=page.request.sweep_name,
+        at=page.now,
+        sends_message=True,
+    )
+    if claim is not Claim.TAKEN:
+        return
+    settings = page.settings
+    facts = finding_notice(
+        finding,
+        MessageKind.FIRST_NOTICE,
+        key=user.key(finding.access_key_id),
+        owner=owner,
+        context=NoticeContext(
+            region=page.region,
+            rule_name=settings.config_rule_name,
+            security_contact_email=settings.security_contact_email,
+            max_access_key_age_days=settings.max_access_key_age_days,
+            max_credential_usage_age_days=settings.max_credential_usage_age_days,
+            dry_run=settings.dry_run,
+        ),
+        policy=settings.lifecycle,
+        today=page.today,
+        now=page.now,
+        enforcement_opted_out=enforcement_opted_out(user.tags),
+    )
+    message_id = page.ports.owner_topic.publish(render_owner_notification(facts))
+    page.ports.findings.mark_sent(
+        finding.access_key_id, finding.opened_on, TransitionKind.FIRST_NOTICE, message_id
+    )
