@@ -88,8 +88,8 @@ def _finding_line(finding: FindingReport) -> Text:
 
 
 def _print_lifecycle(user: UserReport, report: SimulationReport, console: Console) -> None:
-    """The user's findings, then each message of the days after day 0, one line each; the first
-    message of each kind is shown as its reader sees it."""
+    """The user's findings, then the messages of the days after day 0, one line per day and kind;
+    the first message of each kind is shown as its reader sees it."""
     later = [d for d in report.deliveries if d.user_name == user.name and d.day > 0]
     published = [n for n in report.notifications if n.attributes.get("user_name") == user.name and n.day > 0]
     if not (user.findings or later or published):
@@ -99,11 +99,11 @@ def _print_lifecycle(user: UserReport, report: SimulationReport, console: Consol
         console.print(_finding_line(finding))
     if not user.findings:
         console.print(Text("  none opened", style="italic"))
+    by_day_and_kind: dict[tuple[int, str], list[str]] = {}
     for delivery in later:
-        console.print(
-            Text(f"  day {delivery.day:>3}  {delivery.kind:<12} {delivery.channel} to {delivery.recipient}: ")
-            + Text(delivery.subject, style="bold")
-        )
+        by_day_and_kind.setdefault((delivery.day, delivery.kind), []).append(delivery.recipient)
+    for (day, kind), recipients in by_day_and_kind.items():
+        console.print(Text(f"  day {day:>3}  {kind:<11} to {', '.join(dict.fromkeys(recipients))}"))
     if not later:  # no forwarder took them: what was published
         for note in published:
             console.print(

@@ -31,10 +31,10 @@ from deployment.sweep import sweep_function_environments
 from deployment.workflow import function_environments
 from domain.config_rule import IAM_USER_RESOURCE_TYPE, NON_COMPLIANT
 from domain.exemptions import Exemption, exemption_to_item
+from domain.finding_items import finding_from_item
 from domain.findings import Finding
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, FindingsTable, NotificationStateTable
-from keywarden.audit.records import plain
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.client_cache import cached_clients
@@ -407,7 +407,7 @@ class Sandbox:
         findings: list[Finding] = []
         while True:
             page = table.query(**request)
-            findings += [Finding.model_validate(plain(item)) for item in page["Items"]]
+            findings += [finding_from_item(item) for item in page["Items"]]
             if "LastEvaluatedKey" not in page:
                 return findings
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
