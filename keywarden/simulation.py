@@ -362,7 +362,8 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     The sandbox must be deployed with the scenario's settings (ScenarioMismatchError otherwise).
     Users that already exist under a scenario user's name are replaced; audit records stay.
     The scenario's automation behaviour and Config recording apply while it runs; a
-    `dry_run_until_day` switch is undone when it ends. Its days move the sandbox's clock on.
+    `dry_run_until_day` switch is undone when it ends. Its days move the sandbox's clock on, and
+    back to the end of day 0 when they are over.
     """
     _check_settings(sandbox, scenario)
     previous_behaviour = sandbox.automation.default
@@ -440,10 +441,16 @@ def _run(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
             )
     simulated_seconds = (sandbox.clock.now() - started_at).total_seconds()
     messages.collect(0)
+    day_zero_ended = sandbox.clock.now()
     days = ScenarioDays.following(sandbox, scenario, created, day_zero)
     for day in range(1, scenario.days + 1):
         days.run_day(day)
         messages.collect(day)
+    if scenario.days:
+        # A running sandbox (`keywarden sandbox`) goes back to the end of day 0: its clock stays near
+        # the present that commands run against it use (an exemption's expiry, an audit query's
+        # window); the later days' records keep their dates.
+        sandbox.clock.restart_at(day_zero_ended)
     reports: list[UserReport] = []
     lost: list[str] = []
     for spec, user in zip(scenario.users, created, strict=True):
