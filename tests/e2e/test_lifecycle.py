@@ -7,10 +7,16 @@ period 14 days and reminders 7 and 2 days before the deadline (the defaults, wri
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
+from keywarden.cli import app
+from keywarden.report_view import print_report
 from keywarden.scenario import Scenario
 from keywarden.simulation import SimulationReport, UserReport, run_scenario
 
@@ -181,3 +187,49 @@ def test_a_user_flagged_during_a_dry_run_rollout_is_remediated_by_the_sweep_afte
     assert [(r.day, r.outcome) for r in early.remediations] == [(0, "DRY_RUN"), (3, "REMEDIATED")]
     assert redriven(report, "early") == [(3, "REMEDIATED")]
     assert early.keys_in_iam == {"AKIAEARLY00000000001": "Inactive"}
+
+
+def test_the_text_report_shows_each_finding_in_a_line(forty_days: SimulationReport) -> None:
+    # When the 40-day report is printed for people
+    console = Console(record=True, width=120)
+    print_report(forty_days, console)
+    text = console.export_text()
+    # Then each finding is one line, and each later day's messages one line per kind
+    assert "AKIAROTATES000000001 RESOLVED (DELETED) day 5: opened day 1, deadline day 14\n" in text
+    assert (
+        "AKIAIGNORES000000001 OPEN: opened day 1, deadline day 14, reminded day 7, 12, escalated day 14\n"
+    ) in text
+    assert "day  14  ESCALATION  to " in text
+    assert "40 daily sweeps after day 0" in text
+    assert text.rstrip().endswith("findings: OPEN 1, RESOLVED 1")
+
+
+def test_simulate_json_gives_findings_and_each_messages_day_and_kind(tmp_path: Path) -> None:
+    # Given a 7-day scenario file whose key's deadline is 3 days after its first notice
+    path = tmp_path / "scenario.json"
+    path.write_text(
+        json.dumps(
+            scenario(days=7, grace_period_days=3, reminder_days_before_deadline=[1], users=[
+                {"name": "ignores", "tags": {"owner-email": "ignores@example.com"},
+                 "keys": [{"id": "AKIAIGNORES000000001", **IN_USE}]},
+            ]).model_dump(mode="json")
+        )
+    )  # fmt: skip
+    # When it is simulated with --json
+    result = CliRunner().invoke(app, ["simulate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # Then the user's finding is in its report, each message with its day and kind
+    [finding] = report["users"][0]["findings"]
+    assert finding == {
+        "access_key_id": "AKIAIGNORES000000001", "status": "OPEN", "resolution": None,
+        "opened_day": 1, "deadline_day": 3, "closed_day": None, "reminder_days": [2],
+        "escalated_day": 3, "enforced_day": None,
+    }  # fmt: skip
+    assert [(n["day"], n["kind"]) for n in report["notifications"]] == [
+        (0, "FIRST_NOTICE"), (2, "REMINDER"), (3, "ESCALATION"),
+    ]  # fmt: skip
+    assert {(d["day"], d["kind"]) for d in report["deliveries"]} == {
+        (0, "FIRST_NOTICE"), (2, "REMINDER"), (3, "ESCALATION"),
+    }  # fmt: skip
+    assert report["run"]["days"] == 7
