@@ -42,6 +42,10 @@ class ResourceNames:
         return f"{self.prefix}-coordination"
 
     @property
+    def findings_table(self) -> str:
+        return f"{self.prefix}-findings"
+
+    @property
     def owners_topic(self) -> str:
         return f"{self.prefix}-owners"
 
@@ -65,6 +69,22 @@ class ResourceNames:
     def state_machine_log_group(self) -> str:
         # /aws/vendedlogs/ keeps CloudWatch Logs' resource policy small (Step Functions' advice).
         return f"/aws/vendedlogs/states/{self.state_machine}"
+
+    @property
+    def sweep_state_machine(self) -> str:
+        return f"{self.prefix}-sweep"
+
+    @property
+    def sweep_state_machine_log_group(self) -> str:
+        return f"/aws/vendedlogs/states/{self.sweep_state_machine}"
+
+    @property
+    def sweep_schedule(self) -> str:
+        return f"{self.prefix}-daily-sweep"
+
+    @property
+    def sweep_dead_letter_queue(self) -> str:
+        return f"{self.prefix}-sweep-schedule-dlq"
 
     @property
     def key_alias(self) -> str:

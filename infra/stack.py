@@ -9,8 +9,14 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from deployment.names import ResourceNames
-from deployment.outputs import AUDIT_TABLE_OUTPUT, EXEMPTION_TABLE_OUTPUT
+from deployment.outputs import (
+    AUDIT_TABLE_OUTPUT,
+    EXEMPTION_TABLE_OUTPUT,
+    FINDINGS_TABLE_OUTPUT,
+    SWEEP_STATE_MACHINE_OUTPUT,
+)
 from deployment.settings import DeploymentSettings
+from deployment.sweep import SweepResources
 from deployment.workflow import WorkflowResources
 from infra.constructs.alarms import Alarms
 from infra.constructs.audit_table import AuditTable
@@ -21,9 +27,13 @@ from infra.constructs.coordination_table import CoordinationTable
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.event_rule import ComplianceEventRule
 from infra.constructs.exemption_table import ExemptionTable
-from infra.constructs.functions import WorkflowFunctions
+from infra.constructs.findings_table import FindingsTable
+from infra.constructs.functions import FunctionPackage, WorkflowFunctions
 from infra.constructs.notification_state_table import NotificationStateTable
 from infra.constructs.owner_notifications import OwnerNotifications
+from infra.constructs.sweep_functions import SweepFunctions
+from infra.constructs.sweep_schedule import SweepSchedule
+from infra.constructs.sweep_workflow import SweepWorkflow
 from infra.constructs.topics import Topics
 from infra.constructs.workflow import Workflow
 
@@ -81,6 +91,7 @@ class KeywardenStack(Stack):
             coordination=self.coordination,
         )
         events = self._compliance_events(settings, names)
+        self._sweep(settings, names, key, functions.package)
         if settings.create_alarms:
             self._alarms(names, key, events, notifications)
         auditors = AuditorPolicy(
@@ -102,6 +113,7 @@ class KeywardenStack(Stack):
         self.coordination = CoordinationTable(
             self, "Coordination", table_name=names.coordination_table, key=key.key
         ).table
+        self.findings = FindingsTable(self, "Findings", table_name=names.findings_table, key=key.key).table
         self.topics = Topics(
             self,
             "Topics",
@@ -129,15 +141,65 @@ class KeywardenStack(Stack):
             queue_name=names.dead_letter_queue,
             state_machine=self.workflow.state_machine,
         )
+        self.config_rule_arn: str | None = None
         if settings.create_config_rule:
-            AccessKeysRotatedRule(
+            self.config_rule_arn = AccessKeysRotatedRule(
                 self,
                 "Config",
                 rule_name=settings.config_rule_name,
                 max_access_key_age=settings.max_access_key_age,
                 create_recorder=settings.create_config_recorder,
-            )
+            ).rule.config_rule_arn
         return events
+
+    def _sweep(
+        self, settings: DeploymentSettings, names: ResourceNames, key: EncryptionKey, package: FunctionPackage
+    ) -> None:
+        """The daily sweep (issue 13): its functions, its workflow, its schedule."""
+        resources = SweepResources(
+            findings_table=self.findings.table_name,
+            audit_table=self.table.table_name,
+            notification_state_table=self.notification_state.table_name,
+            exemption_table=self.exemptions.table.table_name,
+            owners_topic_arn=self.topics.owners.topic_arn,
+            operators_topic_arn=self.topics.operators.topic_arn,
+            remediation_state_machine_arn=self.workflow.state_machine.state_machine_arn,
+        )
+        functions = SweepFunctions(
+            self,
+            "SweepFunctions",
+            settings=settings,
+            names=names,
+            key=key,
+            package=package,
+            resources=resources,
+            created_rule_arn=self.config_rule_arn,
+            findings=self.findings,
+            audit=self.table,
+            notification_state=self.notification_state,
+            exemptions=self.exemptions,
+            owners=self.topics.owners,
+            remediation=self.workflow.state_machine,
+        )
+        self.sweep = SweepWorkflow(
+            self,
+            "Sweep",
+            settings=settings,
+            names=names,
+            key=key,
+            resources=resources,
+            functions=functions.functions,
+            findings=self.findings,
+            operators=self.topics.operators,
+        )
+        self.sweep_schedule = SweepSchedule(
+            self,
+            "SweepSchedule",
+            schedule_name=names.sweep_schedule,
+            expression=settings.sweep_schedule,
+            queue_name=names.sweep_dead_letter_queue,
+            state_machine=self.sweep.state_machine,
+        )
 
     def _alarms(
         self,
@@ -152,8 +214,10 @@ class KeywardenStack(Stack):
             "Alarms",
             names=names,
             state_machine=self.workflow.state_machine,
+            sweep=self.sweep.state_machine,
             dead_letter_queues={
                 "dead-letter-queue": events.dead_letter_queue,
+                "sweep-schedule-dead-letter-queue": self.sweep_schedule.dead_letter_queue,
                 **{
                     f"{channel}-forwarder-dead-letter-queue": forwarder.dead_letter_queue
                     for channel, forwarder in notifications.forwarders.items()
@@ -181,6 +245,11 @@ class KeywardenStack(Stack):
         CfnOutput(self, "DeadLetterQueueUrl", value=events.dead_letter_queue.queue_url)
         CfnOutput(self, "NotificationStateTableName", value=self.notification_state.table_name)
         CfnOutput(self, "CoordinationTableName", value=self.coordination.table_name)
+        CfnOutput(self, FINDINGS_TABLE_OUTPUT, value=self.findings.table_name)
+        CfnOutput(self, SWEEP_STATE_MACHINE_OUTPUT, value=self.sweep.state_machine.state_machine_arn)
+        CfnOutput(
+            self, "SweepScheduleDeadLetterQueueUrl", value=self.sweep_schedule.dead_letter_queue.queue_url
+        )
         for channel, secret in notifications.webhook_secrets.items():
             CfnOutput(self, f"{channel.capitalize()}WebhookSecretArn", value=secret.secret_arn)
         for channel, forwarder in notifications.forwarders.items():

@@ -18,6 +18,8 @@ from typing import Any, Final
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_pascal
 
 from domain.compliance_event import compliance_change_event
 from domain.config_rule import IAM_USER_RESOURCE_TYPE, NON_COMPLIANT, SWEEP_EVENT_SOURCE
@@ -52,6 +54,33 @@ CONFIG_PAGE_LIMIT: Final = 100
 """GetComplianceDetailsByConfigRule's largest Limit."""
 AUDIT_PAGE_LIMIT: Final = 10
 """Remediations read at a time, newest first: the newest real attempt usually decides."""
+
+
+class _ConfigAnswer(BaseModel):
+    """GetComplianceDetailsByConfigRule's fields are PascalCase; expose snake_case."""
+
+    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore")
+
+
+class _Qualifier(_ConfigAnswer):
+    resource_type: str
+    resource_id: str
+
+
+class _Identifier(_ConfigAnswer):
+    evaluation_result_qualifier: _Qualifier
+
+
+class _EvaluationResult(_ConfigAnswer):
+    """One NON_COMPLIANT resource of the rule."""
+
+    evaluation_result_identifier: _Identifier
+    result_recorded_time: datetime | None = None
+
+    @property
+    def user_id(self) -> str | None:
+        qualifier = self.evaluation_result_identifier.evaluation_result_qualifier
+        return qualifier.resource_id if qualifier.resource_type == IAM_USER_RESOURCE_TYPE else None
 
 
 @dataclass(frozen=True)
@@ -100,16 +129,14 @@ def follow_flagged_users(
     _, _, _, region, account_id, *_ = settings.remediation_state_machine_arn.split(":")
     page = _Page(request, settings, ports, account_id, region, load_exemptions(ports.exemption_table))
     users = redriven = opened = 0
-    for result in answer.get("EvaluationResults", []):
-        qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-        if qualifier.get("ResourceType") != IAM_USER_RESOURCE_TYPE:
+    for result in (_EvaluationResult.model_validate(r) for r in answer.get("EvaluationResults", [])):
+        user_id = result.user_id
+        if user_id is None:
             continue
         users += 1
-        user_id = str(qualifier["ResourceId"])
         reason = redrive_reason(_outcomes_newest_first(ports.audit, user_id), dry_run=settings.dry_run)
         if reason is not None:
-            recorded = result.get("ResultRecordedTime")
-            redriven += _redrive(page, user_id, reason, recorded if isinstance(recorded, datetime) else None)
+            redriven += _redrive(page, user_id, reason, result.result_recorded_time)
         else:
             opened += _open_findings(page, user_id)
     return FlaggedUsersPage(

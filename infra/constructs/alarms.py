@@ -1,5 +1,8 @@
 """CloudWatch alarms to the operators' topic: executions failed, timed out or throttled, a DLQ not empty.
 
+The daily sweep has its own: its executions failed or timed out (one a day: throttling is not its
+risk), and its schedule's dead-letter queue not empty (a day's sweep never started).
+
 Failed executions already alert the operators from the workflow itself; the alarms are the net
 for what the workflow cannot report (timeouts, throttling, events that never started it, owner
 notifications a forwarder could not deliver).
@@ -30,6 +33,7 @@ class Alarms(Construct):
         *,
         names: ResourceNames,
         state_machine: sfn.StateMachine,
+        sweep: sfn.StateMachine,
         dead_letter_queues: Mapping[str, sqs.IQueue],
         operators: sns.ITopic,
         key: EncryptionKey,
@@ -40,6 +44,8 @@ class Alarms(Construct):
             "executions-failed": state_machine.metric_failed(period=five_minutes, statistic="Sum"),
             "executions-timed-out": state_machine.metric_timed_out(period=five_minutes, statistic="Sum"),
             "executions-throttled": state_machine.metric_throttled(period=five_minutes, statistic="Sum"),
+            "sweep-executions-failed": sweep.metric_failed(period=five_minutes, statistic="Sum"),
+            "sweep-executions-timed-out": sweep.metric_timed_out(period=five_minutes, statistic="Sum"),
             **{
                 f"{what}-not-empty": queue.metric_approximate_number_of_messages_visible(
                     period=five_minutes, statistic="Maximum"

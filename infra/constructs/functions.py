@@ -137,6 +137,35 @@ def keywarden_function(
     return function, role
 
 
+def iam_users_arn(scope: Construct) -> str:
+    """Every IAM user of the account (IAM is global: no region)."""
+    return Stack.of(scope).format_arn(service="iam", region="", resource="user", resource_name="*")
+
+
+def allow_user_reads(role: iam.Role, function_name: str, also: str = "") -> None:
+    """Read a user by name, its tags, keys (with last use) and login profile (lambdas/iam_snapshot.py);
+    nothing else of IAM. `also` extends the acknowledgement of `user/*` (another action on users)."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="ReadUserCredentials",
+            actions=[
+                "iam:GetUser",
+                "iam:ListUserTags",
+                "iam:ListAccessKeys",
+                "iam:GetAccessKeyLastUsed",
+                "iam:GetLoginProfile",
+            ],
+            resources=[iam_users_arn(role)],
+        )
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+        f"{function_name} snapshots whichever IAM user Config flags, so it reads any user of the "
+        "account: read-only user actions, no other IAM resource type." + also,
+    )
+
+
 class WorkflowFunctions(Construct):
     """The workflow's functions (deployment/workflow.py), keyed by their ASL substitution name.
 
@@ -192,7 +221,7 @@ class WorkflowFunctions(Construct):
         prepare, conclude = self.roles[PREPARE.substitution], self.roles[CONCLUDE.substitution]
         self._allow_config_lookup(prepare)
         for function in WORKFLOW_FUNCTIONS:
-            self._allow_iam_reads(self.roles[function.substitution], names.function(function.handler))
+            allow_user_reads(self.roles[function.substitution], names.function(function.handler))
         # Prepare reads the exemptions (lambdas/exemption_store.py); writing them is for security
         # administrators alone.
         exemptions.allow_reading(prepare, key)
@@ -235,30 +264,6 @@ class WorkflowFunctions(Construct):
                 ],
                 resources=["*"],
             )
-        )
-
-    @staticmethod
-    def _allow_iam_reads(role: iam.Role, function_name: str) -> None:
-        """Read a user by name, its tags, keys (with last use) and login profile; nothing else."""
-        users = Stack.of(role).format_arn(service="iam", region="", resource="user", resource_name="*")
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadUserCredentials",
-                actions=[
-                    "iam:GetUser",
-                    "iam:ListUserTags",
-                    "iam:ListAccessKeys",
-                    "iam:GetAccessKeyLastUsed",
-                    "iam:GetLoginProfile",
-                ],
-                resources=[users],
-            )
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
-            f"{function_name} snapshots whichever IAM user Config flags, so it reads any user of the "
-            "account: read-only user actions, no other IAM resource type.",
         )
 
     @staticmethod

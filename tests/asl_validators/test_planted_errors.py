@@ -99,7 +99,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
 
 @pytest.mark.parametrize("validator", VALIDATORS)
 def test_each_validator_accepts_the_workflow(checked: Checked, validator: str) -> None:
-    """Given the workflow rendered with placeholder ARNs, when each validator checks it, then none objects."""
+    """Given the workflow rendered with placeholder ARNs, When each validator checks it, Then none objects."""
     assert checked.workflow[validator] == []
 
 
@@ -113,8 +113,8 @@ CATCHES: Final = [
 
 @pytest.mark.parametrize(("planted", "validator"), CATCHES)
 def test_each_validator_refuses_the_errors_it_catches(checked: Checked, planted: str, validator: str) -> None:
-    """Given the workflow with one planted error, when a validator that catches it checks the file,
-    then it refuses the file and points at the planted error (its state, value, or line)."""
+    """Given the workflow with one planted error, When a validator that catches it checks the file,
+    Then it refuses the file and points at the planted error (its state, value, or line)."""
     path, found = checked.planted[planted]
     expected = PLANTED[planted]
     assert found[validator] != []

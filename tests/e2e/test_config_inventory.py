@@ -27,7 +27,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def test_a_created_user_is_discovered_under_its_unique_id_with_its_name(sandbox: Sandbox) -> None:
-    """Given Config records IAM users, when a user is created, then ListDiscoveredResources with its
+    """Given Config records IAM users, When a user is created, Then ListDiscoveredResources with its
     unique id answers exactly that user, named (what the runbook's script reads: [0].resourceName)."""
     alice = sandbox.add_user(user("alice"))
     assert alice.user_id.startswith("AIDA")
@@ -38,8 +38,9 @@ def test_a_created_user_is_discovered_under_its_unique_id_with_its_name(sandbox:
 
 
 def test_a_user_config_has_not_discovered_is_not_listed(sandbox: Sandbox) -> None:
-    """Given a user with discovered_by_config false, then Config lists nothing for its id, nor for
-    its name, and the full listing does not have it; IAM has it all the same."""
+    """Given a user with discovered_by_config false, When Config is asked for IAM users,
+    Then it lists nothing for its id, nor for its name, and the full listing does not have it;
+    IAM has it all the same."""
     hidden = sandbox.add_user(user("hidden", discovered_by_config=False))
     assert listed(sandbox, resourceIds=[hidden.user_id]) == []
     assert listed(sandbox, resourceName="hidden") == []
@@ -48,8 +49,8 @@ def test_a_user_config_has_not_discovered_is_not_listed(sandbox: Sandbox) -> Non
 
 
 def test_a_deleted_user_is_listed_only_with_include_deleted_resources(sandbox: Sandbox) -> None:
-    """Given a discovered user deleted an hour into the run, then Config lists it no more, except
-    with includeDeletedResources, where it carries the deletion time."""
+    """Given a discovered user deleted an hour into the run, When Config is asked for it,
+    Then it is listed no more, except with includeDeletedResources, where it carries the deletion time."""
     gone = sandbox.add_user(user("gone"))
     sandbox.clock.advance(3600)
     deleted_at = sandbox.clock.now()
@@ -67,7 +68,7 @@ def test_a_deleted_user_is_listed_only_with_include_deleted_resources(sandbox: S
 
 
 def test_the_listing_is_paged_as_config_pages_it(sandbox: Sandbox) -> None:
-    """Given several discovered users, when asked one per page, then nextToken walks them all once;
+    """Given several discovered users, When asked one per page, Then nextToken walks them all once;
     a limit over 100, or ids and a name together, are refused as Config refuses them."""
     for name in ("page1", "page2", "page3"):
         sandbox.add_user(user(name))
@@ -93,9 +94,9 @@ def test_the_listing_is_paged_as_config_pages_it(sandbox: Sandbox) -> None:
 
 
 def test_the_sandbox_recorder_records_iam_users_and_runs_on_the_virtual_clock(sandbox: Sandbox) -> None:
-    """Given the default sandbox, then its one recorder ("default", in the sandbox's region) records
-    all supported types including the global IAM ones, is recording since the sandbox started, and
-    its last recording event succeeded."""
+    """Given the default sandbox, When its recorders are described, Then its one recorder ("default", in
+    the sandbox's region) records all supported types including the global IAM ones, is recording since
+    the sandbox started, and its last recording event succeeded."""
     config = sandbox.client("config")
     [recorder] = config.describe_configuration_recorders()["ConfigurationRecorders"]
     assert recorder["name"] == "default"
@@ -108,8 +109,8 @@ def test_the_sandbox_recorder_records_iam_users_and_runs_on_the_virtual_clock(sa
 
 
 def test_a_scenario_run_in_a_running_sandbox_sets_iam_recording_for_its_own_users(sandbox: Sandbox) -> None:
-    """Given the running sandbox records IAM users, when a scenario without IAM recording runs in it,
-    then its users are not discovered, and the recorder records IAM users again afterwards."""
+    """Given the running sandbox records IAM users, When a scenario without IAM recording runs in it,
+    Then its users are not discovered, and the recorder records IAM users again afterwards."""
     run_scenario_in(sandbox, Scenario(config_records_iam_users=False, users=[user("visitor")]))
     visitor = sandbox.client("iam").get_user(UserName="visitor")["User"]["UserId"]
     assert listed(sandbox, resourceIds=[visitor]) == []

@@ -20,8 +20,9 @@ def not_recording_iam() -> Iterator[Sandbox]:
 
 
 def test_a_recorder_without_global_iam_types_discovers_no_user(not_recording_iam: Sandbox) -> None:
-    """Given the account's recorder does not record global IAM resources (Config's default), then
-    DescribeConfigurationRecorders shows it, and Config lists no IAM user at all."""
+    """Given the account's recorder does not record global IAM resources (Config's default),
+    When a user is created, Then DescribeConfigurationRecorders shows it, and Config lists no IAM user
+    at all."""
     config = not_recording_iam.client("config")
     [recorder] = config.describe_configuration_recorders()["ConfigurationRecorders"]
     assert recorder["recordingGroup"]["allSupported"] is True
@@ -34,8 +35,8 @@ def test_a_recorder_without_global_iam_types_discovers_no_user(not_recording_iam
 
 
 def test_the_runbook_fails_for_every_user_when_iam_users_are_not_recorded(not_recording_iam: Sandbox) -> None:
-    """Given Config does not record IAM users (ASR issue #55's cause), then the runbook fails with
-    the IndexError for a user IAM has, and leaves the user's key Active."""
+    """Given Config does not record IAM users (ASR issue #55's cause), When the runbook runs for a user
+    IAM has, Then it fails with the IndexError and leaves the user's key Active."""
     frank = not_recording_iam.add_user(user("frank"))
     automation = run_runbook(not_recording_iam, frank.user_id)
     assert (automation["AutomationExecutionStatus"], automation["FailureMessage"]) == ("Failed", INDEX_ERROR)
@@ -43,9 +44,9 @@ def test_the_runbook_fails_for_every_user_when_iam_users_are_not_recorded(not_re
 
 
 def test_switching_iam_recording_on_then_off_keeps_what_config_discovered(not_recording_iam: Sandbox) -> None:
-    """Given a recorder that starts recording IAM users, then users created from then on are
-    discovered, and stay listed after it stops (Config lists what it discovered, recording or not);
-    users created while it did not record are not."""
+    """Given a recorder that starts recording IAM users, When it stops again, Then users created while
+    it recorded are discovered and stay listed after it stops (Config lists what it discovered,
+    recording or not); users created while it did not record are not."""
     before = not_recording_iam.add_user(user("before"))
     not_recording_iam.record_iam_users(True)
     during = not_recording_iam.add_user(user("during"))

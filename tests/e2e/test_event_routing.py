@@ -34,21 +34,23 @@ def user_id(sandbox: Sandbox) -> str:
     ],
 )
 def test_other_events_start_nothing(sandbox: Sandbox, user_id: str, change: dict[str, str]) -> None:
+    """Given a compliance change that is not keywarden's (compliant, another rule, another type), When it
+    is put on the bus, Then no execution and no automation start."""
     assert sandbox.put_event(sandbox.compliance_change(user_id, **change)) == []
     assert sandbox.automation.start_calls == []
 
 
-def test_the_rule_targets_the_state_machine_with_a_dead_letter_queue(sandbox: Sandbox) -> None:
-    [target] = sandbox.client("events").list_targets_by_rule(Rule=sandbox.stack.event_rule_name)["Targets"]
-    assert target["Arn"] == sandbox.stack.state_machine_arn
-    assert target["DeadLetterConfig"]["Arn"].endswith(":keywarden-events-dlq")
-
-
 def test_a_bad_workflow_input_is_rejected_recorded_and_alerted(sandbox: Sandbox) -> None:
+    # Given an execution started by hand with a COMPLIANT event
     execution = sandbox.start_execution(
         compliance_event(compliance_type="COMPLIANT"), name="manual-compliant"
     )
+
+    # When it runs
     run = sandbox.execution(execution)
+
+    # Then it fails as REJECTED with the reason, starts no automation, records REJECTED and alerts the
+    # operators
     assert run.status == "FAILED"
     assert run.error == "keywarden.REJECTED"
     assert run.cause == "compliance type is 'COMPLIANT', not NON_COMPLIANT"
@@ -61,8 +63,13 @@ def test_a_bad_workflow_input_is_rejected_recorded_and_alerted(sandbox: Sandbox)
 
 
 def test_garbage_input_is_rejected_too(sandbox: Sandbox) -> None:
+    # Given an execution started by hand with input that is no event at all
     execution = sandbox.start_execution({"hello": "world"}, name="manual-garbage")
+
+    # When it runs
     run = sandbox.execution(execution)
+
+    # Then it is REJECTED, saying it is not a compliance-change event, and recorded so
     assert run.error == "keywarden.REJECTED"
     assert "not a Config compliance-change event" in (run.cause or "")
     assert sandbox.audit_items(execution)[0]["outcome"] == "REJECTED"

@@ -57,7 +57,11 @@ class TestRefusals:
         ],
     )
     def test_refusals_write_nothing(self, sandbox: Sandbox, arguments: list[str], message: str) -> None:
+        # Given an empty exemption table
+        # When `exemptions add` is given a missing, invalid or too-broad argument
         result = exemptions(sandbox, "add", *arguments)
+
+        # Then it exits 2 with a one-line reason, no traceback, and the table is still empty
         assert result.exit_code == 2
         assert message in " ".join(result.stderr.split())
         assert "Traceback" not in result.output
@@ -66,19 +70,29 @@ class TestRefusals:
 
 
 def test_add_list_replace_remove(sandbox: Sandbox) -> None:
+    # Given an empty exemption table
+    # When svc-acme-* is exempted, then exempted again without --replace
     added = exemptions(sandbox, "add", "svc-acme-*", "--reason", "vendor migration", "--expires", "30d")
     assert added.exit_code == 0, added.output
     again = exemptions(sandbox, "add", "svc-acme-*", "--reason", "again", "--expires", "10d")
+
+    # Then the second add is refused
     assert again.exit_code == 2
     assert "already has an exemption" in again.stderr
+
+    # When it is replaced
     replaced = exemptions(
         sandbox, "add", "svc-acme-*", "--reason", "shorter", "--expires", "10d", "--replace"
     )
     assert replaced.exit_code == 0, replaced.output
+
+    # Then the list shows only the replacement, active, with who added it
     [listed] = json.loads(exemptions(sandbox, "list", "--format", "json").stdout)
     assert (listed["user"], listed["reason"], listed["status"]) == ("svc-acme-*", "shorter", "ACTIVE")
     assert listed["added_by"].startswith("arn:aws:")
     assert "svc-acme-*" in exemptions(sandbox, "list").stdout
+
+    # When it is removed twice, Then the second removal says there is none
     assert exemptions(sandbox, "remove", "svc-acme-*").exit_code == 0
     missing = exemptions(sandbox, "remove", "svc-acme-*")
     assert missing.exit_code == 1
@@ -86,6 +100,9 @@ def test_add_list_replace_remove(sandbox: Sandbox) -> None:
 
 
 def test_an_exemption_added_with_the_cli_protects_the_user(sandbox: Sandbox) -> None:
+    """Given a 200-day-old key of svc-acme-sync, When an exemption for svc-acme-* is added with the CLI and
+    the user's event arrives, Then it is recorded EXEMPT; once the exemption is removed, the next event
+    remediates."""
     user = sandbox.add_user(UserSpec(name="svc-acme-sync", keys=[KeySpec(created_days_ago=200)]))
     assert exemptions(sandbox, "add", "svc-acme-*", "--reason", "vendor", "--expires", "2w").exit_code == 0
     [execution] = sandbox.put_event(sandbox.compliance_change(user.user_id))
@@ -96,6 +113,8 @@ def test_an_exemption_added_with_the_cli_protects_the_user(sandbox: Sandbox) -> 
 
 
 def test_a_missing_table_is_a_short_error(sandbox: Sandbox) -> None:
+    """Given a table name that does not exist, When exemptions are listed, Then the CLI exits 1 with a
+    short error naming it."""
     result = runner.invoke(app, ["exemptions", "list", "--table", "nope", "--region", sandbox.region])
     assert result.exit_code == 1
     assert "exemption table 'nope' not found" in result.stderr

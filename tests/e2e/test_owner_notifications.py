@@ -53,9 +53,14 @@ def deadline(summary: dict[str, str]) -> str:
 
 
 def test_bob_reads_about_his_key_in_his_channel_and_his_inbox(sandbox: Sandbox) -> None:
+    # Given bob, tagged with his address and channel, whose 120-day-old key he used today
     user = sandbox.add_user(BOB)
+
+    # When his event is handled
     execution = remediate(sandbox, user.user_id)
     summary = sandbox.audit_items(execution)[0]
+
+    # Then his channel reads which key is still active, how old, its last use, and what to do by when
     slack, email = sorted(sandbox.deliveries(), key=lambda d: d.channel, reverse=True)
     assert (slack.channel, slack.recipient, slack.user_name) == ("slack", "#payments-alerts", "bob")
     assert slack.subject == f"Action needed: rotate access key {KEY_ID} of IAM user bob (120 days old)"
@@ -64,6 +69,7 @@ def test_bob_reads_about_his_key_in_his_channel_and_his_inbox(sandbox: Sandbox) 
     assert "(120 days ago)" in slack.text
     assert "(today), by s3 in eu-west-1" in slack.text
     assert f"What to do, before {deadline(summary)}" in slack.text
+    # And his inbox gets the same from keywarden's address, in text and HTML
     assert (email.channel, email.recipient, email.cc, email.sender) == (
         "email",
         "bob@example.com",
@@ -76,6 +82,7 @@ def test_bob_reads_about_his_key_in_his_channel_and_his_inbox(sandbox: Sandbox) 
     assert f"before {deadline(summary)}" in email.text
     assert email.html is not None
     assert f"<code>{KEY_ID}</code>" in email.html
+    # And each forwarder ran once and succeeded
     assert [(i.function_name, i.attempts, i.succeeded) for i in sandbox.sns_to_lambda.invocations] == [
         ("keywarden-slack-forwarder", 1, True),
         ("keywarden-email-forwarder", 1, True),
@@ -83,10 +90,15 @@ def test_bob_reads_about_his_key_in_his_channel_and_his_inbox(sandbox: Sandbox) 
 
 
 def test_forwarders_get_the_event_sns_sends(sandbox: Sandbox) -> None:
+    # Given bob's event handled and his owners' notice published
     user = sandbox.add_user(BOB)
     execution = remediate(sandbox, user.user_id)
     message_id = sandbox.audit_items(execution)[0]["notification_message_id"]
+
+    # When the email forwarder's invocation is read
     [invocation] = [i for i in sandbox.lambdas.invocations if i.function_name == "keywarden-email-forwarder"]
+
+    # Then it got the SNS record from the owners' topic, with the routing attributes and the structured facts
     record = invocation.event["Records"][0]
     assert record["EventSubscriptionArn"].startswith(sandbox.stack.owners_topic_arn + ":")
     sns = record["Sns"]
@@ -99,14 +111,20 @@ def test_forwarders_get_the_event_sns_sends(sandbox: Sandbox) -> None:
 
 
 def test_a_repeated_event_within_the_window_is_not_notified_again_but_is_after_it(sandbox: Sandbox) -> None:
+    # Given bob was told about his key left active
     user = sandbox.add_user(BOB)
     first = remediate(sandbox, user.user_id)
+
+    # And he was told once: one notice, two deliveries
     assert len(sandbox.published("owners")) == 1
     assert len(sandbox.deliveries()) == 2
 
+    # When the same event comes 23 hours later, within the 24-hour window
     sandbox.clock.advance(23 * 3600)
     repeat = remediate(sandbox, user.user_id)
     run = sandbox.execution(repeat)
+
+    # Then it is recorded with why he was not told again, and nothing is published or delivered
     assert run.status == "SUCCEEDED"
     summary, key_item = sandbox.audit_items(repeat)
     assert summary["outcome"] == "KEYS_LEFT_ACTIVE"
@@ -118,6 +136,7 @@ def test_a_repeated_event_within_the_window_is_not_notified_again_but_is_after_i
     assert "notification_message_id" not in summary
     assert sandbox.published("owners") == []
     assert len(sandbox.deliveries()) == 2
+    # And the notification state still says he was told once, by the first execution
     [state] = sandbox.notification_state(user.user_id)
     assert (state["sk"], state["result"], state["notification_count"]) == (
         f"KEY#{KEY_ID}",
@@ -126,8 +145,11 @@ def test_a_repeated_event_within_the_window_is_not_notified_again_but_is_after_i
     )
     assert state["last_execution"] == first.rsplit(":", 1)[-1]
 
+    # When it comes again past the window
     sandbox.clock.advance(3600 + 60)
     later = remediate(sandbox, user.user_id)
+
+    # Then he is told again, and the state counts two notices since the first
     assert sandbox.audit_items(later)[0]["notification_message_id"]
     assert len(sandbox.published("owners")) == 1
     assert [d.channel for d in sandbox.deliveries()] == ["slack", "email", "slack", "email"]
@@ -138,16 +160,21 @@ def test_a_repeated_event_within_the_window_is_not_notified_again_but_is_after_i
 
 
 def test_a_changed_result_within_the_window_is_news(sandbox: Sandbox) -> None:
+    # Given bob was told his key is still active
     user = sandbox.add_user(BOB)
     remediate(sandbox, user.user_id)
-    # Nobody used the key since: by the next event it is unused, and the runbook revokes it.
+    # And nobody used the key since: by the next event it is unused, and the runbook revokes it.
     key = iam_backends[sandbox.account_id]["aws"].get_user("bob").get_access_key_by_id(KEY_ID)
     key.last_used = AccessKeyLastUsed(
         timestamp=(sandbox.clock.now() - timedelta(days=100)).replace(tzinfo=None),
         service="s3",
         region="eu-west-1",
     )
+
+    # When the next event comes within the window
     second = remediate(sandbox, user.user_id)
+
+    # Then the changed result is news: he is told his key was deactivated
     assert sandbox.audit_items(second)[0]["keys"][0]["result"] == "DEACTIVATED"
     assert "notification_message_id" in sandbox.audit_items(second)[0]
     slack_messages = [d.text for d in sandbox.deliveries() if d.channel == "slack"]
@@ -156,10 +183,15 @@ def test_a_changed_result_within_the_window_is_news(sandbox: Sandbox) -> None:
 
 
 def test_a_failed_publish_gives_the_claim_back(sandbox: Sandbox) -> None:
+    # Given the owners' topic is gone
     user = sandbox.add_user(BOB)
     sns = sandbox.client("sns")
     sns.delete_topic(TopicArn=sandbox.stack.owners_topic_arn)
+
+    # When bob's event is handled
     failed = remediate(sandbox, user.user_id)
+
+    # Then the execution fails on the notice, the record holds the error, and the claim is given back
     run = sandbox.execution(failed)
     assert run.status == "FAILED"
     assert run.error == "keywarden.OwnerNotificationFailed"
@@ -167,23 +199,32 @@ def test_a_failed_publish_gives_the_claim_back(sandbox: Sandbox) -> None:
     [state] = sandbox.notification_state(user.user_id)
     assert state["suppress_until"] == 0
 
+    # When the topic is back and the event comes again
     sns.create_topic(Name=sandbox.stack.owners_topic_arn.rsplit(":", 1)[-1])
     retried = remediate(sandbox, user.user_id)
+
+    # Then it succeeds and he is told
     assert sandbox.execution(retried).status == "SUCCEEDED"
     assert sandbox.audit_items(retried)[0]["notification_message_id"]
 
 
 def test_an_unknown_owner_reaches_the_security_contact_and_the_default_channel(sandbox: Sandbox) -> None:
+    # Given bob's owner tag and channel tag are both malformed
     spec = BOB.model_copy(
         update={"tags": {"owner-email": "bob at example", "slack-channel": "Payments Alerts"}}
     )
     user = sandbox.add_user(spec)
+
+    # When his event is handled
     execution = remediate(sandbox, user.user_id)
+
+    # Then the record says the security contact and the default channel were used, and why
     assert sandbox.audit_items(execution)[0]["owner"] == {
         "email": "security@example.com",
         "source": "fallback: malformed address in tag owner-email",
         "slack_channel_source": "default channel: malformed channel in tag slack-channel",
     }
+    # And the default channel's message and the security contact's email say why they got it
     slack, email = sorted(sandbox.deliveries(), key=lambda d: d.channel, reverse=True)
     assert slack.recipient == "#keywarden-alerts"
     assert (
@@ -197,11 +238,16 @@ def test_an_unknown_owner_reaches_the_security_contact_and_the_default_channel(s
 
 
 def test_filter_policies_choose_the_forwarders() -> None:
+    # Given a deployment that posts to Slack only high severities
     with Sandbox(DeploymentSettings(slack_severities=("high",))) as sandbox:
         carl = sandbox.add_user(UNUSED)
         bob = sandbox.add_user(BOB)
+
+        # When carl's key is deactivated (medium) and bob's is left active (high)
         remediate(sandbox, carl.user_id)  # a deactivated key: severity medium
         remediate(sandbox, bob.user_id)  # a key left active: severity high
+
+        # Then carl hears by email only, bob in Slack and by email
         assert [(d.user_name, d.channel, d.recipient) for d in sandbox.deliveries()] == [
             ("carl", "email", "carl@example.com"),
             ("bob", "slack", "#payments-alerts"),
@@ -210,9 +256,14 @@ def test_filter_policies_choose_the_forwarders() -> None:
 
 
 def test_slack_rate_limiting_is_waited_out_on_the_forwarders_clock(sandbox: Sandbox) -> None:
+    # Given Slack answering the first post 429 with Retry-After: 30
     user = sandbox.add_user(BOB)
     sandbox.webhooks["slack"].answer_next(ScriptedAnswer(429, "rate_limited", retry_after="30"))
+
+    # When bob's event is handled
     execution = remediate(sandbox, user.user_id)
+
+    # Then the forwarder waited 30 simulated seconds and posted again, and both deliveries arrived
     assert [p.status for p in sandbox.webhooks["slack"].posts] == [429, 200]
     assert [d.channel for d in sandbox.deliveries()] == ["slack", "email"]
     assert sandbox.forwarder_clock.elapsed_seconds == 30
@@ -221,12 +272,19 @@ def test_slack_rate_limiting_is_waited_out_on_the_forwarders_clock(sandbox: Sand
 
 
 def test_slack_down_ends_in_the_dead_letter_queue_and_never_leaks_the_webhook(sandbox: Sandbox) -> None:
+    # Given Slack answering 500 to every post
     user = sandbox.add_user(BOB)
     sandbox.webhooks["slack"].answer_next(*[ScriptedAnswer(500, "internal_error")] * 12)
+
+    # When bob's event is handled
     execution = remediate(sandbox, user.user_id)
+
+    # Then the workflow still succeeds and only the email arrives
     assert sandbox.execution(execution).status == "SUCCEEDED"
     assert [d.channel for d in sandbox.deliveries()] == ["email"]
     assert len(sandbox.webhooks["slack"].posts) == 12  # 4 tries in each of Lambda's 3 attempts
+    # And the Slack event ends in the dead-letter queue after Lambda's 3 attempts, saying why, with the SNS
+    # message
     [record] = sandbox.forwarder_failures("slack")
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
@@ -236,6 +294,7 @@ def test_slack_down_ends_in_the_dead_letter_queue_and_never_leaks_the_webhook(sa
     )
     notified = sandbox.audit_items(execution)[0]["notification_message_id"]
     assert record["requestPayload"]["Records"][0]["Sns"]["MessageId"] == notified
+    # And the email did not fail, and no log nor dead-letter record holds a webhook URL
     assert sandbox.forwarder_failures("email") == []
     secret_urls = [
         sandbox.webhooks["slack"].url("default"),
@@ -248,9 +307,14 @@ def test_slack_down_ends_in_the_dead_letter_queue_and_never_leaks_the_webhook(sa
 
 
 def test_an_email_ses_refuses_ends_in_the_dead_letter_queue(sandbox: Sandbox) -> None:
+    # Given SES does not allow keywarden's sender address
     sandbox.client("sesv2").delete_email_identity(EmailIdentity="keywarden@example.com")
     user = sandbox.add_user(BOB)
+
+    # When bob's event is handled
     remediate(sandbox, user.user_id)
+
+    # Then only Slack delivers, and the email event ends in its dead-letter queue with SES's refusal
     assert [d.channel for d in sandbox.deliveries()] == ["slack"]
     [record] = sandbox.forwarder_failures("email")
     assert record["requestContext"]["approximateInvokeCount"] == 3

@@ -29,9 +29,10 @@ def expected(created: int, last_used: int | None, key_age: int, usage_age: int) 
 
 @pytest.mark.parametrize(("key_age", "usage_age"), [(90, 90), (90, 60)])
 def test_every_combination_around_the_thresholds(key_age: int, usage_age: int) -> None:
+    # Given a user for every key age and last use around the thresholds
     cases = [(c, u) for c, u in itertools.product(AGES, LAST_USED) if u is None or u <= c]
-    # Two keys per user (IAM's limit); the second key is always young, so Config flags the
-    # user only through the first, and the young key's own verdict is checked too.
+    # And a second, young key per user (IAM's limit is two): Config flags the user only through the
+    # first, and the young key's own verdict is checked too
     users = [
         UserSpec(
             name=f"user{i}",
@@ -42,9 +43,14 @@ def test_every_combination_around_the_thresholds(key_age: int, usage_age: int) -
         )
         for i, (created, used) in enumerate(cases)
     ]
+
+    # When the scenario runs in the sandbox
     report = run_scenario(
         Scenario(max_access_key_age=key_age, max_credential_usage_age=usage_age, users=users)
     )
+
+    # Then each stale key gets the verdict the runbook's rule predicts, the young key stays COMPLIANT,
+    # and a user with no stale key is COMPLIANT
     for (created, last_used), user in zip(cases, report.users, strict=True):
         results = {k.access_key_id[-1]: k.result for k in user.keys}
         if created >= key_age:

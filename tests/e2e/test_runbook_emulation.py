@@ -27,8 +27,8 @@ def stale(name: str, key_id: str, **spec: Any) -> UserSpec:
 
 
 def test_a_user_config_knows_has_its_stale_key_deactivated(sandbox: Sandbox) -> None:
-    """Given a discovered user with a 120-day-old unused key, then the runbook succeeds and IAM
-    shows the key Inactive (the contrast for the failures below)."""
+    """Given a discovered user with a 120-day-old unused key, When the runbook runs,
+    Then it succeeds and IAM shows the key Inactive (the contrast for the failures below)."""
     ana = sandbox.add_user(stale("ana", "AKIAANA0000000000001"))
     automation = run_runbook(sandbox, ana.user_id)
     assert automation["AutomationExecutionStatus"] == "Success"
@@ -37,8 +37,8 @@ def test_a_user_config_knows_has_its_stale_key_deactivated(sandbox: Sandbox) -> 
 
 
 def test_a_user_config_has_not_discovered_fails_the_runbook_with_its_index_error(sandbox: Sandbox) -> None:
-    """Given a user IAM has but Config has not discovered, then the runbook's script indexes an empty
-    list: the automation ends Failed with the IndexError, and the user's key is left Active."""
+    """Given a user IAM has but Config has not discovered, When the runbook runs, Then its script
+    indexes an empty list: the automation ends Failed with the IndexError, and the key is left Active."""
     ben = sandbox.add_user(stale("ben", "AKIABEN0000000000001", discovered_by_config=False))
     automation = run_runbook(sandbox, ben.user_id)
     assert automation["AutomationExecutionStatus"] == "Failed"
@@ -49,8 +49,9 @@ def test_a_user_config_has_not_discovered_fails_the_runbook_with_its_index_error
 
 
 def test_a_deleted_user_fails_the_runbook_the_same_way(sandbox: Sandbox) -> None:
-    """Given a discovered user deleted before the runbook runs, then Config lists it only as a deleted
-    resource, which the script does not ask for: the automation fails with the IndexError."""
+    """Given a discovered user deleted before the runbook runs, When it runs, Then Config lists the user
+    only as a deleted resource, which the script does not ask for: the automation fails with the
+    IndexError."""
     cleo = sandbox.add_user(stale("cleo", "AKIACLEO000000000001"))
     delete_user("cleo", sandbox.region)
     automation = run_runbook(sandbox, cleo.user_id)
@@ -58,8 +59,9 @@ def test_a_deleted_user_fails_the_runbook_the_same_way(sandbox: Sandbox) -> None
 
 
 def test_a_verification_that_reads_too_soon_fails_although_the_key_is_inactive(sandbox: Sandbox) -> None:
-    """Given verification_fails, then the runbook deactivates the stale key, its verification still
-    reads it Active: the automation ends Failed with VERIFICATION FAILED, while IAM shows it Inactive."""
+    """Given verification_fails, When the runbook runs, Then it deactivates the stale key, its
+    verification still reads it Active: the automation ends Failed with VERIFICATION FAILED, while IAM
+    shows it Inactive."""
     dan = sandbox.add_user(
         stale("dan", "AKIADAN0000000000001", automation=AutomationSpec(verification_fails=True))
     )
@@ -77,7 +79,7 @@ def test_a_verification_that_reads_too_soon_fails_although_the_key_is_inactive(s
 
 def test_a_verification_failure_on_a_deleted_password(sandbox: Sandbox) -> None:
     """Given verification_fails and a user whose only stale credential is a 200-day-unused password,
-    then the password is deleted and the verification fails on the login profile."""
+    When the runbook runs, Then the password is deleted and the verification fails on the login profile."""
     eve = sandbox.add_user(
         UserSpec(
             name="eve",

@@ -76,6 +76,8 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "maxExemptionDays": "30",
         "maxConcurrentAutomations": "40",
         "exemptionAdministratorArns": f"{SECURITY_ADMIN_ROLE},{SSO_SECURITY_ADMIN_ROLE}",
+        "sweepSchedule": "cron(30 4 ? * MON-FRI *)",
+        "enforceAfterDeadline": "true",
     }
     return synthesize(context, tmp_path_factory.mktemp("custom"))
 

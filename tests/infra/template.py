@@ -132,3 +132,14 @@ def render(value: Any) -> Any:
         separator, parts = value["Fn::Join"]
         return str(separator).join(str(render(part)) for part in parts)
     return {k: render(v) for k, v in value.items()}
+
+
+def remediation_state_machine(resources: Resources) -> tuple[str, dict[str, Any]]:
+    """The remediation workflow's state machine (`<prefix>-remediation`; the other is the sweep)."""
+    found = [
+        (name, r)
+        for name, r in of_type(resources, "AWS::StepFunctions::StateMachine").items()
+        if str(r["Properties"]["StateMachineName"]).endswith("-remediation")
+    ]
+    assert len(found) == 1, [n for n, _ in found]
+    return found[0]

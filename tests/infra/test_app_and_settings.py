@@ -50,6 +50,13 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         ({"exemptionAdministratorArns": ["arn:aws:iam::1234:role/admin"]}, "exemptionAdministratorArns"),
         ({"exemptionAdministratorArns": "security-admin"}, "exemptionAdministratorArns"),
+        # The findings' lifecycle (issue 13): a schedule Scheduler understands, a sane cadence.
+        ({"sweepSchedule": "daily at 6"}, "sweepSchedule"),
+        ({"reminderDaysBeforeDeadline": "7,7"}, "reminderDaysBeforeDeadline"),
+        ({"reminderDaysBeforeDeadline": "0"}, "reminderDaysBeforeDeadline"),
+        ({"enforceAfterDeadline": "perhaps"}, "enforceAfterDeadline"),
+        ({"enforcementDelayDays": "-1"}, "enforcementDelayDays"),
+        ({"gracePeriodDays": "366"}, "gracePeriodDays"),
         (
             {"exemptionAdministratorArns": "arn:aws:iam::111122223333:group/security"},
             "exemptionAdministratorArns",

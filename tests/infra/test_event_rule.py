@@ -11,7 +11,7 @@ from moto.events.models import EventPattern
 from domain.config_rule import compliance_change_event_pattern
 from tests.factories import compliance_event
 from tests.infra.conftest import Synthesized
-from tests.infra.template import arn_of, only, queue_policy, ref, statements
+from tests.infra.template import arn_of, only, queue_policy, ref, remediation_state_machine, statements
 
 RULE = "keywarden-access-keys-rotated"
 
@@ -57,7 +57,7 @@ def test_the_target_is_the_workflow_with_retries_and_a_dead_letter_queue(default
     rule_id, rule = only(resources, "AWS::Events::Rule", Name="keywarden-noncompliant-user")
     queue_id, _ = only(resources, "AWS::SQS::Queue", QueueName="keywarden-events-dlq")
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == ref(only(resources, "AWS::StepFunctions::StateMachine")[0])
+    assert target["Arn"] == ref(remediation_state_machine(resources)[0])
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400}
     assert target["DeadLetterConfig"] == {"Arn": arn_of(queue_id)}
     # The workflow reads the whole event: no Input, InputPath or InputTransformer.

@@ -55,6 +55,22 @@ ACKNOWLEDGED = {
     ("keywarden/Notifications/Slack/DeadLetterQueue", "AwsSolutions-SQS3"),
     ("keywarden/Notifications/Email/DeadLetterQueue", "AwsSolutions-SQS3"),
     ("keywarden/Notifications/SlackWebhook", "AwsSolutions-SMG4"),
+    # The daily sweep (issue 13): its functions as the workflow's, its state machine's log delivery and
+    # X-Ray, its schedule's dead-letter queue.
+    ("keywarden/SweepFunctions/FollowFlagged", "AwsSolutions-L1"),
+    ("keywarden/SweepFunctions/FollowFindings", "AwsSolutions-L1"),
+    ("keywarden/SweepFunctions/FollowFlaggedRole", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/SweepFunctions/FollowFindingsRole", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "keywarden/SweepFunctions/FollowFlaggedRole",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+    ),
+    (
+        "keywarden/SweepFunctions/FollowFindingsRole",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+    ),
+    ("keywarden/Sweep/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("keywarden/SweepSchedule/DeadLetterQueue", "AwsSolutions-SQS3"),
 }
 
 
@@ -106,6 +122,29 @@ def test_every_acknowledgement_is_on_one_resource_with_its_own_reason() -> None:
 def test_the_recorder_bucket_adds_one_acknowledgement() -> None:
     found = acknowledgements({"createConfigRecorder": True})
     assert set(found) - ACKNOWLEDGED == {("keywarden/Config/DeliveryBucket", "AwsSolutions-S1")}
+
+
+def test_an_existing_config_rule_adds_one_acknowledgement_for_reading_it() -> None:
+    """Given createConfigRule=false, Then FollowFlagged reads `config-rule/*` (the existing rule's id is
+    unknown at synth), acknowledged on its role alone with the reason."""
+    found = acknowledgements({"createConfigRule": False})
+    rule_reads = (
+        "keywarden/SweepFunctions/FollowFlaggedRole",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:config:<AWS::Region>:<AWS::AccountId>:config-rule/*]",
+    )
+    assert set(found) - ACKNOWLEDGED == {rule_reads}
+    assert "its id" in found[rule_reads]
+
+
+def test_enforcement_says_why_follow_findings_may_update_users_keys() -> None:
+    """Given enforceAfterDeadline=true, Then no new finding, and the acknowledgement of FollowFindings'
+    `user/*` names iam:UpdateAccessKey, which it is then allowed."""
+    users = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]"
+    default = acknowledgements({})[("keywarden/SweepFunctions/FollowFindingsRole", users)]
+    enforcing = acknowledgements({"enforceAfterDeadline": True})
+    assert set(enforcing) == ACKNOWLEDGED
+    assert "iam:UpdateAccessKey" not in default
+    assert "iam:UpdateAccessKey" in enforcing[("keywarden/SweepFunctions/FollowFindingsRole", users)]
 
 
 def test_a_channel_brings_its_own_acknowledgements_and_takes_them_away() -> None:

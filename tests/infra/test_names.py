@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.sweep import SWEEP_HANDLERS
 from deployment.workflow import WORKFLOW_HANDLERS
 from keywarden.sandbox import Sandbox
 from notifications.channels import DEFAULT_CHANNELS
@@ -44,8 +45,13 @@ def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
     only(resources, "AWS::Events::Rule", Name=names.event_rule)
     only(resources, "AWS::SQS::Queue", QueueName=names.dead_letter_queue)
     only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.state_machine)
+    # The sweep's resources (the sandbox's sweep names them from the same ResourceNames).
+    only(resources, "AWS::DynamoDB::Table", TableName=names.findings_table)
+    only(resources, "AWS::StepFunctions::StateMachine", StateMachineName=names.sweep_state_machine)
+    only(resources, "AWS::Scheduler::Schedule", Name=names.sweep_schedule)
+    only(resources, "AWS::SQS::Queue", QueueName=names.sweep_dead_letter_queue)
     assert {
         f["Properties"]["FunctionName"] for f in of_type(resources, "AWS::Lambda::Function").values()
-    } == {names.function(h) for h in WORKFLOW_HANDLERS.values()} | {
+    } == {names.function(h) for h in (*WORKFLOW_HANDLERS.values(), *SWEEP_HANDLERS.values())} | {
         names.forwarder_function(c) for c in DEFAULT_CHANNELS
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from deployment.sweep import SWEEP_HANDLERS
 from deployment.workflow import WORKFLOW_HANDLERS
 from domain.runbook import RUNBOOK_NAME
 from tests.infra.conftest import Synthesized
@@ -18,6 +19,7 @@ from tests.infra.template import (
     only,
     policy_documents,
     ref,
+    remediation_state_machine,
     role_statements,
     statements,
 )
@@ -47,7 +49,7 @@ WILDCARD_ONLY_ACTIONS = {
 
 
 def role_of_state_machine(stack: Synthesized) -> str:
-    state_machine = only(stack.resources, "AWS::StepFunctions::StateMachine")[1]
+    state_machine = remediation_state_machine(stack.resources)[1]
     return str(state_machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
 
 
@@ -57,7 +59,7 @@ def role_of_function(stack: Synthesized, handler: str) -> str:
 
 
 def automation_role(stack: Synthesized) -> str:
-    state_machine = only(stack.resources, "AWS::StepFunctions::StateMachine")[1]
+    state_machine = remediation_state_machine(stack.resources)[1]
     return str(state_machine["Properties"]["DefinitionSubstitutions"]["AutomationRoleArn"]["Fn::GetAtt"][0])
 
 
@@ -144,10 +146,11 @@ def test_the_state_machine_role_has_exactly_what_the_workflow_calls(default_stac
     assert [s["Principal"] for s in trust(default_stack, role_id)] == [{"Service": "states.amazonaws.com"}]
 
 
-def test_only_conclude_touches_the_notification_state_table_and_only_to_update_items(
+def test_only_conclude_writes_the_notification_state_table_and_only_to_update_items(
     default_stack: Synthesized,
 ) -> None:
-    """Given the stack, then the one statement on the notification-state table is Conclude's UpdateItem."""
+    """Given the stack, Then the statements on the notification-state table are Conclude's UpdateItem and
+    the sweep's FollowFlagged GetItem (what the owner was told, for the finding it opens): nothing else."""
     state = arn_of(
         only(default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state")[0]
     )
@@ -156,15 +159,20 @@ def test_only_conclude_touches_the_notification_state_table_and_only_to_update_i
         for name, statement in allow_statements(default_stack)
         if state in as_list(statement.get("Resource", []))
     ]
-    conclude_policies = {
-        name
-        for name, policy in of_type(default_stack.resources, "AWS::IAM::Policy").items()
-        if ref(role_of_function(default_stack, WORKFLOW_HANDLERS["ConcludeFunctionArn"]))
-        in policy["Properties"]["Roles"]
-    }
-    assert [(name in conclude_policies, statement["Action"]) for name, statement in on_the_table] == [
-        (True, "dynamodb:UpdateItem")
-    ]
+
+    def policies_of(handler: str) -> set[str]:
+        return {
+            name
+            for name, policy in of_type(default_stack.resources, "AWS::IAM::Policy").items()
+            if ref(role_of_function(default_stack, handler)) in policy["Properties"]["Roles"]
+        }
+
+    conclude = policies_of(WORKFLOW_HANDLERS["ConcludeFunctionArn"])
+    follow_flagged = policies_of(SWEEP_HANDLERS["FollowFlaggedFunctionArn"])
+    assert sorted(
+        ("Conclude" if name in conclude else "FollowFlagged" if name in follow_flagged else name, s["Action"])
+        for name, s in on_the_table
+    ) == [("Conclude", "dynamodb:UpdateItem"), ("FollowFlagged", "dynamodb:GetItem")]
 
 
 def test_key_use_is_limited_to_the_service_called(default_stack: Synthesized) -> None:
@@ -282,7 +290,7 @@ def test_eventbridge_may_start_only_the_workflow(default_stack: Synthesized) -> 
     rule = only(resources, "AWS::Events::Rule")[1]["Properties"]
     (target,) = rule["Targets"]
     role_id = target["RoleArn"]["Fn::GetAtt"][0]
-    state_machine_id = only(resources, "AWS::StepFunctions::StateMachine")[0]
+    state_machine_id = remediation_state_machine(resources)[0]
     assert [s["Principal"] for s in trust(default_stack, role_id)] == [{"Service": "events.amazonaws.com"}]
     assert actions_to_resources(role_statements(resources, role_id)) == {
         "states:StartExecution": [ref(state_machine_id)]

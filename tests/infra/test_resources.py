@@ -16,7 +16,16 @@ from domain.config_rule import CONFIG_RULE_IDENTIFIER
 from domain.tables import AuditTable, CoordinationTable
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from tests.infra.conftest import CHINA_LAYER_ARN, Synthesized
-from tests.infra.template import arn_of, as_list, of_type, only, queue_policy, ref, statements
+from tests.infra.template import (
+    arn_of,
+    as_list,
+    of_type,
+    only,
+    queue_policy,
+    ref,
+    remediation_state_machine,
+    statements,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,6 +118,9 @@ class TestEncryptionAndDurability:
             "/aws/lambda/kw-test-conclude",
             "/aws/lambda/kw-test-slack-forwarder",
             "/aws/lambda/kw-test-email-forwarder",
+            "/aws/vendedlogs/states/kw-test-sweep",
+            "/aws/lambda/kw-test-follow-flagged",
+            "/aws/lambda/kw-test-follow-findings",
         }
         for group in log_groups:
             assert group["Properties"]["KmsKeyId"] == key_arn(custom_stack)
@@ -128,7 +140,13 @@ class TestEncryptionAndDurability:
         )
 
     @pytest.mark.parametrize(
-        "name", ["keywarden-events-dlq", "keywarden-slack-forwarder-dlq", "keywarden-email-forwarder-dlq"]
+        "name",
+        [
+            "keywarden-events-dlq",
+            "keywarden-slack-forwarder-dlq",
+            "keywarden-email-forwarder-dlq",
+            "keywarden-sweep-schedule-dlq",
+        ],
     )
     def test_dead_letter_queues_are_encrypted_keep_14_days_and_refuse_plain_http(
         self, default_stack: Synthesized, name: str
@@ -255,10 +273,11 @@ class TestAlarmsAndOutputs:
     def test_alarms_go_to_the_operators(self, default_stack: Synthesized) -> None:
         resources = default_stack.resources
         operators_id, _ = only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")
-        state_machine_id, _ = only(resources, "AWS::StepFunctions::StateMachine")
+        state_machine_id, _ = remediation_state_machine(resources)
+        sweep_id, _ = only(resources, "AWS::StepFunctions::StateMachine", StateMachineName="keywarden-sweep")
         queues = {
             name: only(resources, "AWS::SQS::Queue", QueueName=f"keywarden-{name}")[0]
-            for name in ("events-dlq", "slack-forwarder-dlq", "email-forwarder-dlq")
+            for name in ("events-dlq", "slack-forwarder-dlq", "email-forwarder-dlq", "sweep-schedule-dlq")
         }
         alarms = {
             a["Properties"]["AlarmName"]: a["Properties"]
@@ -269,7 +288,13 @@ class TestAlarmsAndOutputs:
             "keywarden-executions-failed": ("AWS/States", "ExecutionsFailed"),
             "keywarden-executions-timed-out": ("AWS/States", "ExecutionsTimedOut"),
             "keywarden-executions-throttled": ("AWS/States", "ExecutionThrottled"),
+            "keywarden-sweep-executions-failed": ("AWS/States", "ExecutionsFailed"),
+            "keywarden-sweep-executions-timed-out": ("AWS/States", "ExecutionsTimedOut"),
             "keywarden-dead-letter-queue-not-empty": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            "keywarden-sweep-schedule-dead-letter-queue-not-empty": (
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+            ),
             "keywarden-slack-forwarder-dead-letter-queue-not-empty": (
                 "AWS/SQS",
                 "ApproximateNumberOfMessagesVisible",
@@ -283,6 +308,7 @@ class TestAlarmsAndOutputs:
             "keywarden-dead-letter-queue-not-empty": queues["events-dlq"],
             "keywarden-slack-forwarder-dead-letter-queue-not-empty": queues["slack-forwarder-dlq"],
             "keywarden-email-forwarder-dead-letter-queue-not-empty": queues["email-forwarder-dlq"],
+            "keywarden-sweep-schedule-dead-letter-queue-not-empty": queues["sweep-schedule-dlq"],
         }
         for name, alarm in alarms.items():
             assert alarm["AlarmActions"] == [ref(operators_id)], name
@@ -292,7 +318,7 @@ class TestAlarmsAndOutputs:
             assert dimension == (
                 {"Fn::GetAtt": [watched_queues[name], "QueueName"]}
                 if "queue" in name
-                else ref(state_machine_id)
+                else ref(sweep_id if "sweep" in name else state_machine_id)
             )
 
     def test_cloudwatch_may_publish_to_the_encrypted_operators_topic_for_these_alarms(
@@ -341,7 +367,7 @@ class TestAlarmsAndOutputs:
         assert outputs["OperatorsTopicArn"] == ref(
             only(resources, "AWS::SNS::Topic", TopicName="keywarden-operators")[0]
         )
-        assert outputs["StateMachineArn"] == ref(only(resources, "AWS::StepFunctions::StateMachine")[0])
+        assert outputs["StateMachineArn"] == ref(remediation_state_machine(resources)[0])
 
     def test_email_contacts_are_subscribed(self, custom_stack: Synthesized) -> None:
         resources = custom_stack.resources

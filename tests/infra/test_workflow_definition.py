@@ -11,11 +11,11 @@ from domain.runbook import RUNBOOK_NAME
 from domain.tables import AuditTable
 from statemachine import SUBSTITUTIONS, definition_text, placeholders, render_definition
 from tests.infra.conftest import Synthesized
-from tests.infra.template import arn_of, only, ref
+from tests.infra.template import arn_of, only, ref, remediation_state_machine
 
 
 def state_machine(stack: Synthesized) -> dict[str, Any]:
-    return only(stack.resources, "AWS::StepFunctions::StateMachine")[1]["Properties"]
+    return remediation_state_machine(stack.resources)[1]["Properties"]
 
 
 def resolve(value: Any, stack: Synthesized) -> str:

@@ -149,6 +149,8 @@ def test_a_task_failed_catcher_does_not_take_a_reference_path_conflict(execute: 
     ],
 )
 def test_a_reference_path_is_read_as_its_steps(path: str, steps: list[str | int] | None) -> None:
+    """Given a reference path in dot or bracket notation, When it is read, Then it is its steps in order
+    (anything else is left to moto)."""
     assert reference_path_steps(path) == steps
 
 

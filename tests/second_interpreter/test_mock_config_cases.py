@@ -57,21 +57,21 @@ def report() -> RunnerReport:
 
 
 def test_the_second_interpreter_is_the_pinned_one(report: RunnerReport) -> None:
-    """Given package.json's pin, when the runner reports, then it ran aws-local-stepfunctions 3.0.0."""
+    """Given package.json's pin, When the runner reports, Then it ran aws-local-stepfunctions 3.0.0."""
     assert report.interpreter["name"] == "aws-local-stepfunctions"
     assert report.interpreter["version"] == "3.0.0"
 
 
 def test_every_case_was_run(report: RunnerReport) -> None:
-    """Given the expectations, when the runner reports, then it ran exactly their cases."""
+    """Given the expectations, When the runner reports, Then it ran exactly their cases."""
     assert sorted(report.cases) == sorted(EXPECTATIONS.cases)
 
 
 @pytest.mark.parametrize("case", [_case(case) for case in sorted(EXPECTATIONS.cases)])
 def test_each_case_ends_as_expected_in_the_second_interpreter(report: RunnerReport, case: str) -> None:
     """Given a case's mocked answers,
-    when aws-local-stepfunctions runs the workflow with them,
-    then the execution ends as mock-expectations.json says (status, final state, error, output,
+    When aws-local-stepfunctions runs the workflow with them,
+    Then the execution ends as mock-expectations.json says (status, final state, error, output,
     visits, invocations), each mocked answer used and no Task unmocked."""
     reported = report.cases[case]
     assert reported.problems == ()

@@ -72,8 +72,8 @@ def polling() -> RunnerReport:
 
 def test_answers_are_taken_in_order_across_retries_and_loops(polling: RunnerReport) -> None:
     """Given a Throw the retrier matches and then two answers,
-    when the loop calls the Task again after an hour-long Wait,
-    then the retry takes answer 1, the second loop answer 2, and the Wait took no time."""
+    When the loop calls the Task again after an hour-long Wait,
+    Then the retry takes answer 1, the second loop answer 2, and the Wait took no time."""
     run = polling.cases["RetriedThenLooped"]
     assert (run.status, run.problems) == ("SUCCEEDED", ())
     assert run.attempts == {"Call": 3}
@@ -83,15 +83,15 @@ def test_answers_are_taken_in_order_across_retries_and_loops(polling: RunnerRepo
 
 
 def test_a_thrown_error_is_caught_by_its_name_with_its_cause(polling: RunnerReport) -> None:
-    """Given a mocked Throw Ssm.SsmException, when the Task runs, then the catcher naming it gets it."""
+    """Given a mocked Throw Ssm.SsmException, When the Task runs, Then the catcher naming it gets it."""
     run = polling.cases["ThrowCaughtByName"]
     assert (run.status, run.error, run.cause) == ("FAILED", "CaughtByName", "the cause")
     assert run.path[-1] == "CaughtByName"
 
 
 def test_an_invocation_past_the_last_answer_fails_the_case_uncaught(polling: RunnerReport) -> None:
-    """Given one answer, when the loop invokes the Task a second time,
-    then the case fails with States.Runtime, which not even a States.ALL catcher takes."""
+    """Given one answer, When the loop invokes the Task a second time,
+    Then the case fails with States.Runtime, which not even a States.ALL catcher takes."""
     run = polling.cases["AnswersRunOut"]
     problem = "test case AnswersRunOut has no mocked answer for invocation 1 of Task Call (it defines 1)"
     assert run.problems == (problem,)
@@ -100,7 +100,7 @@ def test_an_invocation_past_the_last_answer_fails_the_case_uncaught(polling: Run
 
 
 def test_a_task_without_mocked_answer_fails_the_case(polling: RunnerReport) -> None:
-    """Given a case that mocks nothing, when its Task runs, then the case fails and says which Task."""
+    """Given a case that mocks nothing, When its Task runs, Then the case fails and says which Task."""
     run = polling.cases["TaskNotMocked"]
     problem = "no mocked answer for Task Call (the second interpreter has no AWS behind it)"
     assert run.problems == (problem,)
@@ -186,8 +186,8 @@ def integrations() -> RunnerReport:
 
 def test_lambda_answers_take_the_shape_of_their_integration(integrations: RunnerReport) -> None:
     """Given Invoke responses as mocked answers,
-    when a function-ARN Task and a lambda:invoke Task run,
-    then the first gets the Payload, the second the whole response (as in Step Functions)."""
+    When a function-ARN Task and a lambda:invoke Task run,
+    Then the first gets the Payload, the second the whole response (as in Step Functions)."""
     run = integrations.cases["Shapes"]
     assert (run.status, run.problems) == ("SUCCEEDED", ())
     assert run.output["plain"] == {"from": "plain"}
@@ -195,7 +195,7 @@ def test_lambda_answers_take_the_shape_of_their_integration(integrations: Runner
 
 
 def test_map_iterations_share_the_answers_and_show_in_the_path(integrations: RunnerReport) -> None:
-    """Given answers "0-1" and "2", when a Map runs three items, then they take them in turn."""
+    """Given answers "0-1" and "2", When a Map runs three items, Then they take them in turn."""
     run = integrations.cases["Shapes"]
     assert run.output["puts"] == [{}, {}, {"third": True}]
     assert run.attempts["Put"] == 3
@@ -203,8 +203,8 @@ def test_map_iterations_share_the_answers_and_show_in_the_path(integrations: Run
 
 
 def test_the_context_object_is_the_executions(integrations: RunnerReport) -> None:
-    """Given the case "Shapes", when a Task reads the Context Object,
-    then it gets this execution's ARN, name and input, and Step Functions' time format."""
+    """Given the case "Shapes", When a Task reads the Context Object,
+    Then it gets this execution's ARN, name and input, and Step Functions' time format."""
     run = integrations.cases["Shapes"]
     [(state, built)] = [(s, i) for s, i in run.lambda_inputs]  # lambda:invoke is no function-ARN input
     assert state == "Plain"
@@ -217,7 +217,7 @@ def test_the_context_object_is_the_executions(integrations: RunnerReport) -> Non
 
 
 def test_a_function_error_fails_the_task_with_its_error_type(integrations: RunnerReport) -> None:
-    """Given an Invoke response with FunctionError, when the Task runs, then it fails with errorType."""
+    """Given an Invoke response with FunctionError, When the Task runs, Then it fails with errorType."""
     run = integrations.cases["FunctionError"]
     assert (run.status, run.error) == ("FAILED", "KeyError")
     assert run.cause == '{"errorType":"KeyError","errorMessage":"\'user\'"}'
@@ -240,7 +240,7 @@ ADJUSTED: Final = {
 
 def test_result_path_dollar_and_intrinsic_error_paths_mean_what_the_asl_says() -> None:
     """Given ResultPath "$" and an ErrorPath with States.Format,
-    when the runner runs them, then the result replaces the input and the error is formatted."""
+    When the runner runs them, Then the result replaces the input and the error is formatted."""
     report = run_cases(ADJUSTED, _config({"Plain": {}}, {}), MACHINE, [("Plain", {"why": "because"})])
     run = report.cases["Plain"]
     assert (run.status, run.error, run.cause) == ("FAILED", "app.BROKEN", "because")
@@ -248,6 +248,6 @@ def test_result_path_dollar_and_intrinsic_error_paths_mean_what_the_asl_says() -
 
 
 def test_a_case_the_mock_config_lacks_is_refused() -> None:
-    """Given a case name the mock config does not define, when the runner is asked, then it refuses."""
+    """Given a case name the mock config does not define, When the runner is asked, Then it refuses."""
     with pytest.raises(pytest.fail.Exception, match="has no test case runner-check#Missing"):
         run_cases(ADJUSTED, _config({}, {}), MACHINE, [("Missing", {})])

@@ -112,6 +112,7 @@ def test_pending_automations_start_first_in_first_out(clock: VirtualClock) -> No
 
 def test_automations_are_counted_per_user(emulator: AutomationEmulator) -> None:
     """Given two automations for one user and one for another
+    When they are started
     Then the counters say so per user."""
     _start(emulator, "AIDATWICE")
     _start(emulator, "AIDATWICE")

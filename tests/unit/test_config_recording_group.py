@@ -48,13 +48,14 @@ from keywarden.sandbox.config_recorder import recording_group, records_iam_users
     ],
 )
 def test_recording_group_rules(group: dict[str, Any], records: bool) -> None:
-    """Given a recording group as DescribeConfigurationRecorders shows it, then it records IAM users
-    exactly when the RecordingGroup reference says it does."""
+    """Given a recording group as DescribeConfigurationRecorders shows it, When asked whether it records
+    IAM users, Then it does exactly when the RecordingGroup reference says it does."""
     assert records_iam_users(group) is records
 
 
 def test_the_sandbox_groups_say_what_they_are_asked() -> None:
-    """Given the console's group with and without global resources, then one records IAM users."""
+    """Given the console's group with and without global resources, When the sandbox builds them,
+    Then only the one with global resources records IAM users."""
     assert (records_iam_users(recording_group(True)), records_iam_users(recording_group(False))) == (
         True,
         False,

@@ -47,13 +47,20 @@ def admitted(store: FakeCoordination, execution: str) -> Admission:
 
 class TestAdmission:
     def test_the_first_delivery_claims_the_event_and_locks_the_user(self) -> None:
+        # Given an empty coordination table
         store = FakeCoordination()
+
+        # When the first delivery of an event is admitted
+        # Then it claims the event and locks the user for its execution
         assert admitted(store, "run-1") == Admission(event_claimed=True, lock_held=True)
         assert store.items[LOCK]["holder"] == "run-1"
 
     def test_a_retried_prepare_of_the_same_execution_is_admitted_again(self) -> None:
+        # Given run-1 was admitted
         store = FakeCoordination()
         admitted(store, "run-1")
+
+        # When Prepare retries in the same execution, Then it is admitted again
         assert admitted(store, "run-1").admitted
 
     def test_a_second_delivery_after_the_outcome_was_recorded_is_replayed(self) -> None:
@@ -68,9 +75,14 @@ class TestAdmission:
         assert (replay.event_claimed, replay.lock_held) == (False, False)
 
     def test_a_second_delivery_while_the_first_runs_is_already_in_progress(self) -> None:
+        # Given run-1 was admitted and is still running
         store = FakeCoordination()
         admitted(store, "run-1")
+
+        # When the same event arrives for run-2
         second = admitted(store, "run-2")
+
+        # Then it is already in progress, naming run-1
         assert second.outcome is RemediationOutcome.ALREADY_IN_PROGRESS
         assert f"event {EVENT_ID} is being handled by execution run-1" in second.reason
 
@@ -95,17 +107,25 @@ class TestAdmission:
         assert store.items[LOCK]["holder"] == "run-2"
 
     def test_a_refused_admission_records_only_and_needs_no_user(self) -> None:
+        # Given an admission refused as a replay
         refused = Admission(outcome=RemediationOutcome.REPLAYED, reason="replayed")
+
+        # When Prepare runs without a user
         preparation = prepare(accepted_request(), None, None, None, False, 90, refused)
+
+        # Then it only records, and the judgement is the refusal with its reason
         assert preparation.action is PreparedAction.RECORD_ONLY
         judgement = judge(WorkflowState(prepared=preparation), None, conclude_settings().policy, NOW)
         assert (judgement.outcome, judgement.reason) == (RemediationOutcome.REPLAYED, "replayed")
 
 
 def test_a_finishing_execution_gives_back_its_slot_and_every_slot_past_its_lease() -> None:
+    # Given run-1's own slot, another running one and one whose lease is over
     mine = slot_member("2026-11-28T11:59:00.000Z", "run-1")
     running = slot_member("2026-11-28T11:00:00.000Z", "run-2")
     dead = slot_member((NOW - LEASE).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "run-0")
+
+    # When run-1 finishes, Then its slot and the dead one are given back
     assert slots_to_release({mine, running, dead}, "run-1", NOW) == {mine, dead}
 
 
@@ -166,12 +186,17 @@ class TestConclude:
         )
 
     def test_a_replayed_execution_touches_neither_the_claim_nor_the_lock_of_another(self) -> None:
+        # Given run-1 holds the event and the lock, and run-2 is refused as a replay of it
         store = FakeCoordination()
         admit(store, EVENT_ID, ACCOUNT_ID, USER_ID, "run-1", NOW)
         replay = admit(store, EVENT_ID, ACCOUNT_ID, USER_ID, "run-2", NOW)
         preparation = prepare(accepted_request(), None, None, None, False, 90, replay)
+
+        # When run-2 concludes
         request = conclude_request(WorkflowState(prepared=preparation), execution_name="run-2")
         result = conclude(request, conclude_settings(), conclude_ports(coordination=store))
+
+        # Then it is already in progress, run-1 keeps its lock, and the event has no outcome yet
         assert result.outcome is RemediationOutcome.ALREADY_IN_PROGRESS
         assert store.items[LOCK]["holder"] == "run-1"
         assert (

@@ -13,7 +13,10 @@ RULE = "keywarden-access-keys-rotated"
 
 
 def test_a_non_compliant_iam_user_event_is_accepted_with_its_facts() -> None:
+    # Given a NON_COMPLIANT Config event for an IAM user, When it is read
     request = read_compliance_event(compliance_event(user_id="AIDAEXAMPLEUSERID0042"), RULE)
+
+    # Then it is accepted with the user, account, region, rule, event id and time
     assert request.accepted
     assert request.user_id == "AIDAEXAMPLEUSERID0042"
     assert (request.account_id, request.region, request.rule_name) == ("111122223333", "eu-west-1", RULE)
@@ -32,21 +35,30 @@ def test_a_non_compliant_iam_user_event_is_accepted_with_its_facts() -> None:
     ],
 )
 def test_other_events_are_rejected_with_a_reason(change: dict[str, str], reason: str) -> None:
+    # Given an event that differs in one way, When it is read
     request = read_compliance_event(compliance_event(**change), RULE)
+
+    # Then it is rejected, saying why
     assert not request.accepted
     assert reason in request.reason
 
 
 def test_several_problems_are_all_named() -> None:
+    # Given an event wrong in two ways, When it is read
     request = read_compliance_event(
         compliance_event(compliance_type="COMPLIANT", resource_type="AWS::S3::Bucket"), RULE
     )
+
+    # Then the reason names both
     assert "compliance type" in request.reason
     assert "resource type" in request.reason
 
 
 def test_another_source_is_rejected() -> None:
+    # Given an event from another source
     event = compliance_event() | {"source": "my.app"}
+
+    # When it is read, Then the reason names the source
     assert "source is 'my.app'" in read_compliance_event(event, RULE).reason
 
 
@@ -60,7 +72,10 @@ def test_another_source_is_rejected() -> None:
     ],
 )
 def test_malformed_input_is_rejected_and_says_where(event: object, where: str) -> None:
+    # Given input that is not a well-formed event, When it is read
     request = read_compliance_event(event, RULE)
+
+    # Then it is rejected, saying where it is malformed
     assert not request.accepted
     assert request.reason.startswith("not a Config compliance-change event")
     assert where in request.reason

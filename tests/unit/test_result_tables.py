@@ -47,11 +47,16 @@ TABLES: list[tuple[type[StrEnum], object]] = [
 
 @pytest.mark.parametrize(("vocabulary", "table"), TABLES, ids=lambda v: getattr(v, "__name__", ""))
 def test_every_member_has_exactly_one_entry(vocabulary: type[StrEnum], table: dict[StrEnum, object]) -> None:
+    """Given a vocabulary and its table, When the table is read, Then every member has exactly one entry (a
+    new member fails here)."""
     assert set(table) == set(vocabulary)
 
 
 def test_owners_are_worded_exactly_the_results_they_are_told_about() -> None:
+    # Given the key results with an owner wording and the ones owners are told about
     worded = {result for result, wording in KEY_RESULT_WORDING.items() if wording is not None}
+
+    # When they are compared, Then they are the same set, and likewise for password results
     assert worded == NOTIFIED_KEY_RESULTS
     told = {p for p in PasswordResult if needs_owner_notification((), p)}
     assert {p for p, wording in PASSWORD_RESULT_WORDING.items() if wording is not None} == told
@@ -62,18 +67,25 @@ def test_a_result_owners_are_not_told_about_is_never_worded_as_another() -> None
     stale = key("AKIAIOSFODNN7EXAMPLE", created_days_ago=200)
     outcome = classify_key(stale, stale, CredentialPolicy(90, 90), NOW, NOW)
     assert outcome.result is KeyResult.NOT_REVOKED
+
+    # When it is worded for its owner
     # Then no owner wording falls through to DEACTIVATED's
     with pytest.raises(NotWordedError, match="NOT_REVOKED"):
         key_statement(outcome, notification_facts((outcome,)))
 
 
 def test_the_most_urgent_result_sets_severity_and_subject() -> None:
+    # Given one key left active though used, one revoked, and a deleted password
     used = key("AKIAIOSFODNN7EXAMPL1", created_days_ago=120, last_used_days_ago=0)
     unused = key("AKIAIOSFODNN7EXAMPL2", created_days_ago=200)
     policy = CredentialPolicy(90, 90)
     left_active = classify_key(used, used, policy, NOW, NOW)
     revoked = classify_key(unused, unused.model_copy(update={"status": KeyStatus.INACTIVE}), policy, NOW, NOW)
+
+    # When the owners' message is composed
     facts = notification_facts((revoked, left_active), password=PasswordResult.DELETED)
+
+    # Then the key left active makes it HIGH and names it first; without it MEDIUM; with only a password LOW
     assert notification_severity(facts) is Severity.HIGH
     assert owner_subject(facts).startswith(
         "[keywarden] Action needed: rotate access key AKIAIOSFODNN7EXAMPL1"
@@ -86,16 +98,22 @@ def test_the_most_urgent_result_sets_severity_and_subject() -> None:
 
 @pytest.mark.parametrize("table", [KEY_RESULT_STYLES, PASSWORD_RESULT_STYLES, OUTCOME_STYLES])
 def test_every_style_is_one_rich_can_print(table: dict[StrEnum, str]) -> None:
+    """Given a table of styles, When each is parsed, Then rich can print it."""
     for style in table.values():
         Style.parse(style)
 
 
 def test_nothing_changed_on_purpose_is_not_coloured_as_a_failure() -> None:
+    # Given FAILED's colour
     failure = Style.parse(outcome_style("FAILED")).color
+
+    # When DRY_RUN's and EXEMPT's colours are read, Then neither is FAILED's nor red
     for outcome in (RemediationOutcome.DRY_RUN, RemediationOutcome.EXEMPT):
         assert Style.parse(OUTCOME_STYLES[outcome]).color not in (failure, Color.parse("red"))
 
 
 def test_a_value_outside_the_vocabulary_is_flagged() -> None:
+    """Given a value outside the outcome vocabulary, When styled, Then it gets the unknown style, while a
+    known one keeps its own."""
     assert outcome_style("NOT_RECORDED") == UNKNOWN_STYLE
     assert key_result_style("SKIPPED_RECENTLY_USED") == "yellow"

@@ -90,9 +90,13 @@ def test_bad_scenarios_say_what_and_where(tmp_path: Path, content: object, messa
 
 
 def test_a_scenario_s_channels_are_the_deployment_s(tmp_path: Path) -> None:
+    # Given a scenario naming email and Teams, and one naming no channels
+    # When its settings are made
     chosen = load_scenario(
         write(tmp_path, {"notification_channels": ["email", "teams"], "users": [{"name": "a"}]})
     )
+
+    # Then the deployment's channels are the scenario's, or the default slack and email
     assert scenario_settings(chosen).notification_channels == ("email", "teams")
     default = load_scenario(write(tmp_path, {"users": [{"name": "a"}]}))
     assert scenario_settings(default).notification_channels == ("slack", "email")
@@ -232,12 +236,14 @@ class TestWorkflowDeployment:
 
 @pytest.mark.parametrize("version", ["1", "12", "$DEFAULT", "$LATEST"])
 def test_a_runbook_version_is_a_number_or_ssms_own_names(version: str) -> None:
-    """Given a runbookVersion of a number, $DEFAULT or $LATEST, Then the settings accept it."""
+    """Given a runbookVersion of a number, $DEFAULT or $LATEST, When the settings are read, Then they
+    accept it."""
     assert DeploymentSettings.from_context({"runbookVersion": version}).runbook_version == version
 
 
 @pytest.mark.parametrize("version", ["0", "v1", "latest", "1.0", ""])
 def test_anything_else_is_refused_naming_the_setting(version: str) -> None:
-    """Given a runbookVersion SSM would not take, Then the settings refuse it, naming runbookVersion."""
+    """Given a runbookVersion SSM would not take, When the settings are read, Then they refuse it,
+    naming runbookVersion."""
     with pytest.raises(SettingsError, match="runbookVersion"):
         DeploymentSettings.from_context({"runbookVersion": version})

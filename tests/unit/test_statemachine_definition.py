@@ -279,32 +279,6 @@ def test_the_runbook_is_started_with_string_lists_and_retried_when_throttled(
     assert all(r["BackoffRate"] > 1 and r.get("JitterStrategy") == "FULL" for r in start["Retry"])
 
 
-def test_an_operator_alert_fails_the_execution_with_its_error_unless_it_is_about_waiting(
-    definition: dict[str, Any],
-) -> None:
-    """Given Conclude answered an operator alert, When the workflow alerts, sent or not,
-    Then the execution fails with the alert's error and Conclude's reason, except after a sent alert
-    that says it fails nothing (the hourly alert about deferred users)."""
-    states = definition["States"]
-    [rule] = states["NeedsOperators"]["Choices"]
-    assert rule["Next"] == "AlertOperators"
-    alert = states["AlertOperators"]
-    assert {c["Next"] for c in alert["Catch"]} == {"RemediationFailed"}
-    assert alert["Next"] == "FailsExecution"
-    assert states["FailsExecution"]["Default"] == "RemediationFailed"
-    assert states["FailsExecution"]["Choices"] == [
-        {
-            "Variable": "$.conclusion.operator_alert.fails_execution",
-            "BooleanEquals": False,
-            "Next": "Remediated",
-        }
-    ]
-    assert (states["RemediationFailed"]["ErrorPath"], states["RemediationFailed"]["CausePath"]) == (
-        "$.conclusion.operator_alert.error",
-        "$.conclusion.reason",
-    )
-
-
 def test_audit_items_are_never_overwritten(definition: dict[str, Any]) -> None:
     """Given the workflow's own DynamoDB writes, When an item exists already, Then the write is refused."""
     puts = [s for s in definition["States"].values() if s.get("Resource", "").endswith("dynamodb:putItem")]

@@ -23,7 +23,7 @@ from deployment.sweep import FOLLOW_FINDINGS, FOLLOW_FLAGGED, SweepResources, sw
 from domain.credentials import KeyStatus, UserSnapshot
 from domain.exemptions import Exemption, exemption_to_item
 from domain.finding_items import current_item
-from domain.findings import Finding, FindingStatus, LifecyclePolicy, open_finding
+from domain.findings import Finding, FindingStatus, LifecyclePolicy, TransitionKind, open_finding
 from domain.tables import AuditTable, FindingsTable, NotificationStateTable
 from lambdas import finding_followups
 from lambdas.aws_clients import AwsThrottled
@@ -306,6 +306,7 @@ def test_a_flagged_user_never_remediated_is_redriven_once_a_day(sweep: Sweep) ->
         "Config Rules Compliance Change",
     )
     assert (event["account"], event["region"], event["detail"]["resourceId"]) == (ACCOUNT, REGION, BOB_ID)
+    assert event["detail"]["newEvaluationResult"]["resultRecordedTime"] == "2026-11-28T06:00:01Z"  # Config's
     redrive = sweep.item(FindingsTable.redrive_pk(BOB_ID), "2026-12-08")
     assert redrive is not None
     assert (redrive["reason"], redrive["execution_name"], redrive["sweep"]) == (
@@ -554,7 +555,7 @@ def test_an_unsent_claim_of_another_sweep_is_left_to_it(sweep: Sweep) -> None:
     sweep.store.claim(
         finding,
         TODAY,
-        finding_followups.TransitionKind.REMINDER,
+        TransitionKind.REMINDER,
         sweep="sweep-other",
         at=SWEPT_AT,
         sends_message=True,
@@ -594,3 +595,18 @@ def test_throttled_iam_fails_the_page_as_aws_throttled(sweep: Sweep) -> None:
     sweep.has_finding(bobs_finding(date(2026, 12, 1)))
     with pytest.raises(AwsThrottled, match="throttled"):
         sweep.follow_findings()
+
+
+def test_a_sweep_that_died_after_sending_stores_the_state_without_sending_again(sweep: Sweep) -> None:
+    """Given today's reminder sent and marked (by an earlier run of this or another sweep) but the
+    finding's state not stored, When the sweep follows bob, Then nothing is sent and the state is stored."""
+    finding = bobs_finding(date(2026, 12, 1))
+    sweep.has_finding(finding)
+    reminder = TransitionKind.REMINDER
+    sweep.store.claim(finding, TODAY, reminder, sweep="sweep-other", at=SWEPT_AT, sends_message=True)
+    sweep.store.mark_sent(BOB_KEY, TODAY, reminder, "msg-earlier")
+    assert sweep.follow_findings()["reminders"] == 0
+    assert sweep.topic.published == []
+    stored = sweep.store.get(BOB_KEY)
+    assert stored is not None
+    assert (stored.reminder_days_sent, stored.reminded_on) == ((7,), (TODAY,))

@@ -44,6 +44,8 @@ def post(server: TeamsWebhookServer, payload: Any) -> tuple[int, str]:
 
 
 def test_a_documented_card_is_accepted_as_workflows_accept_it(teams: TeamsWebhookServer) -> None:
+    """Given an Adaptive Card as Microsoft documents it, When it is posted, Then the stand-in answers 202
+    as Workflows does and delivers it."""
     assert post(teams, valid()) == (202, "")
     assert [p.status for p in teams.delivered()] == [202]
 
@@ -87,8 +89,10 @@ def test_what_teams_refuses_is_refused(
     # Given the card keywarden renders, broken in one way
     payload = copy.deepcopy(valid())
     change(payload)
+
     # When it is posted
     status, body = post(teams, payload)
+
     # Then the stand-in refuses it, says why, and nothing is delivered
     assert status == 400
     assert problem in body
@@ -96,14 +100,20 @@ def test_what_teams_refuses_is_refused(
 
 
 def test_a_message_over_28_kb_is_refused(teams: TeamsWebhookServer) -> None:
+    # Given a card past Teams' 28 KB
     payload = valid()
     payload["attachments"][0]["content"]["body"].append(
         {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": "x" * 29_000}]}
     )
+
+    # When it is posted
     status, body = post(teams, payload)
+
+    # Then it is refused as too large, naming the limit
     assert status == 413
     assert "Teams takes at most 28672" in body
 
 
 def test_not_json_is_refused(teams: TeamsWebhookServer) -> None:
+    """Given a body that is not JSON, When it is posted, Then it is refused."""
     assert post(teams, b"{not json")[0] == 400

@@ -27,7 +27,8 @@ def test_a_bucket_lets_its_burst_through_then_refills_on_the_clock() -> None:
 
 def test_apis_without_a_bucket_are_never_throttled_and_buckets_are_per_api() -> None:
     """Given ListAccessKeys' bucket empty
-    Then GetUser still passes, and an API without a bucket always does."""
+    When ListAccessKeys, GetUser and an API without a bucket are called
+    Then only ListAccessKeys is throttled: GetUser still passes, and an API without a bucket always does."""
     clock = VirtualClock(datetime(2026, 11, 28, tzinfo=UTC))
     limits = ThrottlingLimits(clock)
     limits.configure("iam:ListAccessKeys", BucketSpec(burst=0, per_second=0))
@@ -37,7 +38,8 @@ def test_apis_without_a_bucket_are_never_throttled_and_buckets_are_per_api() -> 
 
 
 def test_step_functions_start_execution_has_aws_documented_us_east_1_bucket() -> None:
-    """StartExecution: 1,300 burst, 300 per second (Step Functions quotas, us-east-1)."""
+    """Given the default buckets, StartExecution's being 1,300 burst and 300 per second (Step Functions
+    quotas, us-east-1), When 1,400 then, a second later, 400 start, Then 1,300 then 300 pass."""
     assert DEFAULT_BUCKETS["stepfunctions:StartExecution"] == BucketSpec(burst=1300, per_second=300)
     clock = VirtualClock(datetime(2026, 11, 28, tzinfo=UTC))
     limits = ThrottlingLimits(clock)

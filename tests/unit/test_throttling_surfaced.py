@@ -27,7 +27,8 @@ def test_any_other_error_passes_unchanged(code: str) -> None:
 
 
 def test_the_codes_are_botocores_own() -> None:
-    """The set is the one botocore's standard retry mode treats as throttling: no code of our own."""
+    """Given botocore's standard retry mode, When its throttling codes are compared with ours,
+    Then they are the same set: no code of our own."""
     from botocore.retries.standard import ThrottledRetryableChecker
 
     assert set(ThrottledRetryableChecker._THROTTLED_ERROR_CODES) == THROTTLING_ERROR_CODES
