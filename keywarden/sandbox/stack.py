@@ -196,16 +196,6 @@ def _findings_table(dynamodb: Any, name: str) -> str:
     )
 
 
-def findings_table_name(settings: DeploymentSettings) -> str:
-    """The findings table's name (deployment/names.py has no entry for it yet: the same scheme)."""
-    return f"{settings.name_prefix}-findings"
-
-
-def sweep_state_machine_name(settings: DeploymentSettings) -> str:
-    """The sweep workflow's name (deployment/names.py has no entry for it yet: the same scheme)."""
-    return f"{settings.name_prefix}-sweep"
-
-
 @dataclass(frozen=True)
 class _Forwarders:
     functions: dict[str, str]
@@ -299,7 +289,8 @@ def _sweep(
     roles: tuple[str, str],
 ) -> tuple[str, dict[str, str]]:
     """The sweep's functions (environments from deployment/sweep.py) and its workflow (the same ASL
-    file, rendered with the same substitutions): its ARN and the functions' ARNs by substitution.
+    file, rendered with the same substitutions): its ARN and the functions' ARNs by substitution
+    (5 minutes each, as infra/constructs/sweep_functions.py gives them).
     EventBridge Scheduler's schedule is the sandbox's `run_sweep`."""
     functions_role, workflow_role = roles
     environments = sweep_function_environments(settings, resources)
@@ -317,7 +308,7 @@ def _sweep(
     }
     definition = render_definition(sweep_substitutions(settings, resources, function_arns), SWEEP)
     arn = session.client("stepfunctions").create_state_machine(
-        name=sweep_state_machine_name(settings), definition=definition, roleArn=workflow_role, type="STANDARD"
+        name=names.sweep_state_machine, definition=definition, roleArn=workflow_role, type="STANDARD"
     )["stateMachineArn"]
     return str(arn), function_arns
 
@@ -399,7 +390,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
     )
     forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
     sweep_resources = SweepResources(
-        findings_table=_findings_table(dynamodb, findings_table_name(settings)),
+        findings_table=_findings_table(dynamodb, names.findings_table),
         audit_table=table,
         notification_state_table=notification_state,
         exemption_table=exemptions,
