@@ -455,7 +455,7 @@ def _run(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     lost: list[str] = []
     for spec, user in zip(scenario.users, created, strict=True):
         remediations = _remediations(sandbox, user.user_id, day_zero) if scenario.days else []
-        if spec.name not in events and spec.name not in days.events:
+        if spec.name not in events and spec.name not in days.events and not remediations:
             reports.append(_compliant_user(spec, user.user_id, user.access_key_ids))
             continue
         first = events[spec.name].executions if spec.name in events else []

@@ -73,7 +73,8 @@ class ScenarioDays:
     day_zero: date
     users: list[_User] = field(default_factory=list)
     events: dict[str, list[ScheduledEvent]] = field(default_factory=dict)
-    """User name -> the compliance-change events published for it on days 1.., in order."""
+    """User name -> the compliance-change events Config sent for it on days 1.., in order (a lost
+    one never published)."""
 
     @classmethod
     def following(
@@ -128,9 +129,15 @@ class ScenarioDays:
         with sandbox.scheduler.paused():
             for change in sandbox.evaluate_config_rule():
                 spec = by_id.get(change.resource_id)
-                if spec is None or change.current != NON_COMPLIANT or spec.event_lost:
+                if spec is None or change.current != NON_COMPLIANT:
                     continue
-                event = sandbox.publish_at(
-                    0, partial(sandbox.compliance_change, change.resource_id), copies=spec.duplicate_events
+                event = (
+                    ScheduledEvent()  # Config sent it; it never arrived
+                    if spec.event_lost
+                    else sandbox.publish_at(
+                        0,
+                        partial(sandbox.compliance_change, change.resource_id),
+                        copies=spec.duplicate_events,
+                    )
                 )
                 self.events.setdefault(spec.name, []).append(event)

@@ -56,6 +56,8 @@ def run() -> Iterator[tuple[Sandbox, SimulationReport]]:
                                            "last_used_days_ago": 5}]},
                 {"name": "ages", "keys": [{"id": "AKIAAGES000000000001", "created_days_ago": 89,
                                            "last_used_days_ago": 1}]},
+                {"name": "ages-lost", "event_lost": True, "keys": [{"id": "AKIAAGESLOST00000001",
+                                                                     "created_days_ago": 89}]},
                 {"name": "lost", "event_lost": True, "keys": [{"id": "AKIALOST000000000001",
                                                                 "created_days_ago": 100}]},
             ],
@@ -99,6 +101,16 @@ class TestThreeDays:
             day_zero, 3, sweep_time_of_day(sandbox.settings.sweep_schedule)
         )
         assert user(report, "uses").outcome == "COMPLIANT"
+
+    def test_a_key_turning_stale_with_its_event_lost_is_found_by_that_days_sweep(
+        self, three_days: SimulationReport
+    ) -> None:
+        # Then Config's event of day 2 never arrived, and day 2's sweep (after Config's evaluation)
+        # re-drove the user: the runbook deactivated its unused key
+        aged = user(three_days, "ages-lost")
+        assert [(r.day, r.outcome) for r in aged.remediations] == [(2, "REMEDIATED")]
+        assert aged.outcome == "REMEDIATED"
+        assert aged.keys_in_iam == {"AKIAAGESLOST00000001": "Inactive"}
 
     def test_a_lost_event_is_never_delivered(self, three_days: SimulationReport) -> None:
         # Then the user Config flags but whose events are lost was never remediated by an event
