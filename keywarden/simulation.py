@@ -28,7 +28,7 @@ from keywarden.sandbox import Sandbox, ScheduledEvent
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.deliveries import Delivery
-from keywarden.sandbox.iam_users import delete_user
+from keywarden.sandbox.iam_users import CreatedUser, delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
 from keywarden.sandbox.scenario_days import ScenarioDays, day_of
 from keywarden.sandbox.throttling import BucketSpec
@@ -454,25 +454,10 @@ def _run(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
     reports: list[UserReport] = []
     lost: list[str] = []
     for spec, user in zip(scenario.users, created, strict=True):
-        remediations = _remediations(sandbox, user.user_id, day_zero) if scenario.days else []
-        if spec.name not in events and spec.name not in days.events and not remediations:
-            reports.append(_compliant_user(spec, user.user_id, user.access_key_ids))
-            continue
-        first = events[spec.name].executions if spec.name in events else []
-        later = [r.execution_arn for r in remediations if r.outcome not in _NOT_ATTEMPTS and r.execution_arn]
-        if later:
-            shown = later[-1]  # the last word on the user (a re-drive's, with days)
-        elif first:
-            shown = first[0]
-        else:
-            undelivered = _undelivered_user(spec, user.user_id)
-            reports.append(undelivered.model_copy(update={"remediations": remediations}))
-            lost.append(spec.name)
-            continue
-        run = sandbox.execution(shown)
-        report = _remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn))
-        reports.append(report.model_copy(update={"remediations": remediations}))
-        if not remediations and not any(sandbox.audit_items(arn) for arn in first):
+        sent = ([events[spec.name]] if spec.name in events else []) + days.events.get(spec.name, [])
+        report, recorded = _user_report(sandbox, spec, user, sent, day_zero if scenario.days else None)
+        reports.append(report)
+        if not recorded:
             lost.append(spec.name)
     reports = [
         report.model_copy(
@@ -517,6 +502,29 @@ def _run(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
 
 
 _NOT_ATTEMPTS = {RemediationOutcome.REPLAYED.value, RemediationOutcome.ALREADY_IN_PROGRESS.value}
+
+
+def _user_report(
+    sandbox: Sandbox, spec: UserSpec, user: CreatedUser, sent: list[ScheduledEvent], day_zero: date | None
+) -> tuple[UserReport, bool]:
+    """What happened to one user, and whether it was flagged without any recorded outcome (lost).
+
+    `sent`: the events Config sent for it (day 0's first); `day_zero`: set when the scenario ran
+    days, whose remediations (re-drives included) are then read from the audit table: the last
+    real attempt is the user's outcome."""
+    remediations = _remediations(sandbox, user.user_id, day_zero) if day_zero else []
+    if not sent and not remediations:
+        return _compliant_user(spec, user.user_id, user.access_key_ids), True
+    first = sent[0].executions if sent else []
+    attempts = [r.execution_arn for r in remediations if r.outcome not in _NOT_ATTEMPTS and r.execution_arn]
+    shown = attempts[-1] if attempts else first[0] if first else None
+    if shown is None:
+        return _undelivered_user(spec, user.user_id).model_copy(update={"remediations": remediations}), False
+    run = sandbox.execution(shown)
+    report = _remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn))
+    recorded = bool(remediations) or any(sandbox.audit_items(arn) for arn in first)
+    report = report.model_copy(update={"remediations": remediations})
+    return report, recorded
 
 
 def _remediations(sandbox: Sandbox, user_id: str, day_zero: date) -> list[RemediationReport]:
