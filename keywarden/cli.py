@@ -64,6 +64,7 @@ def demo(endpoint_url: SandboxEndpointOption = None) -> None:
     console.print(
         "[bold]keywarden demo[/]: alice and bob each have an access key created 120 days ago.\n"
         "alice never used hers; bob used his today. AWS Config flags both users NON_COMPLIANT.\n"
+        "Then nine days pass, one daily sweep each: bob is reminded, rotates his key, the finding closes.\n"
         "Everything below runs in a local AWS sandbox (moto): no AWS account is touched.\n"
     )
     report = _remote_report(endpoint_url, DEMO_SCENARIO) if endpoint_url else run_scenario(DEMO_SCENARIO)

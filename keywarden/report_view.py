@@ -12,7 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 from keywarden.result_styles import key_result_style, outcome_style, password_result_style
-from keywarden.simulation import DeliveryReport, NotificationReport, SimulationReport, UserReport
+from keywarden.simulation import (
+    DeliveryReport,
+    FindingReport,
+    NotificationReport,
+    SimulationReport,
+    UserReport,
+)
 from notifications.channels import EmailChannel, WebhookChannel, channel_named
 
 MESSAGE_WIDTH = 84  # the owner's message is wrapped at 78 columns
@@ -55,11 +61,59 @@ def _keys_table(user: UserReport) -> Table:
 
 
 def _owner_notifications(user: UserReport, report: SimulationReport) -> list[NotificationReport]:
-    return [n for n in report.notifications if n.attributes.get("user_name") == user.name]
+    """The user's day-0 messages (later days' are in its lifecycle)."""
+    return [n for n in report.notifications if n.attributes.get("user_name") == user.name and n.day == 0]
 
 
 def _deliveries(user: UserReport, report: SimulationReport) -> list[DeliveryReport]:
-    return [d for d in report.deliveries if d.user_name == user.name]
+    return [d for d in report.deliveries if d.user_name == user.name and d.day == 0]
+
+
+def _finding_line(finding: FindingReport) -> Text:
+    """AKIA... RESOLVED (DELETED) day 9: opened day 1, deadline day 14, reminded day 7."""
+    steps = [f"opened day {finding.opened_day}", f"deadline day {finding.deadline_day}"]
+    if finding.reminder_days:
+        steps.append("reminded day " + ", ".join(str(day) for day in finding.reminder_days))
+    if finding.escalated_day is not None:
+        steps.append(f"escalated day {finding.escalated_day}")
+    if finding.enforced_day is not None:
+        steps.append(f"enforced day {finding.enforced_day}")
+    status = finding.status + (f" ({finding.resolution})" if finding.resolution else "")
+    closed = f" day {finding.closed_day}" if finding.closed_day is not None else ""
+    return Text.assemble(
+        f"  {finding.access_key_id} ",
+        (status + closed, outcome_style(finding.status)),
+        ": " + ", ".join(steps),
+    )
+
+
+def _print_lifecycle(user: UserReport, report: SimulationReport, console: Console) -> None:
+    """The user's findings, then the messages of the days after day 0, one line per day and kind;
+    the first message of each kind is shown as its reader sees it."""
+    later = [d for d in report.deliveries if d.user_name == user.name and d.day > 0]
+    published = [n for n in report.notifications if n.attributes.get("user_name") == user.name and n.day > 0]
+    if not (user.findings or later or published):
+        return
+    console.print("\n[bold]Findings[/]")
+    for finding in user.findings:
+        console.print(_finding_line(finding))
+    if not user.findings:
+        console.print(Text("  none opened", style="italic"))
+    by_day_and_kind: dict[tuple[int, str], list[str]] = {}
+    for delivery in later:
+        by_day_and_kind.setdefault((delivery.day, delivery.kind), []).append(delivery.recipient)
+    for (day, kind), recipients in by_day_and_kind.items():
+        console.print(Text(f"  day {day:>3}  {kind:<11} to {', '.join(dict.fromkeys(recipients))}"))
+    if not later:  # no forwarder took them: what was published
+        for note in published:
+            console.print(
+                Text(f"  day {note.day:>3}  {note.kind or '':<12} published: ") + Text(note.subject)
+            )
+    shown: set[str] = set()
+    for delivery in later:
+        if delivery.kind not in shown:
+            shown.add(delivery.kind)
+            _print_delivery(delivery, console)
 
 
 def _print_delivery(delivery: DeliveryReport, console: Console) -> None:
@@ -106,6 +160,9 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
             console.print(Text(f"  error {run.error}: {run.cause}", style="red"))
     console.print("\n[bold]Keys before and after[/]")
     console.print(_keys_table(user))
+    if report.run is not None and report.run.days:
+        keys_now = ", ".join(f"{key} {status}" for key, status in user.keys_in_iam.items()) or "none"
+        console.print(Text(f"In IAM after day {report.run.days}: {keys_now}"))
     if user.password_result:
         console.print(
             Text.assemble(
@@ -133,6 +190,7 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
         console.print(
             Panel(Text(alert.message), title=Text(alert.subject), title_align="left", width=MESSAGE_WIDTH)
         )
+    _print_lifecycle(user, report, console)
     if user.audit_record:
         record = Table("attribute", "value", box=None, pad_edge=False)
         for name in AUDIT_FIELDS:
@@ -147,9 +205,10 @@ def _print_user(user: UserReport, report: SimulationReport, console: Console) ->
 
 def print_report(report: SimulationReport, console: Console) -> None:
     """One panel per user, then a summary line."""
+    days = f", {report.run.days} daily sweeps after day 0" if report.run and report.run.days else ""
     console.print(
         f"maxAccessKeyAge {report.max_access_key_age} days, "
-        f"MaxCredentialUsageAge {report.max_credential_usage_age} days\n"
+        f"MaxCredentialUsageAge {report.max_credential_usage_age} days{days}\n"
     )
     for user in report.users:
         _print_user(user, report, console)
@@ -157,10 +216,19 @@ def print_report(report: SimulationReport, console: Console) -> None:
     counts: dict[str, int] = {}
     for user in report.users:
         counts[user.outcome] = counts.get(user.outcome, 0) + 1
+    findings: dict[str, int] = {}
+    for finding in (f for user in report.users for f in user.findings):
+        findings[finding.status] = findings.get(finding.status, 0) + 1
+    findings_line = (
+        "; findings: " + ", ".join(f"{status} {n}" for status, n in sorted(findings.items()))
+        if findings
+        else ""
+    )
     console.print(
         "Outcomes: "
         + ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items()))
         + f"; {len(report.notifications)} owner notification(s), "
         + f"{len(report.deliveries)} delivered ({titles}), "
         + f"{len(report.operator_alerts)} operator alert(s)"
+        + findings_line
     )

@@ -1,7 +1,9 @@
 """Scenarios for `keywarden simulate`: IAM users, their keys and password, and the settings.
 
-Times are whole days before the moment the simulation starts. The format is documented in
-the README; `Scenario.model_json_schema()` gives its JSON Schema.
+Times are whole days before the moment the simulation starts (`..._days_ago`), or days after it
+(`..._on_day`: day 0 is Config's first evaluation, day N the N-th daily sweep after it; a
+scenario runs `days` of them). The format is documented in the README;
+`Scenario.model_json_schema()` gives its JSON Schema.
 """
 
 from __future__ import annotations
@@ -24,11 +26,19 @@ from deployment.channel_settings import check_channel_names
 from domain.config_rule import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from domain.coordination import MAX_AUTOMATION_SLOTS, automation_slots_for
 from domain.exemptions import DEFAULT_MAX_EXEMPTION_DAYS, MAX_EXEMPTION_DAYS_CEILING
+from domain.findings import (
+    DEFAULT_ENFORCEMENT_DELAY_DAYS,
+    DEFAULT_GRACE_PERIOD_DAYS,
+    DEFAULT_REMINDER_DAYS_BEFORE_DEADLINE,
+    LifecyclePolicy,
+)
 from domain.runbook import AutomationStatus
 from keywarden.iam_names import check_path, check_tags, check_user_name
 
 ACCESS_KEY_ID = r"^AKIA[A-Z0-9]{16}$"
 MAX_KEYS_PER_USER = 2  # IAM's limit
+MAX_DAYS = 400
+"""The longest simulated lifecycle: a year of sweeps, and some."""
 
 
 class ScenarioError(ValueError):
@@ -46,12 +56,33 @@ class KeySpec(_Strict):
     status: Literal["Active", "Inactive"] = "Active"
     last_used_service: str = "s3"
     last_used_region: str = "us-east-1"
+    rotated_on_day: int | None = Field(default=None, ge=1, le=MAX_DAYS)
+    """On this day, before the sweep, the owner deletes this key and creates a new one."""
+    deactivated_on_day: int | None = Field(default=None, ge=1, le=MAX_DAYS)
+    """On this day, before the sweep, the owner makes this key Inactive."""
 
     @model_validator(mode="after")
     def _used_after_created(self) -> KeySpec:
         if self.last_used_days_ago is not None and self.last_used_days_ago > self.created_days_ago:
             raise ValueError("a key cannot be last used before it was created")
         return self
+
+    @model_validator(mode="after")
+    def _changes_in_order(self) -> KeySpec:
+        if self.deactivated_on_day is not None and self.status == "Inactive":
+            raise ValueError("deactivated_on_day: the key is Inactive already")
+        if (
+            self.deactivated_on_day is not None
+            and self.rotated_on_day is not None
+            and self.deactivated_on_day >= self.rotated_on_day
+        ):
+            raise ValueError("deactivated_on_day must come before rotated_on_day (a rotated key is gone)")
+        return self
+
+    @property
+    def in_use(self) -> bool:
+        """Used (`last_used_days_ago` set): it keeps being used, day after day, while Active."""
+        return self.last_used_days_ago is not None
 
 
 class PasswordSpec(_Strict):
@@ -75,6 +106,8 @@ class AutomationSpec(_Strict):
     verification_fails: bool = False
     """The runbook revokes what it should, but its last step reads IAM too soon (IAM is eventually
     consistent), still sees a key Active and fails: VERIFICATION FAILED. ACCESS KEY ... NOT DEACTIVATED."""
+    fail_first_runs: int = Field(default=0, ge=0, le=100)
+    """The first this many runbook runs for a user end Failed (changing nothing); later ones behave as set."""
 
 
 class UserSpec(_Strict):
@@ -93,6 +126,8 @@ class UserSpec(_Strict):
     """How many times EventBridge delivers the user's event (same event id: at-least-once delivery)."""
     event_at_seconds: float = Field(default=0, ge=0, le=7 * 86_400)
     """When Config's event arrives, in simulated seconds after the simulation starts."""
+    event_lost: bool = False
+    """Config's compliance-change events for this user never reach keywarden (on every day)."""
 
 
 class ExemptionSpec(_Strict):
@@ -158,7 +193,48 @@ class Scenario(_Strict):
     to set it, the account's running quota plus half as many of its queue (`automation_slots`)."""
     throttling: dict[ThrottledApi, BucketSpecModel] = Field(default_factory=dict)
     """Token buckets by "service:Action" (e.g. "iam:GetUser"), replacing the sandbox's defaults."""
+    days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    """Daily sweeps simulated after Config's first evaluation (day 0); 0: the first evaluation only."""
+    dry_run_until_day: int | None = Field(default=None, ge=0, le=MAX_DAYS)
+    """Deployed in dry-run mode, switched to enforcement (dryRun false) on this day, before the sweep."""
+    grace_period_days: int = Field(default=DEFAULT_GRACE_PERIOD_DAYS, ge=0, le=365)
+    reminder_days_before_deadline: tuple[int, ...] = DEFAULT_REMINDER_DAYS_BEFORE_DEADLINE
+    enforce_after_deadline: bool = False
+    enforcement_delay_days: int = Field(default=DEFAULT_ENFORCEMENT_DELAY_DAYS, ge=0, le=365)
     users: list[UserSpec] = Field(min_length=1)
+
+    @field_validator("reminder_days_before_deadline")
+    @classmethod
+    def _reminder_cadence(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            return LifecyclePolicy(reminder_days_before_deadline=value).reminder_days_before_deadline
+        except ValidationError as error:  # the policy's own rule, said here
+            raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from error
+
+    @model_validator(mode="after")
+    def _days_within_the_run(self) -> Scenario:
+        late = [
+            f"users[{u}] {user.name}: keys[{k}].{field} is day {day}"
+            for u, user in enumerate(self.users)
+            for k, key in enumerate(user.keys)
+            for field, day in (
+                ("rotated_on_day", key.rotated_on_day),
+                ("deactivated_on_day", key.deactivated_on_day),
+            )
+            if day is not None and day > self.days
+        ]
+        if self.dry_run_until_day is not None and self.dry_run_until_day > self.days:
+            late.append(f"dry_run_until_day is day {self.dry_run_until_day}")
+        if late:
+            raise ValueError(
+                f"after the scenario's last day (days: {self.days}; set days to simulate more): "
+                + "; ".join(late)
+            )
+        if self.dry_run and self.dry_run_until_day is not None:
+            raise ValueError(
+                "dry_run keeps dry-run mode for the whole run, dry_run_until_day ends it that day: give one"
+            )
+        return self
 
     @field_validator("notification_channels")
     @classmethod
@@ -178,6 +254,20 @@ class Scenario(_Strict):
     @property
     def credential_usage_age(self) -> int:
         return self.max_credential_usage_age or self.max_access_key_age
+
+    @property
+    def deployed_in_dry_run(self) -> bool:
+        """Dry-run mode on day 0 (`dry_run`, or `dry_run_until_day` after day 0)."""
+        return self.dry_run or bool(self.dry_run_until_day)
+
+    @property
+    def lifecycle(self) -> LifecyclePolicy:
+        return LifecyclePolicy(
+            grace_period_days=self.grace_period_days,
+            reminder_days_before_deadline=self.reminder_days_before_deadline,
+            enforce_after_deadline=self.enforce_after_deadline,
+            enforcement_delay_days=self.enforcement_delay_days,
+        )
 
     @property
     def automation_slots(self) -> int:

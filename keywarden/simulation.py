@@ -4,13 +4,15 @@ Like AWS Config, the simulation evaluates ACCESS_KEYS_ROTATED on every user and 
 NON_COMPLIANT event only for users with a stale active key; the rest are reported COMPLIANT
 without an execution. Every flagged user's event arrives at its `event_at_seconds` (delivered
 `duplicate_events` times), and all the executions run concurrently on the sandbox's clock, under
-AWS's quotas and rate limits; the report's `run` says what that cost. Everything else in the
-report is read back from where keywarden put it: the audit table, the topics, IAM and the
-execution history.
+AWS's quotas and rate limits; the report's `run` says what that cost. That is day 0; a scenario
+with `days` then runs that many daily sweeps (sandbox/scenario_days.py), and each user's findings
+say how its stale keys fared. Everything else in the report is read back from where keywarden
+put it: the audit table, the findings table, the topics, IAM and the execution history.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -18,14 +20,17 @@ import boto3
 from pydantic import BaseModel
 
 from deployment.settings import DeploymentSettings
+from domain.findings import MessageKind
+from domain.notification_facts import OwnerMessageAttribute
 from domain.results import KeyResult, RemediationOutcome
 from keywarden.audit.records import plain
 from keywarden.sandbox import Sandbox, ScheduledEvent
 from keywarden.sandbox.automation import AutomationBehaviour
 from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.deliveries import Delivery
-from keywarden.sandbox.iam_users import delete_user
+from keywarden.sandbox.iam_users import CreatedUser, delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
+from keywarden.sandbox.scenario_days import ScenarioDays, day_of
 from keywarden.sandbox.throttling import BucketSpec
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key
 from notifications.channels import DEFAULT_CHANNELS
@@ -49,6 +54,29 @@ class ExecutionSummary(BaseModel):
     simulated_seconds: float
 
 
+class FindingReport(BaseModel):
+    """One stale key's finding, its dates as days since day 0 (read back from the findings table)."""
+
+    access_key_id: str
+    status: str
+    resolution: str | None
+    opened_day: int
+    deadline_day: int
+    closed_day: int | None
+    reminder_days: list[int]
+    """The days a reminder was sent."""
+    escalated_day: int | None
+    enforced_day: int | None
+
+
+class RemediationReport(BaseModel):
+    """One remediation of the user (its audit record): on which day, how it ended."""
+
+    day: int
+    execution_arn: str | None
+    outcome: str
+
+
 class UserReport(BaseModel):
     name: str
     user_id: str
@@ -68,6 +96,10 @@ class UserReport(BaseModel):
     audit_record: dict[str, Any] | None
     keys_in_iam: dict[str, str] = {}
     """Access key id -> status in IAM when the simulation ended (what happened, whatever was recorded)."""
+    findings: list[FindingReport] = []
+    """Its stale keys' findings (the sweep opens them: none without `days`)."""
+    remediations: list[RemediationReport] = []
+    """Every remediation recorded for the user, in order (with `days`: re-drives included)."""
 
 
 class NotificationReport(BaseModel):
@@ -75,6 +107,10 @@ class NotificationReport(BaseModel):
     subject: str
     message: str
     attributes: dict[str, str]
+    day: int = 0
+    """The day it was published (0: Config's first evaluation)."""
+    kind: str | None = None
+    """An owner's message: its `kind` attribute (FIRST_NOTICE when absent); None for operators."""
 
 
 class DeliveryReport(BaseModel):
@@ -90,13 +126,16 @@ class DeliveryReport(BaseModel):
     subject: str
     text: str
     user_name: str | None
+    day: int = 0
+    kind: str = MessageKind.FIRST_NOTICE.value
+    """The owners' message attribute `kind` of what it delivered (FIRST_NOTICE when absent)."""
 
 
 class RunReport(BaseModel):
     """What the whole run cost and met: time, SSM's quota, throttling, duplicates, losses."""
 
     simulated_seconds: float
-    """From the first event to the moment the last execution (and what it caused) ended."""
+    """Day 0: from the first event to the moment the last execution (and what it caused) ended."""
     events_published: int
     executions_started: int
     automations_started: int
@@ -114,6 +153,8 @@ class RunReport(BaseModel):
     """Flagged users without a recorded outcome in the audit table."""
     dead_lettered_events: int
     """Deliveries EventBridge gave up on (sent to the rule target's dead-letter queue)."""
+    days: int = 0
+    """Daily sweeps simulated after day 0."""
 
 
 class SimulationReport(BaseModel):
@@ -148,13 +189,12 @@ def _compliant_user(spec: UserSpec, user_id: str, key_ids: tuple[str, ...]) -> U
 
 
 def _undelivered_user(spec: UserSpec, user_id: str) -> UserReport:
-    return _user_without_execution(
-        spec,
-        user_id,
-        "NOT_DELIVERED",
-        "EventBridge started no execution for the user's event (see run.dead_lettered_events)",
-        [],
+    reason = (
+        "Config's event never reached keywarden (event_lost) and nothing started a remediation since"
+        if spec.event_lost
+        else "EventBridge started no execution for the user's event (see run.dead_lettered_events)"
     )
+    return _user_without_execution(spec, user_id, "NOT_DELIVERED", reason, [])
 
 
 def _user_without_execution(
@@ -217,14 +257,22 @@ def _remediated_user(
     )
 
 
-def _notification(topic: str, message: PublishedMessage) -> NotificationReport:
+def _notification(topic: str, message: PublishedMessage, day: int = 0) -> NotificationReport:
+    kind = message.attributes.get(OwnerMessageAttribute.KIND, MessageKind.FIRST_NOTICE.value)
     return NotificationReport(
-        topic=topic, subject=message.subject, message=message.message, attributes=message.attributes
+        topic=topic,
+        subject=message.subject,
+        message=message.message,
+        attributes=message.attributes,
+        day=day,
+        kind=kind if topic == "owners" else None,
     )
 
 
-def _delivery(delivery: Delivery) -> DeliveryReport:
+def _delivery(delivery: Delivery, day: int = 0) -> DeliveryReport:
     return DeliveryReport(
+        day=day,
+        kind=delivery.kind or MessageKind.FIRST_NOTICE.value,
         channel=delivery.channel,
         recipient=delivery.recipient,
         cc=list(delivery.cc),
@@ -245,10 +293,14 @@ def scenario_settings(scenario: Scenario) -> DeploymentSettings:
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
         security_contact_email=scenario.security_contact_email,
-        dry_run=scenario.dry_run,
+        dry_run=scenario.deployed_in_dry_run,
         max_exemption_days=scenario.max_exemption_days,
         notification_channels=scenario.notification_channels or DEFAULT_CHANNELS,
         max_concurrent_automations=scenario.automation_slots,
+        grace_period_days=scenario.grace_period_days,
+        reminder_days_before_deadline=scenario.reminder_days_before_deadline,
+        enforce_after_deadline=scenario.enforce_after_deadline,
+        enforcement_delay_days=scenario.enforcement_delay_days,
     )
 
 
@@ -264,6 +316,10 @@ def _check_settings(sandbox: Sandbox, scenario: Scenario) -> None:
             ("max_exemption_days", "max_exemption_days"),
             ("notification_channels", "notification_channels"),
             ("max_concurrent_automations", "max_concurrent_automations"),
+            ("grace_period_days", "grace_period_days"),
+            ("reminder_days_before_deadline", "reminder_days_before_deadline"),
+            ("enforce_after_deadline", "enforce_after_deadline"),
+            ("enforcement_delay_days", "enforcement_delay_days"),
         )
         if getattr(wanted, attribute) != getattr(deployed, attribute)
     ]
@@ -305,12 +361,15 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
 
     The sandbox must be deployed with the scenario's settings (ScenarioMismatchError otherwise).
     Users that already exist under a scenario user's name are replaced; audit records stay.
-    The scenario's automation behaviour and Config recording apply while it runs.
+    The scenario's automation behaviour and Config recording apply while it runs; a
+    `dry_run_until_day` switch is undone when it ends. Its days move the sandbox's clock on, and
+    back to the end of day 0 when they are over.
     """
     _check_settings(sandbox, scenario)
     previous_behaviour = sandbox.automation.default
     previous_quota = sandbox.automation.quota
     previously_recorded = sandbox.config_records_iam_users
+    previous_dry_run = sandbox.settings.dry_run
     sandbox.automation.default = AutomationBehaviour(**scenario.automation.model_dump())
     sandbox.automation.set_quota(AutomationQuota(**scenario.ssm.model_dump()))
     previous_buckets = dict(sandbox.throttling.buckets)
@@ -318,71 +377,8 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
         sandbox.throttling.configure(api, BucketSpec(**bucket.model_dump()))
     if scenario.config_records_iam_users != previously_recorded:
         sandbox.record_iam_users(scenario.config_records_iam_users)
-    reports: list[UserReport] = []
     try:
-        for spec in scenario.users:
-            if _user_exists(spec.name, sandbox.region):
-                delete_user(spec.name, sandbox.region)
-        for exemption in scenario.exemptions:
-            sandbox.add_exemption(exemption)
-        created = [sandbox.add_user(spec) for spec in scenario.users]
-        sandbox.automation.reset_counters()
-        sandbox.throttling.throttled.clear()
-        dead_lettered = len(sandbox.delivery.dead_lettered)
-        started_at = sandbox.clock.now()
-        events: dict[str, ScheduledEvent] = {}
-        with sandbox.scheduler.paused():  # every event at its time, all executions together
-            for spec, user in zip(scenario.users, created, strict=True):
-                if not config_finds_stale_key(spec, scenario.max_access_key_age):
-                    continue
-                if spec.deleted_before_remediation:
-                    delete_user(spec.name, sandbox.region)
-                events[spec.name] = sandbox.publish_at(
-                    spec.event_at_seconds,
-                    partial(sandbox.compliance_change, user.user_id),
-                    copies=spec.duplicate_events,
-                )
-        simulated_seconds = (sandbox.clock.now() - started_at).total_seconds()
-        lost: list[str] = []
-        for spec, user in zip(scenario.users, created, strict=True):
-            if spec.name not in events:
-                reports.append(_compliant_user(spec, user.user_id, user.access_key_ids))
-                continue
-            executions = events[spec.name].executions
-            if not executions:
-                reports.append(_undelivered_user(spec, user.user_id))
-                lost.append(spec.name)
-                continue
-            run = sandbox.execution(executions[0])
-            reports.append(_remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn)))
-            if not any(sandbox.audit_items(arn) for arn in executions):
-                lost.append(spec.name)
-        reports = [
-            report.model_copy(update={"keys_in_iam": _keys_in_iam(sandbox, report.name)})
-            for report in reports
-        ]
-        names = {user.user_id: spec.name for spec, user in zip(scenario.users, created, strict=True)}
-        counters = sandbox.automation.counters
-        per_user = dict(
-            sorted((names.get(user_id, user_id), n) for user_id, n in counters.per_resource_id.items())
-        )
-        run_report = RunReport(
-            simulated_seconds=simulated_seconds,
-            events_published=len(events),
-            executions_started=sum(len(e.executions) for e in events.values()),
-            automations_started=counters.accepted,
-            max_running_automations=counters.max_running,
-            max_pending_automations=counters.max_queued,
-            start_attempts_refused=counters.refused,
-            throttled_calls=dict(sorted(sandbox.throttling.throttled.items())),
-            duplicate_automations=sorted(name for name, n in per_user.items() if n > 1),
-            automations_per_user=per_user,
-            lost_users=lost,
-            dead_lettered_events=len(sandbox.delivery.dead_lettered) - dead_lettered,
-        )
-        owners = [_notification("owners", m) for m in sandbox.published("owners")]
-        operators = [_notification("operators", m) for m in sandbox.published("operators")]
-        deliveries = [_delivery(d) for d in sandbox.deliveries()]
+        return _run(sandbox, scenario)
     finally:
         sandbox.automation.default = previous_behaviour
         sandbox.automation.set_quota(previous_quota)
@@ -391,13 +387,178 @@ def run_scenario_in(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
             sandbox.throttling.configure(api, spec_bucket)
         if sandbox.config_records_iam_users != previously_recorded:
             sandbox.record_iam_users(previously_recorded)
+        if sandbox.settings.dry_run != previous_dry_run:
+            sandbox.redeploy(dry_run=previous_dry_run)
+
+
+class _Messages:
+    """What the topics and the forwarders carried, each tagged with the day it happened."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.owners: list[NotificationReport] = []
+        self.operators: list[NotificationReport] = []
+        self.deliveries: list[DeliveryReport] = []
+        self._delivered = len(sandbox.deliveries())
+
+    def collect(self, day: int) -> None:
+        self.owners += [_notification("owners", m, day) for m in self.sandbox.published("owners")]
+        self.operators += [_notification("operators", m, day) for m in self.sandbox.published("operators")]
+        delivered = self.sandbox.deliveries()
+        self.deliveries += [_delivery(d, day) for d in delivered[self._delivered :]]
+        self._delivered = len(delivered)
+
+
+def _run(sandbox: Sandbox, scenario: Scenario) -> SimulationReport:
+    for spec in scenario.users:
+        if _user_exists(spec.name, sandbox.region):
+            delete_user(spec.name, sandbox.region)
+    for exemption in scenario.exemptions:
+        sandbox.add_exemption(exemption)
+    created = [sandbox.add_user(spec) for spec in scenario.users]
+    sandbox.automation.reset_counters()
+    sandbox.throttling.throttled.clear()
+    dead_lettered = len(sandbox.delivery.dead_lettered)
+    messages = _Messages(sandbox)
+    started_at = sandbox.clock.now()
+    day_zero = started_at.date()
+    sandbox.evaluate_config_rule()  # Config's first evaluation: what the sweep reads later
+    events: dict[str, ScheduledEvent] = {}
+    with sandbox.scheduler.paused():  # every event at its time, all executions together
+        for spec, user in zip(scenario.users, created, strict=True):
+            if not config_finds_stale_key(spec, scenario.max_access_key_age):
+                continue
+            if spec.deleted_before_remediation:
+                delete_user(spec.name, sandbox.region)
+            events[spec.name] = (
+                ScheduledEvent()  # Config sent it; it never arrived
+                if spec.event_lost
+                else sandbox.publish_at(
+                    spec.event_at_seconds,
+                    partial(sandbox.compliance_change, user.user_id),
+                    copies=spec.duplicate_events,
+                )
+            )
+    simulated_seconds = (sandbox.clock.now() - started_at).total_seconds()
+    messages.collect(0)
+    day_zero_ended = sandbox.clock.now()
+    days = ScenarioDays.following(sandbox, scenario, created, day_zero)
+    for day in range(1, scenario.days + 1):
+        days.run_day(day)
+        messages.collect(day)
+    if scenario.days:
+        # A running sandbox (`keywarden sandbox`) goes back to the end of day 0: its clock stays near
+        # the present that commands run against it use (an exemption's expiry, an audit query's
+        # window); the later days' records keep their dates.
+        sandbox.clock.restart_at(day_zero_ended)
+    reports: list[UserReport] = []
+    lost: list[str] = []
+    for spec, user in zip(scenario.users, created, strict=True):
+        sent = ([events[spec.name]] if spec.name in events else []) + days.events.get(spec.name, [])
+        report, recorded = _user_report(sandbox, spec, user, sent, day_zero if scenario.days else None)
+        reports.append(report)
+        if not recorded:
+            lost.append(spec.name)
+    reports = [
+        report.model_copy(
+            update={
+                "keys_in_iam": _keys_in_iam(sandbox, report.name),
+                "findings": _findings(sandbox, report.user_id, day_zero) if scenario.days else [],
+            }
+        )
+        for report in reports
+    ]
+    names = {user.user_id: spec.name for spec, user in zip(scenario.users, created, strict=True)}
+    counters = sandbox.automation.counters
+    per_user = dict(
+        sorted((names.get(user_id, user_id), n) for user_id, n in counters.per_resource_id.items())
+    )
+    published = list(events.values()) + [e for later_events in days.events.values() for e in later_events]
+    run_report = RunReport(
+        simulated_seconds=simulated_seconds,
+        events_published=sum(1 for e in published if e.published),
+        executions_started=sum(len(e.executions) for e in published),
+        automations_started=counters.accepted,
+        max_running_automations=counters.max_running,
+        max_pending_automations=counters.max_queued,
+        start_attempts_refused=counters.refused,
+        throttled_calls=dict(sorted(sandbox.throttling.throttled.items())),
+        duplicate_automations=sorted(name for name, n in per_user.items() if n > 1),
+        automations_per_user=per_user,
+        lost_users=lost,
+        dead_lettered_events=len(sandbox.delivery.dead_lettered) - dead_lettered,
+        days=scenario.days,
+    )
     return SimulationReport(
         max_access_key_age=scenario.max_access_key_age,
         max_credential_usage_age=scenario.credential_usage_age,
         notification_channels=list(sandbox.settings.notification_channels),
         users=reports,
-        notifications=owners,
-        operator_alerts=operators,
-        deliveries=deliveries,
+        notifications=messages.owners,
+        operator_alerts=messages.operators,
+        deliveries=messages.deliveries,
         run=run_report,
     )
+
+
+_NOT_ATTEMPTS = {RemediationOutcome.REPLAYED.value, RemediationOutcome.ALREADY_IN_PROGRESS.value}
+
+
+def _user_report(
+    sandbox: Sandbox, spec: UserSpec, user: CreatedUser, sent: list[ScheduledEvent], day_zero: date | None
+) -> tuple[UserReport, bool]:
+    """What happened to one user, and whether it was flagged without any recorded outcome (lost).
+
+    `sent`: the events Config sent for it (day 0's first); `day_zero`: set when the scenario ran
+    days, whose remediations (re-drives included) are then read from the audit table: the last
+    real attempt is the user's outcome."""
+    remediations = _remediations(sandbox, user.user_id, day_zero) if day_zero else []
+    if not sent and not remediations:
+        return _compliant_user(spec, user.user_id, user.access_key_ids), True
+    first = sent[0].executions if sent else []
+    attempts = [r.execution_arn for r in remediations if r.outcome not in _NOT_ATTEMPTS and r.execution_arn]
+    shown = attempts[-1] if attempts else first[0] if first else None
+    if shown is None:
+        return _undelivered_user(spec, user.user_id).model_copy(update={"remediations": remediations}), False
+    run = sandbox.execution(shown)
+    report = _remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn))
+    recorded = bool(remediations) or any(sandbox.audit_items(arn) for arn in first)
+    report = report.model_copy(update={"remediations": remediations})
+    return report, recorded
+
+
+def _remediations(sandbox: Sandbox, user_id: str, day_zero: date) -> list[RemediationReport]:
+    """The user's remediation records (the audit table's by_user_id index), oldest first."""
+    return [
+        RemediationReport(
+            day=day_of(datetime_of(item["recorded_at"]), day_zero),
+            execution_arn=item.get("execution_arn"),
+            outcome=str(item.get("outcome")),
+        )
+        for item in sandbox.remediation_records(user_id)
+    ]
+
+
+def _findings(sandbox: Sandbox, user_id: str, day_zero: date) -> list[FindingReport]:
+    def day(moment: date | None) -> int | None:
+        return None if moment is None else day_of(moment, day_zero)
+
+    return [
+        FindingReport(
+            access_key_id=finding.access_key_id,
+            status=finding.status.value,
+            resolution=finding.resolution.value if finding.resolution else None,
+            opened_day=day_of(finding.opened_on, day_zero),
+            deadline_day=day_of(finding.deadline, day_zero),
+            closed_day=day(finding.closed_on),
+            reminder_days=[day_of(reminded, day_zero) for reminded in finding.reminded_on],
+            escalated_day=day(finding.escalated_on),
+            enforced_day=day(finding.enforced_on),
+        )
+        for finding in sandbox.findings(user_id)
+    ]
+
+
+def datetime_of(recorded_at: str) -> datetime:
+    """An audit `recorded_at` (2026-11-28T12:00:00.123Z) as a datetime."""
+    return datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))

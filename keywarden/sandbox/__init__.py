@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,14 +27,19 @@ from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
 from deployment.settings import DeploymentSettings
+from deployment.sweep import sweep_function_environments
+from deployment.workflow import function_environments
 from domain.config_rule import IAM_USER_RESOURCE_TYPE, NON_COMPLIANT
 from domain.exemptions import Exemption, exemption_to_item
+from domain.finding_items import finding_from_item
+from domain.findings import Finding
 from domain.owners import resolve_owner
-from domain.tables import AuditTable, NotificationStateTable
+from domain.tables import AuditTable, FindingsTable, NotificationStateTable
 from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.automation_quota import AutomationQuota
 from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.config_compliance import ComplianceChange, ConfigEvaluations, compliance_details_api
 from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
 from keywarden.sandbox.config_events import compliance_change_entry
 from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discovered
@@ -97,6 +103,8 @@ class ScheduledEvent:
     """An event due at a simulated time; `executions` fills in when it has been delivered."""
 
     executions: list[str] = field(default_factory=list)
+    published: bool = False
+    """PutEvents took it (False until its time, or for an event that was never sent)."""
 
 
 class Sandbox:
@@ -122,6 +130,8 @@ class Sandbox:
         """Whether the account's Config recorder records AWS::IAM::User (see `record_iam_users`)."""
         self.config_inventory = ConfigInventory(SANDBOX_ACCOUNT_ID, SANDBOX_REGION, self.clock)
         """The IAM users AWS Config has discovered (what ListDiscoveredResources lists)."""
+        self.config_evaluations = ConfigEvaluations(self.config_inventory)
+        """ACCESS_KEYS_ROTATED's results (GetComplianceDetailsByConfigRule); `evaluate_config_rule()`."""
         self.automation = AutomationEmulator(self.clock, automation, automation_quota)
         self.lambdas = InProcessLambda(while_parked=self.scheduler.while_parked)
         self.throttling = ThrottlingLimits(self.clock)
@@ -183,6 +193,7 @@ class Sandbox:
             self._exit.enter_context(recorder_on_clock(self.clock))
             self._exit.enter_context(iam_users_discovered(self.config_inventory))
             self._exit.enter_context(discovered_iam_users_api(self.config_inventory))
+            self._exit.enter_context(compliance_details_api(self.config_evaluations))
             # Config is set up in the account before keywarden (and before any user exists).
             set_up_recorder(self.account_id, self.region, self.config_records_iam_users)
             for server in self.webhooks.values():
@@ -255,6 +266,40 @@ class Sandbox:
         table.put_item(Item=exemption_to_item(exemption))
         return exemption
 
+    def redeploy(self, **changes: Any) -> None:
+        """Deploy again with some settings changed (`redeploy(dry_run=False)`): as CloudFormation
+        would, every function's environment is replaced by the one the new settings give; an
+        invocation from then on reads it (an execution already running included)."""
+        settings = self.settings.model_copy(update=changes)
+        stack = self.stack
+        environments = {
+            **function_environments(settings, stack.workflow_resources),
+            **sweep_function_environments(settings, stack.sweep_resources),
+        }
+        lambda_client = self.client("lambda")
+        for substitution, arn in {**stack.function_arns, **stack.sweep_function_arns}.items():
+            lambda_client.update_function_configuration(
+                FunctionName=arn, Environment={"Variables": environments[substitution]}
+            )
+        self.settings = settings
+
+    def run_sweep(self) -> str:
+        """Start the daily sweep now, as EventBridge Scheduler does (input `{}`, a name of its own),
+        and run it, with the remediations it starts, until idle. Returns its execution ARN."""
+        with self.scheduler.paused():
+            arn = self.client("stepfunctions").start_execution(
+                stateMachineArn=self.stack.sweep_state_machine_arn,
+                name=f"sweep-{self.clock.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+                input="{}",
+            )["executionArn"]
+        return str(arn)
+
+    def evaluate_config_rule(self) -> list[ComplianceChange]:
+        """AWS Config runs keywarden's ACCESS_KEYS_ROTATED rule now (it is periodic): every recorded
+        user's result is replaced; returns the users whose compliance changed."""
+        rule = self.settings.config_rule_name
+        return [c for c in self.config_evaluations.evaluate(self.clock.now()) if c.rule_name == rule]
+
     def compliance_change(
         self,
         user_id: str,
@@ -303,6 +348,7 @@ class Sandbox:
             started = len(self.delivery.deliveries)
             with self.delivery.delivering_each(copies):
                 self.client("events").put_events(Entries=[make_entry()])
+            scheduled.published = True
             scheduled.executions.extend(
                 d.execution_arn for d in self.delivery.deliveries[started:] if d.execution_arn
             )
@@ -335,6 +381,36 @@ class Sandbox:
             KeyConditionExpression=Key(AuditTable.PARTITION_KEY).eq(AuditTable.remediation_pk(name))
         )["Items"]
         return sorted(items, key=lambda item: item[AuditTable.SORT_KEY] != AuditTable.REMEDIATION_SK)
+
+    def remediation_records(self, user_id: str) -> list[dict[str, Any]]:
+        """The user's remediation summaries in the audit table (index by_user_id), oldest first."""
+        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.table_name)
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "IndexName": AuditTable.BY_USER_ID,
+            "KeyConditionExpression": Key(AuditTable.USER_ID).eq(user_id),
+        }
+        while True:
+            page = table.query(**request)
+            items += [i for i in page["Items"] if i[AuditTable.SORT_KEY] == AuditTable.REMEDIATION_SK]
+            if "LastEvaluatedKey" not in page:
+                return items
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def findings(self, user_id: str) -> list[Finding]:
+        """The user's findings (their CURRENT items, index by_user), oldest first."""
+        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.findings_table_name)
+        request: dict[str, Any] = {
+            "IndexName": FindingsTable.BY_USER,
+            "KeyConditionExpression": Key(FindingsTable.USER_ID).eq(user_id),
+        }
+        findings: list[Finding] = []
+        while True:
+            page = table.query(**request)
+            findings += [finding_from_item(item) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return findings
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def published(self, topic: str = "owners") -> list[PublishedMessage]:
         """Messages published to the owners' or the operators' topic so far (read once)."""

@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 from unittest import mock
@@ -102,6 +102,19 @@ class AutomationBehaviour:
     """StartAutomationExecution answers AutomationExecutionLimitExceeded this many times first."""
     verification_fails: bool = False
     """The runbook revokes what it should, then its verification reads IAM too soon and fails."""
+    fail_first_runs: int = 0
+    """The first this many automations for one user end Failed, changing nothing; later ones run as set."""
+
+    def for_run(self, run: int) -> AutomationBehaviour:
+        """How a user's `run`-th automation (0: its first) unfolds."""
+        if run >= self.fail_first_runs:
+            return self
+        return replace(
+            self,
+            final_status=AutomationStatus.FAILED,
+            failure_message=self.failure_message
+            or "Step fails when it is Executing. Automation ended Failed (scenario: fail_first_runs).",
+        )
 
 
 @dataclass
@@ -166,6 +179,8 @@ class AutomationEmulator:
         self.executions: dict[str, EmulatedAutomation] = {}
         self.start_calls: list[dict[str, Any]] = []
         self._refused: dict[str, int] = {}
+        self._runs: dict[str, int] = {}
+        """Automations accepted so far per resource id (for `fail_first_runs`)."""
         self._slots: dict[str, AutomationSlots] = {}
         self._lock = threading.RLock()
 
@@ -223,6 +238,9 @@ class AutomationEmulator:
                 raise AutomationExecutionLimitExceeded()
             if admission is Admission.QUEUED:
                 execution.status = AutomationStatus.PENDING
+            resource_id = checked["IAMResourceId"][0]
+            execution.behaviour = behaviour.for_run(self._runs.get(resource_id, 0))
+            self._runs[resource_id] = self._runs.get(resource_id, 0) + 1
             self.executions[execution.execution_id] = execution
             self.counters.accepted += 1
             self.counters.per_resource_id[checked["IAMResourceId"][0]] += 1

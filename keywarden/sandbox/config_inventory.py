@@ -73,6 +73,11 @@ class ConfigInventory:
             self._live = [known for known in self._live if known.id != resource_id]
             self._deleted.pop(resource_id, None)
 
+    def recorded_users(self) -> list[User]:
+        """moto's objects of the live users Config has discovered (what a rule evaluates), in order."""
+        with self._lock:
+            return list(self._live)
+
     def users(self, include_deleted: bool = False) -> list[DiscoveredUser]:
         """Discovered users, in the order Config discovered them; then the deleted ones."""
         with self._lock:

@@ -33,9 +33,13 @@ class Delivery:
     cc: tuple[str, ...] = ()
     sender: str | None = None
     html: str | None = None
+    kind: str | None = None
+    """The notification's `kind` message attribute (None: absent, a first notice)."""
 
 
-def webhook_delivery(server: WebhookServer, post: WebhookPost, user_name: str | None) -> Delivery:
+def webhook_delivery(
+    server: WebhookServer, post: WebhookPost, user_name: str | None, kind: str | None = None
+) -> Delivery:
     channel = channel_named(server.channel)
     if not isinstance(channel, WebhookChannel):
         raise TypeError(f"{server.channel} is not a webhook channel")
@@ -46,6 +50,7 @@ def webhook_delivery(server: WebhookServer, post: WebhookPost, user_name: str | 
         subject=message.subject,
         text=message.text,
         user_name=user_name,
+        kind=kind,
     )
 
 
@@ -58,7 +63,9 @@ def _lines(content: str) -> str:
     return content.replace("\r\n", "\n")
 
 
-def email_delivery(channel: EmailChannel, raw: str, user_name: str | None) -> Delivery:
+def email_delivery(
+    channel: EmailChannel, raw: str, user_name: str | None, kind: str | None = None
+) -> Delivery:
     """Read the MIME message SES sent: recipients, subject, text and HTML parts."""
     message = message_from_string(raw, policy=policy.default)
     if not isinstance(message, EmailMessage):  # policy.default always builds one
@@ -73,6 +80,7 @@ def email_delivery(channel: EmailChannel, raw: str, user_name: str | None) -> De
         cc=_addresses(message["Cc"]),
         sender=str(message["From"]),
         html=_lines(html_part.get_content()) if html_part else None,
+        kind=kind,
     )
 
 
@@ -94,6 +102,7 @@ class DeliveryRecorder:
         """Attribute what one forwarder invocation delivers to the notification's user."""
         attributes = event["Records"][0]["Sns"].get("MessageAttributes") or {}
         user_name = attributes.get(OwnerMessageAttribute.USER_NAME, {}).get("Value")
+        kind = attributes.get(OwnerMessageAttribute.KIND, {}).get("Value")
         posts_before = {name: len(server.posts) for name, server in self.webhooks.items()}
         emails_before = len(self._sent_emails())
         try:
@@ -102,8 +111,8 @@ class DeliveryRecorder:
             for name, server in self.webhooks.items():
                 for post in server.posts[posts_before[name] :]:
                     if post.accepted:
-                        self.deliveries.append(webhook_delivery(server, post, user_name))
+                        self.deliveries.append(webhook_delivery(server, post, user_name, kind))
             for sent in self._sent_emails()[emails_before:]:
                 raw = getattr(sent, "raw_data", None)
                 if raw is not None and self.email is not None:
-                    self.deliveries.append(email_delivery(self.email, raw, user_name))
+                    self.deliveries.append(email_delivery(self.email, raw, user_name, kind))

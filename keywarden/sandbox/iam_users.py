@@ -34,7 +34,7 @@ class CreatedUser:
     access_key_ids: tuple[str, ...]
 
 
-def _naive_utc(moment: datetime) -> datetime:
+def naive_utc(moment: datetime) -> datetime:
     """moto's form (naive UTC), to the second as IAM reports dates: rounded down, so a key made
     "90 days ago" is 90 days old from the first instant of the simulation, not a moment later."""
     naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
@@ -63,10 +63,10 @@ def create_user(spec: UserSpec, now: datetime, account_id: str, region: str) -> 
             backend.access_keys.pop(key.physical_resource_id, None)
             key.access_key_id = key_spec.id
             backend.access_keys[key.physical_resource_id] = key
-        key.create_date = _naive_utc(now - timedelta(days=key_spec.created_days_ago))
+        key.create_date = naive_utc(now - timedelta(days=key_spec.created_days_ago))
         if key_spec.last_used_days_ago is not None:
             key.last_used = AccessKeyLastUsed(
-                timestamp=_naive_utc(now - timedelta(days=key_spec.last_used_days_ago)),
+                timestamp=naive_utc(now - timedelta(days=key_spec.last_used_days_ago)),
                 service=key_spec.last_used_service,
                 region=key_spec.last_used_region,
             )
@@ -74,11 +74,9 @@ def create_user(spec: UserSpec, now: datetime, account_id: str, region: str) -> 
         key_ids.append(key.access_key_id)
     if spec.password:
         iam.create_login_profile(UserName=spec.name, Password=secrets.token_urlsafe(24) + "aA1!")
-        setattr(
-            moto_user, _PASSWORD_CREATED, _naive_utc(now - timedelta(days=spec.password.created_days_ago))
-        )
+        setattr(moto_user, _PASSWORD_CREATED, naive_utc(now - timedelta(days=spec.password.created_days_ago)))
         if spec.password.last_used_days_ago is not None:
-            moto_user.password_last_used = _naive_utc(now - timedelta(days=spec.password.last_used_days_ago))
+            moto_user.password_last_used = naive_utc(now - timedelta(days=spec.password.last_used_days_ago))
     return CreatedUser(name=spec.name, user_id=moto_user.id, access_key_ids=tuple(key_ids))
 
 
@@ -102,19 +100,19 @@ def recreate_user(user: UserSnapshot, account_id: str, region: str) -> None:
         backend.access_keys.pop(key.physical_resource_id, None)
         key.access_key_id = snapshot.access_key_id
         backend.access_keys[key.physical_resource_id] = key
-        key.create_date = _naive_utc(snapshot.created_at)
+        key.create_date = naive_utc(snapshot.created_at)
         if snapshot.last_used_at is not None:
             key.last_used = AccessKeyLastUsed(
-                timestamp=_naive_utc(snapshot.last_used_at),
+                timestamp=naive_utc(snapshot.last_used_at),
                 service=snapshot.last_used_service or "N/A",
                 region=snapshot.last_used_region or "N/A",
             )
         key.status = snapshot.status.value
     if user.login_profile is not None:
         iam.create_login_profile(UserName=user.user_name, Password=secrets.token_urlsafe(24) + "aA1!")
-        setattr(moto_user, _PASSWORD_CREATED, _naive_utc(user.login_profile.created_at))
+        setattr(moto_user, _PASSWORD_CREATED, naive_utc(user.login_profile.created_at))
         if user.login_profile.password_last_used_at is not None:
-            moto_user.password_last_used = _naive_utc(user.login_profile.password_last_used_at)
+            moto_user.password_last_used = naive_utc(user.login_profile.password_last_used_at)
 
 
 def delete_user(name: str, region: str) -> None:

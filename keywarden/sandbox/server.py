@@ -74,6 +74,8 @@ class KeywardenApi:
             "table_name": self.sandbox.stack.table_name,
             "exemption_table_name": self.sandbox.stack.exemption_table_name,
             "state_machine_arn": self.sandbox.stack.state_machine_arn,
+            "sweep_state_machine_arn": self.sandbox.stack.sweep_state_machine_arn,
+            "findings_table_name": self.sandbox.stack.findings_table_name,
         }
 
     def run_scenario(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

@@ -19,17 +19,18 @@ import boto3
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
+from deployment.sweep import SWEEP_FUNCTIONS, SweepResources, sweep_function_environments, sweep_substitutions
 from deployment.workflow import (
     WORKFLOW_FUNCTIONS,
     WorkflowResources,
     function_environments,
     workflow_substitutions,
 )
-from domain.config_rule import compliance_change_event_pattern
-from domain.tables import AuditTable, CoordinationTable, ExemptionTable, NotificationStateTable
+from domain.config_rule import CONFIG_RULE_IDENTIFIER, compliance_change_event_pattern
+from domain.tables import AuditTable, CoordinationTable, ExemptionTable, FindingsTable, NotificationStateTable
 from notifications.channels import FORWARDER_HANDLER, EmailChannel, WebhookChannel, channel_named
 from notifications.settings import WebhookForwarderSettings
-from statemachine import render_definition
+from statemachine import SWEEP, render_definition
 
 PREFIX = "keywarden"
 
@@ -54,6 +55,23 @@ class SandboxStack:
     """Channel name (`slack`, `email`...) -> its forwarder's function ARN."""
     forwarder_dead_letter_queue_urls: dict[str, str]
     coordination_table_name: str
+    findings_table_name: str
+    sweep_state_machine_arn: str
+    sweep_function_arns: dict[str, str]
+    """The sweep's functions' ARNs, by substitution (deployment/sweep.py)."""
+
+    @property
+    def sweep_resources(self) -> SweepResources:
+        """What the sweep's functions are configured with (deployment/sweep.py)."""
+        return SweepResources(
+            findings_table=self.findings_table_name,
+            audit_table=self.table_name,
+            notification_state_table=self.notification_state_table_name,
+            exemption_table=self.exemption_table_name,
+            owners_topic_arn=self.owners_topic_arn,
+            operators_topic_arn=self.operators_topic_arn,
+            remediation_state_machine_arn=self.state_machine_arn,
+        )
 
     @property
     def workflow_resources(self) -> WorkflowResources:
@@ -172,6 +190,12 @@ def _exemption_table(dynamodb: Any, name: str) -> str:
     return _table(dynamodb, name, (ExemptionTable.PARTITION_KEY, None))
 
 
+def _findings_table(dynamodb: Any, name: str) -> str:
+    return _table(
+        dynamodb, name, (FindingsTable.PARTITION_KEY, FindingsTable.SORT_KEY), FindingsTable.indexes()
+    )
+
+
 @dataclass(frozen=True)
 class _Forwarders:
     functions: dict[str, str]
@@ -257,6 +281,38 @@ def _workflow_functions(
     }
 
 
+def _sweep(
+    session: boto3.Session,
+    settings: DeploymentSettings,
+    names: ResourceNames,
+    resources: SweepResources,
+    roles: tuple[str, str],
+) -> tuple[str, dict[str, str]]:
+    """The sweep's functions (environments from deployment/sweep.py) and its workflow (the same ASL
+    file, rendered with the same substitutions): its ARN and the functions' ARNs by substitution
+    (5 minutes each, as infra/constructs/sweep_functions.py gives them).
+    EventBridge Scheduler's schedule is the sandbox's `run_sweep`."""
+    functions_role, workflow_role = roles
+    environments = sweep_function_environments(settings, resources)
+    lambda_client = session.client("lambda")
+    function_arns = {
+        function.substitution: _function(
+            lambda_client,
+            names.function(function.handler),
+            function.handler,
+            functions_role,
+            environments[function.substitution],
+            300,
+        )
+        for function in SWEEP_FUNCTIONS
+    }
+    definition = render_definition(sweep_substitutions(settings, resources, function_arns), SWEEP)
+    arn = session.client("stepfunctions").create_state_machine(
+        name=names.sweep_state_machine, definition=definition, roleArn=workflow_role, type="STANDARD"
+    )["stateMachineArn"]
+    return str(arn), function_arns
+
+
 def _compliance_event_rule(
     events: Any, settings: DeploymentSettings, rule_name: str, state_machine: str, role: str, dlq_arn: str
 ) -> None:
@@ -278,6 +334,18 @@ def _compliance_event_rule(
     )
 
 
+def _access_keys_rotated_rule(config: Any, settings: DeploymentSettings) -> None:
+    """Config's managed rule, as the CDK stack's AccessKeysRotatedRule makes it (config.AccessKeysRotated)."""
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": settings.config_rule_name,
+            "Description": "keywarden: an IAM user has an active access key older than maxAccessKeyAge days",
+            "Source": {"Owner": "AWS", "SourceIdentifier": CONFIG_RULE_IDENTIFIER},
+            "InputParameters": json.dumps({"maxAccessKeyAge": str(settings.max_access_key_age)}),
+        }
+    )
+
+
 def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mapping[str, str]) -> SandboxStack:
     """Create every keywarden resource in the sandbox account and region; `webhook_urls` holds
     the local webhook of each selected webhook channel."""
@@ -286,6 +354,8 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
     iam, sns, sqs = session.client("iam"), session.client("sns"), session.client("sqs")
     dynamodb = session.client("dynamodb")
 
+    # With createConfigRule false the account already has the rule: the sandbox's account has it too.
+    _access_keys_rotated_rule(session.client("config"), settings)
     automation_role = _role(iam, f"{PREFIX}-automation", "ssm.amazonaws.com")
     functions_role = _role(iam, f"{PREFIX}-functions", "lambda.amazonaws.com")
     workflow_role = _role(iam, f"{PREFIX}-workflow", "states.amazonaws.com")
@@ -319,6 +389,18 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         session.client("events"), settings, names.event_rule, state_machine, events_role, dlq_arn
     )
     forwarders = _forwarders(session, settings, owners_topic, webhook_urls)
+    sweep_resources = SweepResources(
+        findings_table=_findings_table(dynamodb, names.findings_table),
+        audit_table=table,
+        notification_state_table=notification_state,
+        exemption_table=exemptions,
+        owners_topic_arn=owners_topic,
+        operators_topic_arn=operators_topic,
+        remediation_state_machine_arn=state_machine,
+    )
+    sweep_arn, sweep_function_arns = _sweep(
+        session, settings, names, sweep_resources, (functions_role, workflow_role)
+    )
     return SandboxStack(
         state_machine_arn=state_machine,
         table_name=table,
@@ -336,4 +418,7 @@ def deploy_stack(settings: DeploymentSettings, region: str, webhook_urls: Mappin
         forwarder_function_arns=forwarders.functions,
         forwarder_dead_letter_queue_urls=forwarders.dead_letter_queues,
         coordination_table_name=coordination,
+        findings_table_name=sweep_resources.findings_table,
+        sweep_state_machine_arn=sweep_arn,
+        sweep_function_arns=sweep_function_arns,
     )

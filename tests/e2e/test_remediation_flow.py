@@ -44,7 +44,7 @@ def test_bob_key_used_today_is_skipped_and_his_owner_told(demo: SimulationReport
     assert [(k.result, k.status_after) for k in bob.keys] == [("SKIPPED_RECENTLY_USED", "Active")]
     assert bob.notified
     assert bob.owner_email == "bob.owner@example.com"
-    [note] = [n for n in demo.notifications if n.attributes["user_name"] == "bob"]
+    [note] = [n for n in demo.notifications if n.attributes["user_name"] == "bob" and n.day == 0]
     key_id = bob.keys[0].access_key_id
     assert key_id in note.subject
     assert "120 days" in note.subject
@@ -54,6 +54,21 @@ def test_bob_key_used_today_is_skipped_and_his_owner_told(demo: SimulationReport
     assert bob.audit_record is not None
     assert bob.audit_record["notification_message_id"]
     assert bob.audit_record["keys"][0]["result"] == "SKIPPED_RECENTLY_USED"
+
+
+def test_bob_is_reminded_then_rotates_and_his_finding_closes(demo: SimulationReport) -> None:
+    """Given the demo's nine days, When bob ignores his first notice until day 9,
+    Then the sweep reminds him on day 7 (7 days before the deadline, day 14), and on day 9, the day
+    he rotates, closes the finding RESOLVED: the old key deleted, a new one Active."""
+    bob = by_name(demo, "bob")
+    [finding] = bob.findings
+    assert (finding.status, finding.resolution) == ("RESOLVED", "DELETED")
+    assert (finding.deadline_day, finding.reminder_days, finding.closed_day) == (14, [7], 9)
+    kinds = [(n.day, n.kind) for n in demo.notifications if n.attributes["user_name"] == "bob"]
+    assert kinds == [(0, "FIRST_NOTICE"), (7, "REMINDER"), (9, "RESOLVED")]
+    assert list(bob.keys_in_iam.values()) == ["Active"]
+    assert bob.keys[0].access_key_id not in bob.keys_in_iam
+    assert by_name(demo, "alice").findings == []  # her key was deactivated on day 0
 
 
 def test_a_happy_run_alerts_no_operator(demo: SimulationReport) -> None:
