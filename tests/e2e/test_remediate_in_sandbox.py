@@ -15,9 +15,15 @@ __all__ = ["sandbox_server"]  # the fixture, shared with test_sandbox_server.py
 
 
 def test_remediate_bob_now_from_another_process(sandbox_server: RunningSandbox) -> None:
-    # Given bob, whose old key was used today (the demo's story) and remediated once already
-    demo = sandbox_server.run("demo", "--endpoint-url", sandbox_server.url)
-    assert demo.returncode == 0, demo.stderr
+    # Given bob, whose old key was used today (the demo's day 0: the demo itself goes on until he
+    # rotates it) and remediated once already
+    scenario = sandbox_server.home / "bob.json"
+    scenario.write_text(
+        json.dumps({"users": [{"name": "bob", "tags": {"owner-email": "bob.owner@example.com"},
+                               "keys": [{"created_days_ago": 120, "last_used_days_ago": 0}]}]})
+    )  # fmt: skip
+    day_zero = sandbox_server.run("simulate", str(scenario), "--endpoint-url", sandbox_server.url)
+    assert day_zero.returncode == 0, day_zero.stderr
     # When his remediation is started again now, and waited for
     started = sandbox_server.run("remediate", "--user", "bob", "--endpoint-url", sandbox_server.url, "--wait")
     # Then the sandbox's own workflow ran it (the sandbox named it) and recorded KEYS_LEFT_ACTIVE
