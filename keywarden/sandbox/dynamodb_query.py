@@ -7,23 +7,23 @@ DynamoType values): over 20,000 audit items, about half a second a page, and mor
 the page. DynamoDB reads only the partition, from where the previous page stopped.
 
 The sandbox keeps moto's answer and changes only how it gets there:
-- the partition's items are picked in one pass over the stored items, by moto's own tests (every
-  hash condition, the range equalities, the index's range key present), without sorting the
-  table first: moto sorts them afterwards by the index's key and the table's key, a total
-  order (the table's key is unique), so the order it started from cannot change the answer;
+- the partition's items are picked in one pass over the stored items, by moto's own tests (the
+  partition key's value, the index's range key present), without sorting the table first:
+  moto sorts them afterwards by the index's key and the table's key, a total order (the
+  table's key is unique), so the order it started from cannot change the answer;
 - the items of the previous pages are skipped by bisection with moto's own comparison
   (`_item_comes_before_dct`), which is true for a prefix of that sorted list and false after;
 - the rest (Limit, the 1 MB page, the range condition, ScannedCount, LastEvaluatedKey, the
-  index's projection, FilterExpression, ProjectionExpression) is moto's code, unchanged.
-Queries of other shapes (multi-attribute keys, legacy QueryFilter, an index without a range
-key, errors) go to moto's own. tests/e2e/test_sandbox_dynamodb.py compares the answers, page by
-page, with and without.
+  index's projection, FilterExpression, ProjectionExpression) is moto's code, less its deep
+  copy of the page (nothing after it changes an item).
+Queries of other shapes (multi-attribute keys, an index partition key that is not a string,
+an index without a range key, legacy QueryFilter, errors) go to moto's own.
+tests/e2e/test_sandbox_dynamodb.py compares the answers, page by page, with and without.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,13 +47,25 @@ class _Partition:
     """The attribute the range condition reads (for the table, None: the item's range key)."""
 
 
-def _stored_items(table: Table) -> Iterator[Item]:
+def _stored_items(table: Table) -> list[Item]:
     """Every item of the table, in no particular order (moto's `all_items` without its sort)."""
-    for stored in table.items.values():
-        if table.range_key_attr:
-            yield from stored.values()
-        else:
-            yield stored  # without a range key, moto stores the item itself
+    if table.range_key_attr:
+        return [item for stored in table.items.values() for item in stored.values() if isinstance(item, Item)]
+    return [item for item in table.items.values() if isinstance(item, Item)]  # moto stores the item itself
+
+
+def _in_partition(items: list[Item], name: str, value: str, range_key: str) -> list[Item]:
+    """The items moto's tests keep for `name = value` (a string): a missing value, or a different
+    one, is not in the partition (a DynamoType is never false; two differ when their types or
+    their values do); and an index holds only the items that have all its key attributes."""
+    return [
+        item
+        for item in items
+        if (found := item.attrs.get(name)) is not None
+        and found.type == "S"
+        and found.value == value
+        and item.attrs.get(range_key)
+    ]
 
 
 def _index_partition(
@@ -66,18 +78,10 @@ def _index_partition(
     range_keys = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
     if len(hash_keys) != 1 or len(range_keys) != 1 or len(range_conditions) > 1:
         return None  # multi-attribute keys, or no range key: moto's own way
-    wanted = dict(hash_conditions)
-    range_key = range_keys[0]
-    items = []
-    for item in _stored_items(table):
-        if not isinstance(item, Item):
-            continue
-        # moto's tests, in moto's words: a missing value, or a different one, is not in the partition
-        if any(not (value := item.attrs.get(name)) or value != expected for name, expected in wanted.items()):
-            continue
-        if not item.attrs.get(range_key):
-            continue  # an index holds only the items that have all its key attributes
-        items.append(item)
+    if len(hash_conditions) != 1 or hash_conditions[0][1].type != "S":
+        return None  # a number or binary partition key: moto's own way
+    (name, value), range_key = hash_conditions[0], range_keys[0]
+    items = _in_partition(_stored_items(table), name, value.value, range_key)
     hash_attrs = [hash_keys[0], table.hash_key_attr]
     range_attrs: list[str | None] = [range_key, table.range_key_attr]
     range_attribute = range_conditions[-1][0] if range_conditions else range_key
@@ -142,7 +146,7 @@ def _read_page(
     scanned_count = 0
     last_evaluated_key = None
     for result in ordered[_first_after(table, partition, ordered, exclusive_start_key, scan_index_forward) :]:
-        if len(results) == limit or (result_size + result.size()) > RESULT_SIZE_LIMIT:
+        if len(results) == limit or (result_size + (size := result.size())) > RESULT_SIZE_LIMIT:
             last_evaluated_key = table._get_last_evaluated_key(results[-1], index_name)
             break
         if not range_comparison:
@@ -155,9 +159,10 @@ def _read_page(
             matches = False
         if matches:
             results.append(result)
-            result_size += result.size()
+            result_size += size
             scanned_count += 1
-    results = copy.deepcopy(results)
+    # moto deep-copies the page here; no step after it changes an item (each builds new ones:
+    # a projection a new Item, the answer new dicts), so the sandbox answers without the copy.
     if index_name:
         index = table.get_index(index_name)
         results = [index.project(r) for r in results]
