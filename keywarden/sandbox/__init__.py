@@ -54,6 +54,7 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.moto_dispatch import direct_action_lookup
 from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.scheduler import Scheduler
@@ -182,6 +183,7 @@ class Sandbox:
             self._exit.enter_context(stepfunctions_targets(self.delivery))
             self._exit.enter_context(back_dated_login_profiles())
             self._exit.enter_context(fast_dynamodb())
+            self._exit.enter_context(direct_action_lookup())
             self._exit.enter_context(transactions_without_table_copies())
             self._exit.enter_context(injected_faults(self.faults))
             self._exit.enter_context(throttled_apis(self.throttling))

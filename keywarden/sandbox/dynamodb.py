@@ -8,7 +8,9 @@ Costs in moto that grow with the data far beyond what they must:
   6 ms per audit record): the sandbox writes the same JSON directly (DynamoDB's wire format
   is the attribute-value JSON moto already holds);
 - every Query compares key values (strings) through a generic cast, for each item of the
-  table, on every page: string-to-string comparisons take a direct path, with the same result.
+  table, on every page: string-to-string comparisons take a direct path, with the same result;
+- every Query page sorts the whole table and walks past the previous pages: the sandbox reads
+  only the asked partition, from where the previous page stopped (dynamodb_query.py).
 tests/e2e/test_sandbox_dynamodb.py checks that answers are the same with and without them.
 """
 
@@ -25,6 +27,8 @@ from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
+
+from keywarden.sandbox.dynamodb_query import partition_queries
 
 ITEM_SIZE_LIMIT = 405_000  # moto's own figure (AWS: 400 KB, measured between 409 and 410 KB)
 
@@ -77,7 +81,7 @@ def _base64(value: Any) -> str:
 
 @contextlib.contextmanager
 def fast_dynamodb() -> Iterator[None]:
-    """Apply both speed-ups while the context is open."""
+    """Apply the speed-ups while the context is open."""
     original_query = DynamoHandler.query
 
     def query(self: DynamoHandler) -> str:
@@ -87,6 +91,7 @@ def fast_dynamodb() -> Iterator[None]:
     with contextlib.ExitStack() as patches:
         patches.enter_context(mock.patch.object(Item, "__init__", _item_init))
         patches.enter_context(mock.patch.object(DynamoHandler, "query", query))
+        patches.enter_context(partition_queries())
         for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
             patches.enter_context(mock.patch.object(DynamoType, name, _string_fast_path(name)))
         yield

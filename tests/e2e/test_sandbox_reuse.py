@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto import mock_aws
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -100,6 +101,24 @@ def test_a_definition_is_parsed_once_and_every_execution_runs_it() -> None:
             first, second = _run(sfn, arn, "first"), _run(sfn, arn, "second")
         assert parsing.call_count == 1
         assert len(programs) == 1
+    assert first == {"status": "SUCCEEDED", "output": {"n": "first", "seen": {"n": "first"}}}
+    assert second == {"status": "SUCCEEDED", "output": {"n": "second", "seen": {"n": "second"}}}
+
+
+def test_a_result_path_is_parsed_once_and_every_execution_applies_it() -> None:
+    # Given moto's interpreter with JSONPaths kept, when two executions apply the same ResultPath,
+    # then the path's text was parsed once and each execution's output holds its own result
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        mock.patch.object(result_path, "parse", wraps=result_path.parse) as parsing,
+        json_paths_parsed_once(),
+    ):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(name="echo", definition=json.dumps(PASS_THROUGH), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        first, second = _run(sfn, arn, "first"), _run(sfn, arn, "second")
+    assert parsing.call_args_list == [mock.call("$.seen")]
     assert first == {"status": "SUCCEEDED", "output": {"n": "first", "seen": {"n": "first"}}}
     assert second == {"status": "SUCCEEDED", "output": {"n": "second", "seen": {"n": "second"}}}
 
