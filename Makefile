@@ -110,7 +110,7 @@ test-sfn-local: $(VENV)/.test
 # After changing the workflow or a Lambda's answer: re-derive every mocked Lambda payload of
 # statemachine/MockConfigFile.json from the real functions (`--check` only compares).
 mock-payloads: $(VENV)/.test
-	$(BIN)/python -m keywarden.sandbox.mocked_payloads
+	$(BIN)/python -m keywarden.sandbox.devtools.mocked_payloads
 
 # Figures, not a test: audit history --account over 20,000 audit items in the sandbox.
 bench-audit: $(VENV)/.test

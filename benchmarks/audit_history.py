@@ -2,7 +2,7 @@
 
 Prints figures; asserts nothing. For each case: wall time (median of the runs), items returned,
 items DynamoDB read (ScannedCount, before filters) and so items read per item returned, pages
-and queries. The data are the tests' (keywarden.sandbox.seed): whole remediations, a summary
+and queries. The data are the tests' (keywarden.sandbox.fixtures.seed): whole remediations, a summary
 item and one item per key, built by the workflow's own code.
 
 Cases:
@@ -30,8 +30,8 @@ from domain.results import RemediationOutcome
 from keywarden.audit.periods import Period
 from keywarden.audit.queries import Criteria, QueryStats, plan_history, read_items
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
-from keywarden.sandbox.server import SandboxServer
+from keywarden.sandbox.fixtures.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
+from keywarden.sandbox.servers.server import SandboxServer
 
 ITEMS = 20_000
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

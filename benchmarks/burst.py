@@ -38,7 +38,7 @@ from typing import Any
 
 from domain.runbook import AUTOMATION_TERMINAL, RUNBOOK_NAME, AutomationStatus
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.automation import AutomationBehaviour
+from keywarden.sandbox.ssm.automation import AutomationBehaviour
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
 
 RUNBOOK_SECONDS = 30.0

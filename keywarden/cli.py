@@ -99,7 +99,7 @@ def sandbox(
     verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Serve the local AWS sandbox, with keywarden deployed, on 127.0.0.1 until stopped (Ctrl-C)."""
-    from keywarden.sandbox.server import PortUnavailableError, serve_until_stopped
+    from keywarden.sandbox.servers.server import PortUnavailableError, serve_until_stopped
 
     try:
         serve_until_stopped(port, verbose)

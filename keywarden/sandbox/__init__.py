@@ -35,38 +35,38 @@ from domain.finding_items import finding_from_item
 from domain.findings import Finding
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, FindingsTable, NotificationStateTable
-from keywarden.sandbox.automation import AutomationBehaviour, AutomationEmulator, automation_api
-from keywarden.sandbox.automation_quota import AutomationQuota
-from keywarden.sandbox.client_cache import cached_clients
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.config_compliance import ComplianceChange, ConfigEvaluations, compliance_details_api
-from keywarden.sandbox.config_discovered_resources import discovered_iam_users_api
-from keywarden.sandbox.config_events import compliance_change_entry
-from keywarden.sandbox.config_inventory import ConfigInventory, iam_users_discovered
-from keywarden.sandbox.config_recorder import change_recording_group, recorder_on_clock, set_up_recorder
+from keywarden.sandbox.config.compliance import ComplianceChange, ConfigEvaluations, compliance_details_api
+from keywarden.sandbox.config.discovered_resources import discovered_iam_users_api
+from keywarden.sandbox.config.events import compliance_change_entry
+from keywarden.sandbox.config.inventory import ConfigInventory, iam_users_discovered
+from keywarden.sandbox.config.recorder import change_recording_group, recorder_on_clock, set_up_recorder
 from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
-from keywarden.sandbox.dynamodb import fast_dynamodb
-from keywarden.sandbox.dynamodb_transactions import transactions_without_table_copies
-from keywarden.sandbox.eventbridge import StepFunctionsDelivery, stepfunctions_targets
-from keywarden.sandbox.faults import FaultPlan, injected_faults
-from keywarden.sandbox.iam_users import CreatedUser, back_dated_login_profiles, create_user
+from keywarden.sandbox.devtools.mocked_cases import MockedCases, mocked_test_cases
+from keywarden.sandbox.fixtures.iam_users import CreatedUser, back_dated_login_profiles, create_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, execution_report, read_inbox
-from keywarden.sandbox.interpreter import aws_faithful_interpreter
-from keywarden.sandbox.lambda_runtime import InProcessLambda, in_process_lambda
-from keywarden.sandbox.mocked_cases import MockedCases, mocked_test_cases
-from keywarden.sandbox.moto_dispatch import direct_action_lookup
-from keywarden.sandbox.parsed_json_paths import json_paths_parsed_once
-from keywarden.sandbox.parsed_workflows import workflows_parsed_once
 from keywarden.sandbox.scheduler import Scheduler
-from keywarden.sandbox.sdk_retry_sleep import sdk_retries_on_clock
-from keywarden.sandbox.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
+from keywarden.sandbox.servers.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
+from keywarden.sandbox.servers.webhook_stand_ins import stand_in_for
+from keywarden.sandbox.services.client_cache import cached_clients
+from keywarden.sandbox.services.dynamodb import fast_dynamodb
+from keywarden.sandbox.services.dynamodb_transactions import transactions_without_table_copies
+from keywarden.sandbox.services.eventbridge import StepFunctionsDelivery, stepfunctions_targets
+from keywarden.sandbox.services.faults import FaultPlan, injected_faults
+from keywarden.sandbox.services.lambda_runtime import InProcessLambda, in_process_lambda
+from keywarden.sandbox.services.moto_dispatch import direct_action_lookup
+from keywarden.sandbox.services.sdk_retry_sleep import sdk_retries_on_clock
+from keywarden.sandbox.services.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
+from keywarden.sandbox.services.throttling import ThrottlingLimits, throttled_apis
+from keywarden.sandbox.ssm.automation import AutomationBehaviour, AutomationEmulator, automation_api
+from keywarden.sandbox.ssm.automation_quota import AutomationQuota
 from keywarden.sandbox.stack import SandboxStack, deploy_stack
-from keywarden.sandbox.stepfunctions_history import history_as_json
-from keywarden.sandbox.stepfunctions_jitter import repeatable_jitter
-from keywarden.sandbox.strict_paths import aws_strict_paths
-from keywarden.sandbox.throttling import ThrottlingLimits, throttled_apis
-from keywarden.sandbox.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
-from keywarden.sandbox.webhook_stand_ins import stand_in_for
+from keywarden.sandbox.stepfunctions.history import history_as_json
+from keywarden.sandbox.stepfunctions.interpreter import aws_faithful_interpreter
+from keywarden.sandbox.stepfunctions.jitter import repeatable_jitter
+from keywarden.sandbox.stepfunctions.parsed_json_paths import json_paths_parsed_once
+from keywarden.sandbox.stepfunctions.parsed_workflows import workflows_parsed_once
+from keywarden.sandbox.stepfunctions.strict_paths import aws_strict_paths
 from keywarden.scenario import ExemptionSpec, UserSpec
 from notifications.channels import EmailChannel, WebhookChannel
 

@@ -16,7 +16,7 @@ from typing import Any
 from moto.ses.models import ses_backends
 
 from domain.notification_facts import OwnerMessageAttribute
-from keywarden.sandbox.webhook_server import WebhookPost, WebhookServer
+from keywarden.sandbox.servers.webhook_server import WebhookPost, WebhookServer
 from notifications.channels import EmailChannel, WebhookChannel, channel_named
 
 

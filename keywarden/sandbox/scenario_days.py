@@ -22,8 +22,8 @@ from functools import partial
 
 from domain.config_rule import NON_COMPLIANT
 from keywarden.sandbox import Sandbox, ScheduledEvent
-from keywarden.sandbox.iam_users import CreatedUser
-from keywarden.sandbox.key_changes import key_deactivated, key_rotated, key_used
+from keywarden.sandbox.fixtures.iam_users import CreatedUser
+from keywarden.sandbox.fixtures.key_changes import key_deactivated, key_rotated, key_used
 from keywarden.scenario import KeySpec, Scenario, UserSpec
 
 _DAILY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from deployment.policies import auditor_policy
 from keywarden.cli import app
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.seed import seed_audit_table, synthetic_history
+from keywarden.sandbox.fixtures.seed import seed_audit_table, synthetic_history
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()

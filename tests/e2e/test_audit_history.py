@@ -23,7 +23,7 @@ from keywarden.audit.periods import Period
 from keywarden.audit.queries import Criteria, QueryStats, plan_history, read_items
 from keywarden.cli import app
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
+from keywarden.sandbox.fixtures.seed import SEED_ACCOUNTS, seed_audit_table, synthetic_history
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from domain.runbook import RUNBOOK_NAME, AutomationStatus
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.automation import AutomationBehaviour
-from keywarden.sandbox.automation_quota import AutomationQuota
+from keywarden.sandbox.ssm.automation import AutomationBehaviour
+from keywarden.sandbox.ssm.automation_quota import AutomationQuota
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from domain.config_rule import IAM_USER_RESOURCE_TYPE
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.iam_users import CreatedUser
+from keywarden.sandbox.fixtures.iam_users import CreatedUser
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

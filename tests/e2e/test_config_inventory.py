@@ -9,7 +9,7 @@ import pytest
 
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.iam_users import delete_user
+from keywarden.sandbox.fixtures.iam_users import delete_user
 from keywarden.scenario import Scenario
 from keywarden.simulation import run_scenario_in
 from tests.e2e.config_listing import IAM_USER, listed, user

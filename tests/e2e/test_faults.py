@@ -17,9 +17,9 @@ from deployment.workflow import CONCLUDE, PREPARE
 from domain.runbook import AutomationStatus
 from domain.tables import AuditTable
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.automation import AutomationBehaviour
-from keywarden.sandbox.faults import Fault
-from keywarden.sandbox.iam_users import delete_user
+from keywarden.sandbox.fixtures.iam_users import delete_user
+from keywarden.sandbox.services.faults import Fault
+from keywarden.sandbox.ssm.automation import AutomationBehaviour
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from domain.finding_items import current_item
 from domain.findings import Finding, FindingStatus, Resolution, TransitionKind
 from domain.tables import FindingsTable
 from keywarden.cli import app
-from keywarden.sandbox.iam_users import create_user
+from keywarden.sandbox.fixtures.iam_users import create_user
 from keywarden.scenario import UserSpec
 from tests.e2e.findings_tables import create_audit_table, create_findings_table
 from tests.e2e.test_audit_errors import stub_cloudformation

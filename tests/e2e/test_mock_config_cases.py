@@ -11,8 +11,8 @@ import pytest
 
 from domain.compliance_event import read_compliance_event
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.mocked_cases import MockedCases
-from keywarden.sandbox.mocked_payloads import Derivation, apply_payloads, case_clock, derive_payloads
+from keywarden.sandbox.devtools.mocked_cases import MockedCases
+from keywarden.sandbox.devtools.mocked_payloads import Derivation, apply_payloads, case_clock, derive_payloads
 from keywarden.workflow_cases import CaseRun, answers_per_state, load_expectations, mismatches, run_cases
 from statemachine.mock_config import MOCK_CONFIG_PATH, load_mock_config
 
@@ -98,7 +98,7 @@ def test_every_mocked_lambda_payload_is_what_the_real_function_answers(derived: 
     updated, changed = apply_payloads(raw, derived.payloads)
     assert changed == [], (
         "mocked Lambda payloads differ from the real functions' answers; run `make mock-payloads` "
-        "(python -m keywarden.sandbox.mocked_payloads), or paste:\n"
+        "(python -m keywarden.sandbox.devtools.mocked_payloads), or paste:\n"
         + json.dumps({name: updated["MockedResponses"][name] for name in changed}, indent=2)
     )
 

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.mocked_cases import MockedCases
+from keywarden.sandbox.devtools.mocked_cases import MockedCases
 from keywarden.scenario import KeySpec, UserSpec
 from statemachine.mock_config import MockConfig
 from tests.factories import compliance_event

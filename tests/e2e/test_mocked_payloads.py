@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.mocked_payloads import (
+from keywarden.sandbox.devtools.mocked_payloads import (
     DerivedPayload,
     PayloadDerivationError,
     apply_payloads,

@@ -11,7 +11,7 @@ from moto.iam.models import AccessKeyLastUsed, iam_backends
 
 from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.webhook_server import ScriptedAnswer
+from keywarden.sandbox.servers.webhook_server import ScriptedAnswer
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from domain.compliance_event import read_compliance_event
 from domain.config_rule import CLI_EVENT_SOURCE, DEFAULT_CONFIG_RULE_NAME
 from keywarden.cli import app
 from keywarden.findings.cli_event import cli_compliance_event
-from keywarden.sandbox.iam_users import create_user
+from keywarden.sandbox.fixtures.iam_users import create_user
 from keywarden.scenario import UserSpec
 from tests.e2e.findings_tables import create_audit_table
 from tests.e2e.test_audit_errors import stub_cloudformation

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.automation import NO_OUTPUT_YET, RUNBOOK_OUTPUT
-from keywarden.sandbox.iam_users import delete_user
+from keywarden.sandbox.fixtures.iam_users import delete_user
+from keywarden.sandbox.ssm.automation import NO_OUTPUT_YET, RUNBOOK_OUTPUT
 from keywarden.scenario import AutomationSpec, KeySpec, PasswordSpec, UserSpec
 from tests.e2e.runbook_runs import INDEX_ERROR, run_runbook
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.server import KeywardenApi
+from keywarden.sandbox.servers.server import KeywardenApi
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 
 from keywarden.sandbox import Sandbox
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.interpreter import _clock_datetime_module, as_json_value
+from keywarden.sandbox.stepfunctions.interpreter import _clock_datetime_module, as_json_value
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

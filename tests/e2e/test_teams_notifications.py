@@ -9,7 +9,7 @@ import pytest
 
 from deployment.settings import DeploymentSettings
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.webhook_server import ScriptedAnswer
+from keywarden.sandbox.servers.webhook_server import ScriptedAnswer
 from keywarden.scenario import KeySpec, UserSpec
 
 pytestmark = pytest.mark.e2e

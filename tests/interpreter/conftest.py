@@ -16,8 +16,8 @@ import pytest
 from moto import mock_aws
 
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.interpreter import aws_faithful_interpreter
-from keywarden.sandbox.strict_paths import aws_strict_paths
+from keywarden.sandbox.stepfunctions.interpreter import aws_faithful_interpreter
+from keywarden.sandbox.stepfunctions.strict_paths import aws_strict_paths
 from tests.interpreter.running import ROLE_ARN, Execute, Outcome, finished
 
 

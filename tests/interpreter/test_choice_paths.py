@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.stepfunctions_choice_paths import invalid_path_cause
+from keywarden.sandbox.stepfunctions.choice_paths import invalid_path_cause
 from tests.interpreter.running import Execute, runtime_cause
 
 INPUT = {"present": "here", "count": 3, "flag": True, "when": "2026-11-28T12:00:00Z", "nothing": None}

@@ -10,7 +10,7 @@ import boto3
 from moto import mock_aws
 
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.interpreter import aws_faithful_interpreter
+from keywarden.sandbox.stepfunctions.interpreter import aws_faithful_interpreter
 from tests.interpreter.running import ROLE_ARN
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.stepfunctions_fail_paths import not_a_string_cause
+from keywarden.sandbox.stepfunctions.fail_paths import not_a_string_cause
 from tests.interpreter.running import Execute, runtime_cause
 
 INPUT = {

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.stepfunctions_format_arguments import argument_count_cause
+from keywarden.sandbox.stepfunctions.format_arguments import argument_count_cause
 from tests.interpreter.running import Execute, runtime_cause
 
 INPUT = {"user": "henry", "key": "AKIAHENRY00000000001"}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.stepfunctions_result_path import conflict_cause, reference_path_steps
+from keywarden.sandbox.stepfunctions.result_path import conflict_cause, reference_path_steps
 from tests.interpreter.running import Execute
 
 CONFLICT = "States.ReferencePathConflict"

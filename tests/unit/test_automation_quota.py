@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.runbook import RUNBOOK_NAME, AutomationStatus
-from keywarden.sandbox.automation import (
+from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.ssm.automation import (
     AutomationBehaviour,
     AutomationEmulator,
     AutomationExecutionLimitExceeded,
 )
-from keywarden.sandbox.automation_quota import AutomationQuota
-from keywarden.sandbox.clock import VirtualClock
+from keywarden.sandbox.ssm.automation_quota import AutomationQuota
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 # Ends Failed: the emulator then needs no IAM (the runbook's script only runs on success).

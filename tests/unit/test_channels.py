@@ -9,7 +9,7 @@ import pytest
 from deployment.settings import DeploymentSettings, SettingsError
 from domain.classification import CredentialPolicy, classify_key
 from domain.credentials import KeyOutcome
-from keywarden.sandbox.webhook_stand_ins import stand_in_for
+from keywarden.sandbox.servers.webhook_stand_ins import stand_in_for
 from notifications.channels import (
     CHANNELS,
     DEFAULT_CHANNELS,

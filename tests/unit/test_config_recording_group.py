@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from keywarden.sandbox.config_recorder import recording_group, records_iam_users
+from keywarden.sandbox.config.recorder import recording_group, records_iam_users
 
 
 @pytest.mark.parametrize(

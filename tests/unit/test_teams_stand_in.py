@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.classification import CredentialPolicy, classify_key
-from keywarden.sandbox.teams_server import TeamsWebhookServer
+from keywarden.sandbox.servers.teams_server import TeamsWebhookServer
 from notifications.channels.teams import render_teams_message
 from tests.factories import NOW, key, notification_facts
 

@@ -10,9 +10,9 @@ import pytest
 
 from domain.classification import CredentialPolicy, classify_key
 from domain.notification_facts import NotificationFacts
-from keywarden.sandbox.slack_server import SlackWebhookServer
-from keywarden.sandbox.teams_server import TeamsWebhookServer
-from keywarden.sandbox.webhook_server import ScriptedAnswer
+from keywarden.sandbox.servers.slack_server import SlackWebhookServer
+from keywarden.sandbox.servers.teams_server import TeamsWebhookServer
+from keywarden.sandbox.servers.webhook_server import ScriptedAnswer
 from notifications.channels.slack import parse_slack_webhooks, route
 from notifications.channels.teams import deliver_to_teams, parse_teams_webhooks
 from notifications.webhook import RetryPolicy, WebhookDeliveryError, Webhooks, post_json

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from keywarden.sandbox.slack_server import SlackWebhookServer
-from keywarden.sandbox.teams_server import TeamsWebhookServer
-from keywarden.sandbox.webhook_server import WebhookServer
+from keywarden.sandbox.servers.slack_server import SlackWebhookServer
+from keywarden.sandbox.servers.teams_server import TeamsWebhookServer
+from keywarden.sandbox.servers.webhook_server import WebhookServer
 from notifications.channels import WebhookChannel
 
 STAND_INS: Final[Mapping[str, type[WebhookServer]]] = {
@@ -21,6 +21,6 @@ def stand_in_for(channel: WebhookChannel) -> WebhookServer:
     if server is None:
         raise RuntimeError(
             f"the sandbox has no local stand-in for {channel.title} webhooks: add one to "
-            "keywarden/sandbox/webhook_stand_ins.py"
+            "keywarden/sandbox/servers/webhook_stand_ins.py"
         )
     return server()

@@ -38,7 +38,7 @@ from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable im
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError, extract_json
 
-from keywarden.sandbox.stepfunctions_failures import runtime_failure
+from keywarden.sandbox.stepfunctions.failures import runtime_failure
 
 
 def invalid_path_cause(path: str) -> str:

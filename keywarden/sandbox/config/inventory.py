@@ -27,7 +27,7 @@ from unittest import mock
 from moto.iam.models import IAMBackend, User
 
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.config_recorder import recorder_records_iam_users
+from keywarden.sandbox.config.recorder import recorder_records_iam_users
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ instant, so that every `$$.State.EnteredTime` is the same in every run), reads e
 input from the execution history, gives it to the real function in the case's world, and
 compares its answer with the mocked one, or writes it in:
 
-    python -m keywarden.sandbox.mocked_payloads           # rewrite the mocked Lambda payloads
-    python -m keywarden.sandbox.mocked_payloads --check   # only say what differs (exit status 1)
+    python -m keywarden.sandbox.devtools.mocked_payloads           # rewrite the mocked Lambda payloads
+    python -m keywarden.sandbox.devtools.mocked_payloads --check   # only say what differs (exit status 1)
 
 The case's world (statemachine/mock-expectations.json, `world`, `exemptions`, `deployment`):
 - IAM holds the user the mocked Prepare answer's `before` snapshot describes (same ids, tags,
@@ -50,8 +50,8 @@ from domain.exemptions import exemption_to_item
 from domain.results import PasswordResult
 from domain.tables import CoordinationTable, ExemptionTable, NotificationStateTable
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.iam_users import delete_user, recreate_user
-from keywarden.sandbox.mocked_cases import MockedCases
+from keywarden.sandbox.devtools.mocked_cases import MockedCases
+from keywarden.sandbox.fixtures.iam_users import delete_user, recreate_user
 from keywarden.workflow_cases import (
     EXPECTATIONS_PATH,
     CaseExpectations,
@@ -428,7 +428,7 @@ def regenerate(raw: dict[str, Any], expectations: CaseExpectations) -> tuple[dic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m keywarden.sandbox.mocked_payloads", description=__doc__.split("\n\n")[0]
+        prog="python -m keywarden.sandbox.devtools.mocked_payloads", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a payload differs")
     parser.add_argument("--mock-config", type=Path, default=MOCK_CONFIG_PATH)

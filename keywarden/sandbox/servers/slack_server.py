@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import boto3
 
 from domain.owners import OwnerContact
-from keywarden.sandbox.webhook_server import ScriptedAnswer, WebhookServer
+from keywarden.sandbox.servers.webhook_server import ScriptedAnswer, WebhookServer
 
 SANDBOX_DEFAULT_SLACK_CHANNEL = "#keywarden-alerts"
 """The channel the sandbox's default Slack webhook posts to."""

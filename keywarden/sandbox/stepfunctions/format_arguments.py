@@ -23,7 +23,7 @@ from moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.g
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 
-from keywarden.sandbox.stepfunctions_failures import runtime_failure
+from keywarden.sandbox.stepfunctions.failures import runtime_failure
 
 PLACEHOLDER = "{}"
 

@@ -43,7 +43,7 @@ from moto.iam.models import User
 
 from domain.config_rule import CONFIG_RULE_IDENTIFIER, IAM_USER_RESOURCE_TYPE, NON_COMPLIANT
 from domain.findings import stale_active_keys
-from keywarden.sandbox.config_inventory import ConfigInventory
+from keywarden.sandbox.config.inventory import ConfigInventory
 
 COMPLIANT: Final = "COMPLIANT"
 FILTERABLE_COMPLIANCE_TYPES: Final = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")

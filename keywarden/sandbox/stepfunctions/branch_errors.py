@@ -30,7 +30,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 
-from keywarden.sandbox.stepfunctions_failures import error_name_of
+from keywarden.sandbox.stepfunctions.failures import error_name_of
 
 STATE_PREFIX = "An error occurred while executing the state '"
 """How moto (and AWS) begin the cause of a States.Runtime failure."""

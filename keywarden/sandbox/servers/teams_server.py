@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from keywarden.sandbox.webhook_server import ScriptedAnswer, WebhookServer
+from keywarden.sandbox.servers.webhook_server import ScriptedAnswer, WebhookServer
 from notifications.channels.teams import ADAPTIVE_CARD, MESSAGE_LIMIT_BYTES
 
 SANDBOX_DEFAULT_TEAMS_CHANNEL = "Security > keywarden alerts"

@@ -34,10 +34,15 @@ from domain.runbook import (
     RUNBOOK_VERSIONS,
     AutomationStatus,
 )
-from keywarden.sandbox.automation_quota import Admission, AutomationCounters, AutomationQuota, AutomationSlots
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.runbook import RunbookScriptError, revoke_unused_credentials
-from keywarden.sandbox.throttling import unmetered
+from keywarden.sandbox.services.throttling import unmetered
+from keywarden.sandbox.ssm.automation_quota import (
+    Admission,
+    AutomationCounters,
+    AutomationQuota,
+    AutomationSlots,
+)
+from keywarden.sandbox.ssm.runbook import RunbookScriptError, revoke_unused_credentials
 
 RUNBOOK_STEP = "RevokeUnusedIAMUserCredentialsAndVerify"
 RUNBOOK_OUTPUT = f"{RUNBOOK_STEP}.Output"

@@ -27,7 +27,7 @@ from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
 
 from domain.config_rule import IAM_USER_RESOURCE_TYPE
-from keywarden.sandbox.config_inventory import ConfigInventory, DiscoveredUser
+from keywarden.sandbox.config.inventory import ConfigInventory, DiscoveredUser
 
 PAGE_SIZE = 100
 MAX_RESOURCE_IDS = 20

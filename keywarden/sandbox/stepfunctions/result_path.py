@@ -25,7 +25,7 @@ from moto.stepfunctions.parser.asl.component.common.path.result_path import Resu
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
-from keywarden.sandbox.stepfunctions_failures import reference_path_conflict
+from keywarden.sandbox.stepfunctions.failures import reference_path_conflict
 
 # One step of a reference path: .field, ['field'] or [index].
 _STEP = re.compile(r"\.(?P<dotted>[^.\[\]]+)|\['(?P<quoted>[^']*)'\]|\[(?P<index>\d+)\]")

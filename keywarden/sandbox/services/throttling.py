@@ -32,7 +32,7 @@ from unittest import mock
 from moto.core.responses import BaseResponse
 
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.faults import Fault, answer_with_error
+from keywarden.sandbox.services.faults import Fault, answer_with_error
 
 
 @dataclass(frozen=True)

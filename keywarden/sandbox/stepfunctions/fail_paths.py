@@ -23,7 +23,7 @@ from moto.stepfunctions.parser.asl.component.state.fail.error_decl import ErrorP
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
-from keywarden.sandbox.stepfunctions_failures import runtime_failure
+from keywarden.sandbox.stepfunctions.failures import runtime_failure
 
 
 def not_a_string_cause(field: str, path: str, value: Any) -> str:

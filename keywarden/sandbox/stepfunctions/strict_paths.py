@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from keywarden.sandbox.stepfunctions_branch_errors import branch_errors_keep_their_name
-from keywarden.sandbox.stepfunctions_choice_paths import choice_paths_must_exist
-from keywarden.sandbox.stepfunctions_fail_paths import fail_paths_must_select_strings
-from keywarden.sandbox.stepfunctions_format_arguments import format_arguments_must_match
-from keywarden.sandbox.stepfunctions_payload_fields import payload_fields_must_be_paths
-from keywarden.sandbox.stepfunctions_result_path import result_path_parent_must_be_object
+from keywarden.sandbox.stepfunctions.branch_errors import branch_errors_keep_their_name
+from keywarden.sandbox.stepfunctions.choice_paths import choice_paths_must_exist
+from keywarden.sandbox.stepfunctions.fail_paths import fail_paths_must_select_strings
+from keywarden.sandbox.stepfunctions.format_arguments import format_arguments_must_match
+from keywarden.sandbox.stepfunctions.payload_fields import payload_fields_must_be_paths
+from keywarden.sandbox.stepfunctions.result_path import result_path_parent_must_be_object
 
 
 @contextlib.contextmanager

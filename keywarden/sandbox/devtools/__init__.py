@@ -1,0 +1,1 @@
+"""Developer tools: Step Functions Local's mocked cases and their payloads."""

@@ -1,0 +1,1 @@
+"""The other AWS services' behaviours moto lacks or loosens: delivery, rate limits, retries, speed."""

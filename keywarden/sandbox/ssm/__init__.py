@@ -1,0 +1,1 @@
+"""SSM Automation: the runbook, its executions and the account's concurrency quota."""
