@@ -193,9 +193,10 @@ def query_request(
     return request
 
 
-def _partition_items(
+def partition_items(
     client: Any, request: dict[str, Any], page_size: int | None, stats: QueryStats
 ) -> Iterator[dict[str, Any]]:
+    """Every item one Query request answers, page after page, as plain values; counted in `stats`."""
     request = dict(request)
     if page_size:
         request["Limit"] = page_size
@@ -223,7 +224,7 @@ def read_items(
     """Every matching item of every partition, oldest first, read page by page as consumed."""
     counted = stats if stats is not None else QueryStats()
     streams = [
-        _partition_items(client, query_request(table, query, period, projection), page_size, counted)
+        partition_items(client, query_request(table, query, period, projection), page_size, counted)
         for query in queries
     ]
     return heapq.merge(*streams, key=lambda item: str(item[AuditTable.RECORDED_AT]))

@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from pydantic import ValidationError
 
 from domain.finding_items import finding_from_item as read_current_item
 from domain.findings import Finding, FindingStatus
 from domain.tables import FindingsTable
-from keywarden.audit.queries import QueryStats
+from keywarden.audit.queries import QueryStats, partition_items
 from keywarden.cli_errors import CommandError
-
-_deserializer = TypeDeserializer()
 
 Condition = tuple[str, str, str]
 """(attribute, comparator `=`, `<=` or `>=`, value)."""
@@ -132,23 +129,6 @@ def finding_from_item(item: dict[str, Any]) -> Finding:
         raise CommandError(f"{where} in the findings table is not a finding ({problems})") from error
 
 
-def _partition_items(
-    client: Any, request: dict[str, Any], page_size: int | None, stats: QueryStats
-) -> Iterator[dict[str, Any]]:
-    request = dict(request)
-    if page_size:
-        request["Limit"] = page_size
-    stats.queries += 1
-    while True:
-        page = client.query(**request)
-        stats.add(page)
-        for item in page["Items"]:
-            yield {name: _deserializer.deserialize(value) for name, value in item.items()}
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def read_finding_items(
     client: Any,
     table: str,
@@ -159,7 +139,7 @@ def read_finding_items(
 ) -> Iterator[dict[str, Any]]:
     """Every matching CURRENT item of every partition, in the index's order (then by key id)."""
     counted = stats if stats is not None else QueryStats()
-    streams = [_partition_items(client, query_request(table, query), page_size, counted) for query in queries]
+    streams = [partition_items(client, query_request(table, query), page_size, counted) for query in queries]
     sort_attributes = {query.sort_attribute for query in queries}
     if len(sort_attributes) > 1:
         raise ValueError("queries on indexes with different sort keys cannot be merged")
