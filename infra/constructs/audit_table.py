@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from domain.tables import AuditTable as Layout
-from infra.constructs.durable_table import durable_table, string_attribute
+from infra.constructs.durable_table import durable_table
 
 
 class AuditTable(Construct):
@@ -20,11 +19,5 @@ class AuditTable(Construct):
             partition_key=Layout.PARTITION_KEY,
             sort_key=Layout.SORT_KEY,
             time_to_live_attribute=Layout.EXPIRES_AT,
+            indexes=Layout.indexes(),
         )
-        for index_name, (partition, sort) in Layout.indexes().items():
-            self.table.add_global_secondary_index(
-                index_name=index_name,
-                partition_key=string_attribute(partition),
-                sort_key=string_attribute(sort),
-                projection_type=dynamodb.ProjectionType.ALL,
-            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
@@ -20,10 +22,12 @@ def durable_table(
     partition_key: str,
     sort_key: str | None = None,
     time_to_live_attribute: str | None = None,
+    indexes: Mapping[str, tuple[str, str]] | None = None,
 ) -> dynamodb.Table:
     """On-demand, encrypted with the stack's key, point-in-time recovery, deletion protection, and
-    kept when the stack is deleted (a history outlives its deployment)."""
-    return dynamodb.Table(
+    kept when the stack is deleted (a history outlives its deployment). `indexes`: global secondary
+    indexes, name -> (partition key, sort key), strings, projecting every attribute."""
+    table = dynamodb.Table(
         scope,
         "Table",
         table_name=table_name,
@@ -39,3 +43,11 @@ def durable_table(
         removal_policy=RemovalPolicy.RETAIN,
         time_to_live_attribute=time_to_live_attribute,
     )
+    for index_name, (partition, sort) in (indexes or {}).items():
+        table.add_global_secondary_index(
+            index_name=index_name,
+            partition_key=string_attribute(partition),
+            sort_key=string_attribute(sort),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+    return table

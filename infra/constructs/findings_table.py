@@ -6,12 +6,11 @@ Layout: domain/tables.py `FindingsTable`. Its items are evidence ("were stale ke
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from domain.tables import FindingsTable as Layout
-from infra.constructs.durable_table import durable_table, string_attribute
+from infra.constructs.durable_table import durable_table
 
 
 class FindingsTable(Construct):
@@ -23,11 +22,5 @@ class FindingsTable(Construct):
             key=key,
             partition_key=Layout.PARTITION_KEY,
             sort_key=Layout.SORT_KEY,
+            indexes=Layout.indexes(),
         )
-        for index_name, (partition, sort) in Layout.indexes().items():
-            self.table.add_global_secondary_index(
-                index_name=index_name,
-                partition_key=string_attribute(partition),
-                sort_key=string_attribute(sort),
-                projection_type=dynamodb.ProjectionType.ALL,
-            )
