@@ -12,15 +12,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from deployment.names import ResourceNames
 from deployment.settings import DeploymentSettings
 from deployment.sweep import SweepResources, sweep_substitutions
 from infra.constructs.encryption_key import EncryptionKey
-from infra.nag import acknowledge
-from statemachine import SWEEP, definition_text
+from infra.constructs.state_machine import logged_state_machine
+from statemachine import SWEEP
 
 
 class SweepWorkflow(Construct):
@@ -68,22 +67,11 @@ class SweepWorkflow(Construct):
         log_group = key.log_group(
             self, "Logs", names.sweep_state_machine_log_group, settings.log_retention_days
         )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
-            "StateMachine",
-            state_machine_name=names.sweep_state_machine,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            # Inline (not from_file, an S3 asset): template tests and cfn-lint see the workflow.
-            definition_body=sfn.DefinitionBody.from_string(definition_text(SWEEP)),
-            definition_substitutions=substitutions,
+            name=names.sweep_state_machine,
+            definition=SWEEP,
+            substitutions=substitutions,
             role=self.role,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-            tracing_enabled=True,
-        )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Required by AWS and added by CDK: CloudWatch Logs delivery (logs:CreateLogDelivery and the "
-            "other *LogDelivery/ResourcePolicy actions) and X-Ray (xray:PutTraceSegments, "
-            "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) accept no resource but '*'.",
+            log_group=log_group,
         )

@@ -12,7 +12,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from deployment.names import ResourceNames
@@ -20,8 +19,9 @@ from deployment.settings import DeploymentSettings
 from deployment.workflow import WorkflowResources, workflow_substitutions
 from infra.constructs.automation_role import automation_executions_arn, runbook_document_arn
 from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.state_machine import logged_state_machine
 from infra.nag import acknowledge
-from statemachine import definition_text
+from statemachine import REMEDIATION
 
 
 class Workflow(Construct):
@@ -52,24 +52,13 @@ class Workflow(Construct):
             settings, resources, {name: function.function_arn for name, function in functions.items()}
         )
         log_group = key.log_group(self, "Logs", names.state_machine_log_group, settings.log_retention_days)
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
-            "StateMachine",
-            state_machine_name=names.state_machine,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            # Inline (not from_file, an S3 asset): template tests and cfn-lint see the workflow.
-            definition_body=sfn.DefinitionBody.from_string(definition_text()),
-            definition_substitutions=substitutions,
+            name=names.state_machine,
+            definition=REMEDIATION,
+            substitutions=substitutions,
             role=self.role,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-            tracing_enabled=True,
-        )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Required by AWS and added by CDK: CloudWatch Logs delivery (logs:CreateLogDelivery and the "
-            "other *LogDelivery/ResourcePolicy actions) and X-Ray (xray:PutTraceSegments, "
-            "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) accept no resource but '*'.",
+            log_group=log_group,
         )
         acknowledge(
             self.role,
