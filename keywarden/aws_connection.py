@@ -48,8 +48,8 @@ from keywarden.sandbox_client import (
 
 
 @dataclass(frozen=True)
-class TableTarget:
-    """Which keywarden table a command works on, and where its name can be found."""
+class ResourceTarget:
+    """Which keywarden table or workflow a command works on, and where its name or ARN can be found."""
 
     description: str
     environment_variable: str
@@ -62,7 +62,7 @@ class TableTarget:
     """The command-line option that names it."""
 
 
-AUDIT_TABLE = TableTarget(
+AUDIT_TABLE = ResourceTarget(
     description="audit table",
     environment_variable="KEYWARDEN_AUDIT_TABLE",
     stack_output=AUDIT_TABLE_OUTPUT,
@@ -71,14 +71,14 @@ AUDIT_TABLE = TableTarget(
         "auditors need dynamodb:Query on the audit table and its indexes: README, 'The auditor policy'"
     ),
 )
-EXEMPTION_TABLE = TableTarget(
+EXEMPTION_TABLE = ResourceTarget(
     description="exemption table",
     environment_variable="KEYWARDEN_EXEMPTION_TABLE",
     stack_output=EXEMPTION_TABLE_OUTPUT,
     sandbox_attribute="exemption_table_name",
     access_hint="only security administrators may change exemptions: README, 'Exemptions'",
 )
-FINDINGS_TABLE = TableTarget(
+FINDINGS_TABLE = ResourceTarget(
     description="findings table",
     environment_variable="KEYWARDEN_FINDINGS_TABLE",
     stack_output=FINDINGS_TABLE_OUTPUT,
@@ -86,7 +86,7 @@ FINDINGS_TABLE = TableTarget(
     access_hint="auditors need dynamodb:Query on the findings table and its indexes",
     option="--findings-table",
 )
-REMEDIATION_WORKFLOW = TableTarget(
+REMEDIATION_WORKFLOW = ResourceTarget(
     description="remediation workflow",
     environment_variable="KEYWARDEN_STATE_MACHINE_ARN",
     stack_output=REMEDIATION_STATE_MACHINE_OUTPUT,
@@ -94,7 +94,7 @@ REMEDIATION_WORKFLOW = TableTarget(
     access_hint="starting one needs states:StartExecution and states:DescribeExecution on it",
     option="--state-machine-arn",
 )
-SWEEP_WORKFLOW = TableTarget(
+SWEEP_WORKFLOW = ResourceTarget(
     description="sweep workflow",
     environment_variable="KEYWARDEN_SWEEP_STATE_MACHINE_ARN",
     stack_output=SWEEP_STATE_MACHINE_OUTPUT,
@@ -132,7 +132,7 @@ class TableConnection:
     table: str
     region: str
     endpoint_url: str | None
-    target: TableTarget = AUDIT_TABLE
+    target: ResourceTarget = AUDIT_TABLE
     session: boto3.Session | None = None
 
     def where(self) -> str:
@@ -171,7 +171,7 @@ def _with_credentials(session: boto3.Session, endpoint_url: str | None) -> boto3
 
 
 def _from_stack(
-    session: boto3.Session, region: str, endpoint_url: str | None, stack: str, target: TableTarget
+    session: boto3.Session, region: str, endpoint_url: str | None, stack: str, target: ResourceTarget
 ) -> str:
     cloudformation = session.client(
         "cloudformation", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
@@ -231,7 +231,7 @@ def open_session(options: ConnectionOptions, *, ask_sandbox: bool = True) -> Aws
     return AwsSession(_with_credentials(session, endpoint_url), region, endpoint_url, sandbox)
 
 
-def resolve_name(aws: AwsSession, given: str | None, stack_name: str, target: TableTarget) -> str:
+def resolve_name(aws: AwsSession, given: str | None, stack_name: str, target: ResourceTarget) -> str:
     """A resource's name or ARN: as given, else the sandbox's, else the stack's output."""
     if given:
         return given
@@ -246,7 +246,7 @@ def resolve_name(aws: AwsSession, given: str | None, stack_name: str, target: Ta
     return _from_stack(aws.session, aws.region, aws.endpoint_url, stack_name, target)
 
 
-def table_connection(aws: AwsSession, table: str, target: TableTarget = AUDIT_TABLE) -> TableConnection:
+def table_connection(aws: AwsSession, table: str, target: ResourceTarget = AUDIT_TABLE) -> TableConnection:
     """A DynamoDB client for `table` in `aws`'s region and endpoint."""
     return TableConnection(
         client=aws.client("dynamodb"),
@@ -258,7 +258,7 @@ def table_connection(aws: AwsSession, table: str, target: TableTarget = AUDIT_TA
     )
 
 
-def connect(options: ConnectionOptions, target: TableTarget = AUDIT_TABLE) -> TableConnection:
+def connect(options: ConnectionOptions, target: ResourceTarget = AUDIT_TABLE) -> TableConnection:
     """A DynamoDB client and the table's name; CommandError says what is missing."""
     aws = open_session(options, ask_sandbox=options.table is None)
     return table_connection(aws, resolve_name(aws, options.table, options.stack_name, target), target)
@@ -275,7 +275,7 @@ def _error_parts(error: ClientError) -> tuple[str, str, int]:
     return code, message, status
 
 
-def _client_error_message(error: ClientError, doing: str, target: TableTarget) -> str:
+def _client_error_message(error: ClientError, doing: str, target: ResourceTarget) -> str:
     code, message, status = _error_parts(error)
     if code in _DENIED or status == 403:
         return f"access denied {doing}: {message} ({target.access_hint})"
@@ -286,7 +286,7 @@ def _client_error_message(error: ClientError, doing: str, target: TableTarget) -
 
 @contextlib.contextmanager
 def aws_errors(
-    doing: str, connection: TableConnection | None = None, target: TableTarget | None = None
+    doing: str, connection: TableConnection | None = None, target: ResourceTarget | None = None
 ) -> Iterator[None]:
     """Turn boto3's exceptions into one-line CommandErrors while `doing` something (to `target`)."""
     try:

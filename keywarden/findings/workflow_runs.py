@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from keywarden.aws_connection import TableTarget, aws_errors
+from keywarden.aws_connection import ResourceTarget, aws_errors
 
 FIRST_POLL_SECONDS = 1.0
 LONGEST_POLL_SECONDS = 10.0
@@ -39,7 +39,7 @@ class ExecutionEnd:
 
 
 def start_execution(
-    sfn: Any, state_machine_arn: str, name: str, workflow_input: Any, target: TableTarget
+    sfn: Any, state_machine_arn: str, name: str, workflow_input: Any, target: ResourceTarget
 ) -> str:
     """Start one execution named `name`; its ARN."""
     with aws_errors(f"starting {state_machine_arn}", target=target):
@@ -64,7 +64,7 @@ def wait_for_execution(
     sfn: Any,
     execution_arn: str,
     timeout_seconds: float,
-    target: TableTarget,
+    target: ResourceTarget,
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
