@@ -34,6 +34,8 @@ def facts(keys: tuple, password: PasswordResult = PasswordResult.NO_PASSWORD) ->
 
 
 def test_a_skipped_key_message_names_key_age_last_use_and_deadline() -> None:
+    """Given a 120-day-old key used today and left active, When its owner's message is rendered,
+    Then it names the key, its age, its last use and the deadline, with the filterable attributes."""
     used = key("AKIAIOSFODNN7EXAMPLE", created_days_ago=120, last_used_days_ago=0)
     outcome = classify_key(used, used, POLICY, NOW, NOW)
     note = render_owner_notification(facts((outcome,)))
@@ -57,6 +59,8 @@ def test_a_skipped_key_message_names_key_age_last_use_and_deadline() -> None:
 
 
 def test_a_deactivated_key_message_warns_the_workload_may_fail() -> None:
+    """Given an unused 200-day-old key that was deactivated, When its owner's message is rendered,
+    Then it says the key was deactivated, never used, and that calls will fail (InvalidClientTokenId)."""
     unused = key("AKIAIOSFODNN7EXAMPL2", created_days_ago=200)
     outcome = classify_key(unused, unused.model_copy(update={"status": KeyStatus.INACTIVE}), POLICY, NOW, NOW)
     note = render_owner_notification(facts((outcome,)))
@@ -66,6 +70,8 @@ def test_a_deactivated_key_message_warns_the_workload_may_fail() -> None:
 
 
 def test_only_notified_results_appear_and_every_line_fits_an_email() -> None:
+    """Given a young key, an old key and a deleted password, When the message is rendered,
+    Then only the old key and the password appear, and no line is over 78 characters."""
     young = key("AKIAYOUNGKEY00000001", created_days_ago=3, last_used_days_ago=1)
     old = key("AKIAOLDKEY0000000001", created_days_ago=95, last_used_days_ago=9)
     outcomes = tuple(classify_key(k, k, POLICY, NOW, NOW) for k in (young, old))
@@ -77,6 +83,8 @@ def test_only_notified_results_appear_and_every_line_fits_an_email() -> None:
 
 
 def test_who_gets_told() -> None:
+    """Given a stale key in use, a young key, or a deleted password, When asked who needs telling,
+    Then the stale key's and the password's owners do, the young key's does not."""
     used = key(created_days_ago=120, last_used_days_ago=0)
     young = key(created_days_ago=5)
     assert needs_owner_notification((classify_key(used, used, POLICY, NOW, NOW),), PasswordResult.NO_PASSWORD)
@@ -88,6 +96,8 @@ def test_who_gets_told() -> None:
 
 class TestOwnerResolution:
     def test_first_tag_in_order_wins(self) -> None:
+        """Given two owner tags, When the owner is resolved,
+        Then the first tag in the configured order wins."""
         owner = resolve_owner(
             {"owner": "team@example.com", "owner-email": "bob@example.com"},
             ("owner-email", "owner"),
@@ -96,18 +106,23 @@ class TestOwnerResolution:
         assert owner == OwnerContact(email="bob@example.com", source="tag:owner-email")
 
     def test_a_malformed_address_falls_back_and_says_why(self) -> None:
+        """Given a malformed address in the owner tag, When resolved,
+        Then the fallback is used and says why."""
         owner = resolve_owner({"owner-email": "bob at example"}, ("owner-email",), "sec@example.com")
         assert owner == OwnerContact(
             email="sec@example.com", source="fallback: malformed address in tag owner-email"
         )
 
     def test_a_malformed_first_tag_does_not_hide_a_good_second(self) -> None:
+        """Given a malformed first tag and a good second, When resolved,
+        Then the second tag's address is used."""
         owner = resolve_owner(
             {"owner-email": "nope", "owner": "ops@example.com"}, ("owner-email", "owner"), "s@example.com"
         )
         assert owner.email == "ops@example.com"
 
     def test_no_tag_falls_back(self) -> None:
+        """Given no owner tag, When resolved, Then the fallback is used and names the tags looked for."""
         owner = resolve_owner({"team": "payments"}, ("owner-email", "owner"), "sec@example.com")
         assert owner == OwnerContact(
             email="sec@example.com", source="fallback: no owner tag (owner-email, owner)"
