@@ -34,6 +34,8 @@ def slack_text(payload: dict[str, Any]) -> str:
 
 class TestSlackMessage:
     def test_names_key_age_last_use_and_deadline(self) -> None:
+        """Given a 120-day-old key left active, When its Slack message is rendered,
+        Then the header and blocks name the key, its age, last use, deadline and the owner's tag."""
         payload = render_slack_message(notification_facts((skipped(),)))
         assert payload["blocks"][0] == {
             "type": "header",
@@ -53,6 +55,8 @@ class TestSlackMessage:
         assert "recorded as the owner of bob (tag:owner-email)" in shown
 
     def test_several_keys_and_a_password_in_one_message(self) -> None:
+        """Given a skipped key, a deactivated key and a deleted password, When rendered for Slack,
+        Then one message shows both keys in order, the deactivation's effect and the password."""
         facts = notification_facts((skipped(), deactivated()), password=PasswordResult.DELETED)
         shown = blocks_as_text(render_slack_message(facts))
         assert shown.index("AKIAIOSFODNN7EXAMPLE: STILL ACTIVE") < shown.index(
@@ -62,12 +66,16 @@ class TestSlackMessage:
         assert "Console password: DELETED" in shown
 
     def test_unicode_names_survive(self) -> None:
+        """Given a user name in several scripts, When rendered for Slack, Then it appears unchanged."""
         facts = notification_facts((skipped(),), user_name="zoë-françois_名前")
         payload = render_slack_message(facts)
         assert "IAM user zoë-françois_名前 (120 days old)" in payload["blocks"][0]["text"]["text"]
         assert "`zoë-françois_名前`" in payload["blocks"][1]["text"]["text"]
 
     def test_outside_values_cannot_ping_link_or_format(self) -> None:
+        """Given a service, region and user name crafted as mentions, links and markup,
+        When rendered for Slack,
+        Then every mrkdwn text has them escaped (no < or >) and the header is plain text."""
         crafted = skipped(
             last_used_service="<!channel> & <https://evil.example|click>", last_used_region="*b*"
         )
@@ -87,20 +95,26 @@ class TestSlackMessage:
         assert payload["blocks"][0]["text"]["type"] == "plain_text"
 
     def test_escaping_helpers(self) -> None:
+        """Given &, <, > or a backtick, When escaped for mrkdwn or a code span, Then they cannot be parsed."""
         assert mrkdwn_escape("a & <b> c") == "a &amp; &lt;b&gt; c"
         assert mrkdwn_code("x`y") == "`x'y`"
 
     def test_missing_tags_say_fallback_and_default_channel(self) -> None:
+        """Given a user with no tags, When rendered for Slack, Then it says no owner was found and why,
+        and that it went to the default channel."""
         shown = blocks_as_text(render_slack_message(notification_facts((skipped(),), tags={})))
         assert "keywarden found no owner for bob (fallback: no owner tag (owner-email, owner))" in shown
         assert "Posted to the default channel (default channel: no channel tag (slack-channel))." in shown
 
     def test_routing_note_is_shown(self) -> None:
+        """Given a routing note, When rendered for Slack, Then the note is in the message."""
         note = "This was meant for #payments, which has no keywarden webhook: posted to the default channel."
         shown = blocks_as_text(render_slack_message(notification_facts((skipped(),)), note))
         assert note in shown
 
     def test_block_kit_limits_hold_for_long_values(self) -> None:
+        """Given very long values, When rendered for Slack,
+        Then header, fields and sections keep Block Kit's limits."""
         facts = notification_facts((skipped(last_used_service="s" * 5000),), user_name="u" * 64)
         payload = render_slack_message(facts)
         assert len(payload["blocks"][0]["text"]["text"]) <= 150
@@ -113,6 +127,8 @@ class TestSlackMessage:
 
 class TestEmail:
     def test_text_and_html_name_key_age_last_use_and_deadline(self) -> None:
+        """Given a 120-day-old key left active, When its owner's email is rendered,
+        Then it goes to the owner, and both text and HTML name the key, age, last use and deadline."""
         email = render_owner_email(notification_facts((skipped(),)))
         assert email.to == ("bob@example.com",)
         assert email.cc == ()
@@ -129,10 +145,14 @@ class TestEmail:
         assert "<b>What to do, before 2026-12-12:" in email.html
 
     def test_the_text_part_is_the_sns_text(self) -> None:
+        """Given the same facts, When rendered as email and as SNS,
+        Then the email's text part is the SNS text."""
         facts = notification_facts((skipped(), deactivated()), password=PasswordResult.DELETED)
         assert render_owner_email(facts).text == render_owner_notification(facts).text
 
     def test_html_escapes_every_outside_value(self) -> None:
+        """Given a service, region and user name crafted as HTML, When the email is rendered,
+        Then the HTML holds them escaped, never as tags."""
         crafted = skipped(last_used_service='<img src=x onerror="alert(1)">', last_used_region="a&b")
         facts = notification_facts((crafted,), user_name="<script>alert(1)</script>")
         page = render_owner_email(facts).html
@@ -142,6 +162,8 @@ class TestEmail:
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; in a&amp;b" in page
 
     def test_unknown_owner_goes_to_the_security_contact(self) -> None:
+        """Given a malformed owner tag, When the email is rendered,
+        Then it goes to the security contact, saying why and asking to tag the user."""
         facts = notification_facts((skipped(),), tags={"owner-email": "bob at example dot com"})
         email = render_owner_email(facts)
         assert email.to == ("security@example.com",)
@@ -149,6 +171,8 @@ class TestEmail:
         assert "tag the user" in email.text
 
     def test_a_fallback_other_than_the_security_contact_copies_it(self) -> None:
+        """Given a fallback address that is not the security contact, When recipients are chosen,
+        Then the fallback is To and the security contact is Cc."""
         facts = notification_facts((skipped(),), tags={})
         facts = facts.model_copy(
             update={"owner": facts.owner.model_copy(update={"email": "platform@example.com"})}
@@ -156,6 +180,8 @@ class TestEmail:
         assert recipients(facts) == (("platform@example.com",), ("security@example.com",))
 
     def test_mime_carries_unicode_subject_both_parts_and_recipients(self) -> None:
+        """Given an email with a unicode subject and a Cc, When turned into MIME and read back,
+        Then subject, From, To, Cc and both text and HTML parts are as rendered."""
         facts = notification_facts((skipped(),), user_name="jürgen")
         email = dataclasses.replace(render_owner_email(facts), cc=("sec@example.com",))
         parsed = message_from_bytes(to_mime(email, "keywarden@example.com"), policy=policy.default)
@@ -170,6 +196,8 @@ class TestEmail:
         assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == email.html
 
     def test_a_long_ascii_subject_is_not_folded_into_a_leading_space(self) -> None:
+        """Given a long ASCII subject, When turned into MIME,
+        Then it is one unfolded header line, read back unchanged."""
         facts = notification_facts((deactivated("AKIARZPUZDIKC7YNNNVJ"),), user_name="alice")
         raw = to_mime(render_owner_email(facts), "keywarden@example.com")
         subject = "[keywarden] Access key AKIARZPUZDIKC7YNNNVJ of IAM user alice was deactivated"
@@ -179,6 +207,8 @@ class TestEmail:
 
 class TestSnsMessage:
     def test_text_subscribers_get_text_and_forwarders_get_facts(self) -> None:
+        """Given a notification, When its SNS message is built,
+        Then email and default subscribers get the text, and the Lambda forwarder the facts as JSON."""
         facts = notification_facts((skipped(),))
         note = render_owner_notification(facts)
         message = json.loads(note.message)
@@ -192,6 +222,8 @@ class TestSnsMessage:
         assert type(facts).model_validate_json(message["lambda"]) == facts
 
     def test_attributes_for_filter_policies(self) -> None:
+        """Given a fallback owner or a password-only result, When the SNS notification is built,
+        Then its attributes say owner, outcome, severity and kind for filter policies."""
         fallback = render_owner_notification(notification_facts((deactivated(),), tags={}))
         assert {k: v["StringValue"] for k, v in fallback.attributes.items()} == {
             "user_name": "bob",
