@@ -25,6 +25,8 @@ def bob_event(rule: str = DEFAULT_CONFIG_RULE_NAME) -> dict[str, object]:
 
 
 def test_the_event_has_config_s_shape_and_keywarden_cli_s_source() -> None:
+    """Given bob's user id, When the CLI builds its event,
+    Then it is a Config compliance-change event for him with source keywarden.cli."""
     qualifier = {
         "configRuleName": DEFAULT_CONFIG_RULE_NAME,
         "resourceType": "AWS::IAM::User",
@@ -62,6 +64,8 @@ def test_the_event_has_config_s_shape_and_keywarden_cli_s_source() -> None:
 
 
 def test_prepare_s_reader_accepts_it() -> None:
+    """Given the CLI's event for keywarden's rule, When Prepare's reader reads it,
+    Then it is accepted with bob's user, account, region, event id and time."""
     request = read_compliance_event(bob_event(), DEFAULT_CONFIG_RULE_NAME)
     assert request.accepted, request.reason
     assert (request.user_id, request.account_id, request.region, request.event_id) == (
@@ -74,12 +78,16 @@ def test_prepare_s_reader_accepts_it() -> None:
 
 
 def test_prepare_s_reader_refuses_it_for_another_rule() -> None:
+    """Given the CLI's event for another rule, When Prepare's reader reads it,
+    Then it is refused, saying why."""
     request = read_compliance_event(bob_event("someone-elses-rule"), DEFAULT_CONFIG_RULE_NAME)
     assert not request.accepted
     assert "is not keywarden's rule" in request.reason
 
 
 def test_event_ids_are_cli_uuid4_and_valid_execution_names() -> None:
+    """Given two new CLI event ids, When compared and checked,
+    Then each is cli-<uuid4>, they differ, and each is a valid Step Functions execution name."""
     first, second = new_cli_event_id(), new_cli_event_id()
     uuid4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
     assert re.fullmatch(f"cli-{uuid4}", first)
