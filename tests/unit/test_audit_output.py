@@ -68,6 +68,9 @@ def read_back(text: str) -> list[list[str]]:
 
 
 def test_csv_has_a_header_and_one_row_per_key_with_everything_quoted_right() -> None:
+    """Given a two-key remediation with awkward text and a rejected event, When written as CSV,
+    Then a spreadsheet reads a header and one row per key (one for the keyless event),
+    every value intact and a formula-like name shown as text."""
     out = io.StringIO(newline="")
     assert write_csv([SUMMARY, REJECTED], out) == 2
     text = out.getvalue()
@@ -98,12 +101,14 @@ def test_csv_has_a_header_and_one_row_per_key_with_everything_quoted_right() -> 
 
 
 def test_csv_of_nothing_is_just_the_header() -> None:
+    """Given no records, When written as CSV, Then it is the header alone."""
     out = io.StringIO(newline="")
     assert write_csv([], out) == 0
     assert read_back(out.getvalue()) == [list(ROW_COLUMNS)]
 
 
 def test_a_key_item_flattens_to_the_same_columns() -> None:
+    """Given a per-key item, When flattened, Then it fills the same columns, with the notification failure."""
     [row] = rows(KEY_ITEM)
     assert (row["user_name"], row["account_id"], row["outcome"], row["key_result"]) == (
         "bob", "111122223333", "KEYS_LEFT_ACTIVE", "SKIPPED_RECENTLY_USED",
@@ -113,6 +118,8 @@ def test_a_key_item_flattens_to_the_same_columns() -> None:
 
 
 def test_json_is_one_array_of_the_records_as_stored() -> None:
+    """Given records (or none), When written as JSON, Then it is one array of them as stored,
+    with numbers as numbers and UTF-8 unescaped."""
     out = io.StringIO()
     assert write_json([SUMMARY, KEY_ITEM], out) == 2
     records = json.loads(out.getvalue())
@@ -126,6 +133,8 @@ def test_json_is_one_array_of_the_records_as_stored() -> None:
 
 
 def test_the_table_shows_who_what_and_whether_the_owner_was_told() -> None:
+    """Given a remediation and a key item, When printed as a table,
+    Then it shows each key's result, whether the owner was told, and the count."""
     console = Console(file=io.StringIO(), width=200, color_system=None)
     assert print_table([SUMMARY, KEY_ITEM], console, "history") == 2
     text = console.file.getvalue()  # type: ignore[attr-defined]
