@@ -18,20 +18,25 @@ def bounds(since: str | None, until: str | None) -> tuple[str | None, str | None
 
 
 def test_dates_are_whole_utc_days_and_both_ends_are_included() -> None:
+    """Given two dates, When read as a period,
+    Then it runs from the first's start to the second's end, in UTC."""
     assert bounds("2026-09-01", "2026-09-30") == ("2026-09-01T00:00:00.000Z", "2026-09-30T23:59:59.999Z")
 
 
 def test_the_same_date_twice_is_that_whole_day() -> None:
+    """Given the same date as both ends, When read, Then the period is that whole day."""
     assert bounds("2026-09-01", "2026-09-01") == ("2026-09-01T00:00:00.000Z", "2026-09-01T23:59:59.999Z")
 
 
 def test_durations_count_back_from_now() -> None:
+    """Given durations (90d, 12h, 2W), When read, Then each end is that long before now."""
     assert bounds("90d", None) == ("2026-08-30T12:30:15.250Z", None)
     assert bounds("12h", "1h") == ("2026-11-28T00:30:15.250Z", "2026-11-28T11:30:15.250Z")
     assert bounds("2W", None) == ("2026-11-14T12:30:15.250Z", None)
 
 
 def test_times_with_an_offset_are_converted_to_utc() -> None:
+    """Given times with an offset or Z, When read, Then the bounds are the same instants in UTC."""
     assert bounds("2026-09-01T02:00:00+02:00", "2026-09-01T09:30:00-05:00") == (
         "2026-09-01T00:00:00.000Z",
         "2026-09-01T14:30:00.000Z",
@@ -40,6 +45,7 @@ def test_times_with_an_offset_are_converted_to_utc() -> None:
 
 
 def test_times_without_an_offset_are_utc() -> None:
+    """Given times without an offset, When read, Then they are taken as UTC."""
     assert bounds("2026-09-01T08:15", "2026-09-01 09:00:00") == (
         "2026-09-01T08:15:00.000Z",
         "2026-09-01T09:00:00.000Z",
@@ -47,6 +53,8 @@ def test_times_without_an_offset_are_utc() -> None:
 
 
 def test_sub_millisecond_bounds_round_inwards() -> None:
+    """Given bounds between two milliseconds, When turned into text bounds,
+    Then they round into the period."""
     # recorded_at has whole milliseconds: .0005 must exclude .000 and include .001
     period = Period(
         since=datetime(2026, 9, 1, 0, 0, 0, 500, tzinfo=UTC),
@@ -56,6 +64,8 @@ def test_sub_millisecond_bounds_round_inwards() -> None:
 
 
 def test_bounds_sort_like_recorded_at() -> None:
+    """Given a September period, When its bounds are compared with recorded_at stamps as text,
+    Then a stamp inside is between them and the stamps just outside are not."""
     since, until = bounds("2026-09-01", "2026-09-30")
     inside = audit_timestamp(datetime(2026, 9, 15, 8, 0, tzinfo=UTC))
     assert since is not None
@@ -65,7 +75,8 @@ def test_bounds_sort_like_recorded_at() -> None:
     assert not audit_timestamp(datetime(2026, 10, 1, tzinfo=UTC)) <= until
 
 
-def test_open_ends() -> None:
+def test_a_missing_end_leaves_the_period_open() -> None:
+    """Given no --since or no --until, When read, Then that end is open (all time, or until now)."""
     assert bounds(None, None) == (None, None)
     assert parse_period(None, None, NOW).describe() == "all time"
     assert parse_period("2026-09-01", None, NOW).describe() == "2026-09-01T00:00:00Z .. now"
@@ -89,6 +100,8 @@ def test_open_ends() -> None:
 def test_bad_dates_are_refused_with_what_is_accepted(
     since: str | None, until: str | None, message: str
 ) -> None:
+    """Given an invalid date, an unknown word or unit, or --since after --until, When read,
+    Then an input error (exit 2) says why and, for a bad value, what is accepted."""
     with pytest.raises(InputError) as refused:
         parse_period(since, until, NOW)
     assert message in refused.value.message
