@@ -33,16 +33,20 @@ def partitions(queries: list[PartitionQuery]) -> list[tuple[str, str]]:
 
 
 def test_a_user_name_is_one_partition_of_by_user_name() -> None:
+    """Given --user with a user name, When planned, Then one query reads that partition of by_user_name."""
     assert partitions(plan_history(Criteria(user="bob"))) == [("by_user_name", "bob")]
 
 
 def test_a_user_id_is_one_partition_of_by_user_id() -> None:
+    """Given --user with a user id (AIDA...), When planned,
+    Then one query reads that partition of by_user_id."""
     assert partitions(plan_history(Criteria(user="AIDAEXAMPLEUSERID0001"))) == [
         ("by_user_id", "AIDAEXAMPLEUSERID0001")
     ]
 
 
 def test_an_access_key_is_one_partition_of_by_access_key() -> None:
+    """Given --key, When planned, Then one query reads its partition of by_access_key, with no filter."""
     [query] = plan_history(Criteria(key="AKIAIOSFODNN7EXAMPLE"))
     assert (query.index, query.partition_attribute, query.filters) == (
         "by_access_key",
@@ -52,12 +56,14 @@ def test_an_access_key_is_one_partition_of_by_access_key() -> None:
 
 
 def test_an_account_is_every_shard_of_by_account() -> None:
+    """Given --account, When planned, Then one query per shard of that account in by_account."""
     assert partitions(plan_history(Criteria(account="111122223333"))) == [
         ("by_account", f"111122223333#{shard}") for shard in range(AuditTable.INDEX_SHARDS)
     ]
 
 
 def test_outcomes_are_every_shard_of_each_outcome() -> None:
+    """Given two outcomes, When planned, Then one query per shard of each outcome in by_outcome."""
     criteria = Criteria(outcomes=(RemediationOutcome.FAILED, RemediationOutcome.TIMED_OUT))
     assert partitions(plan_history(criteria)) == [
         ("by_outcome", f"{outcome}#{shard}")
@@ -67,6 +73,8 @@ def test_outcomes_are_every_shard_of_each_outcome() -> None:
 
 
 def test_no_criteria_reads_every_recorded_outcome_never_the_table() -> None:
+    """Given no criteria, When planned (history or summary),
+    Then every shard of every recorded outcome is queried, never a scan of the table."""
     queries = plan_history(Criteria())
     assert len(queries) == len(RECORDED_OUTCOMES) * AuditTable.INDEX_SHARDS
     assert {q.index for q in queries} == {"by_outcome"}
@@ -75,6 +83,8 @@ def test_no_criteria_reads_every_recorded_outcome_never_the_table() -> None:
 
 
 def test_combined_criteria_narrow_the_most_selective_index_with_filters() -> None:
+    """Given several criteria, When planned,
+    Then the most selective index is queried and the other criteria become filters."""
     [by_user] = plan_history(
         Criteria(user="bob", account="111122223333", outcomes=(RemediationOutcome.KEYS_LEFT_ACTIVE,))
     )
@@ -87,6 +97,8 @@ def test_combined_criteria_narrow_the_most_selective_index_with_filters() -> Non
 
 
 def test_the_request_has_the_period_in_the_key_condition_and_no_unused_names() -> None:
+    """Given a partition and a period (closed, open, or since only), When the request is built,
+    Then the period is in the key condition, and no attribute name is declared unused."""
     request = query_request(
         "audit", PartitionQuery("by_account", "account_shard", "111122223333#2"), SEPTEMBER
     )
@@ -110,6 +122,8 @@ def test_the_request_has_the_period_in_the_key_condition_and_no_unused_names() -
 
 
 def test_filters_and_projections_name_every_attribute() -> None:
+    """Given a filter on a nested attribute and a projection, When the request is built,
+    Then every attribute is a declared name, and recorded_at is always projected."""
     query = PartitionQuery(
         "by_access_key", "access_key_id", "AKIAIOSFODNN7EXAMPLE", ((("user", "user_name"), ("bob",)),)
     )
@@ -126,6 +140,8 @@ def test_filters_and_projections_name_every_attribute() -> None:
 
 
 def test_outcomes_are_parsed_in_any_case_and_unknown_ones_refused() -> None:
+    """Given outcomes in any case with duplicates, or unknown or never-recorded ones, When parsed,
+    Then known ones are read once in order, and the others refused with the recorded list."""
     assert parse_outcomes(["failed", "FAILED", " Timed_Out "]) == (
         RemediationOutcome.FAILED,
         RemediationOutcome.TIMED_OUT,
@@ -146,6 +162,8 @@ def test_outcomes_are_parsed_in_any_case_and_unknown_ones_refused() -> None:
     ],
 )
 def test_values_that_can_never_match_are_refused(criteria: Criteria, message: str) -> None:
+    """Given a malformed key or account id, or an empty user, When checked,
+    Then it is refused, saying what is expected."""
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_criteria(criteria)
 
@@ -163,6 +181,8 @@ def _page(times: list[str], last: str | None = None, scanned: int | None = None)
 
 
 def test_pages_are_followed_to_the_end_and_shards_merged_by_time() -> None:
+    """Given two shards, one with two pages, When their items are read,
+    Then every page is followed, items come merged in time order, and the reads are counted."""
     client = boto3.client(
         "dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
