@@ -25,6 +25,8 @@ def code_asset(stack: Synthesized) -> Path:
 
 
 def test_the_package_holds_only_the_three_handler_packages(default_stack: Synthesized) -> None:
+    """Given the default stack synthesized, When its code asset is listed,
+    Then it holds domain/, lambdas/ and notifications/, Python files only, no caches or tooling."""
     asset = code_asset(default_stack)
     assert sorted(p.name for p in asset.iterdir()) == ["domain", "lambdas", "notifications"]
     files = [p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()]
@@ -35,6 +37,8 @@ def test_the_package_holds_only_the_three_handler_packages(default_stack: Synthe
 
 
 def test_every_handler_module_is_in_the_package(default_stack: Synthesized) -> None:
+    """Given the code asset, When each workflow and forwarder handler is looked up,
+    Then its module is there."""
     asset = code_asset(default_stack)
     for handler in (*WORKFLOW_HANDLERS.values(), FORWARDER_HANDLER):
         module = handler.rsplit(".", 1)[0]
@@ -42,6 +46,8 @@ def test_every_handler_module_is_in_the_package(default_stack: Synthesized) -> N
 
 
 def test_packaged_code_imports_only_the_package_the_runtime_and_the_layer(default_stack: Synthesized) -> None:
+    """Given the code asset, When every import in it is read,
+    Then each is the package itself, the standard library, or what the runtime and layer provide."""
     asset = code_asset(default_stack)
     imported: set[str] = set()
     for path in asset.rglob("*.py"):
