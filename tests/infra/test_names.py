@@ -13,6 +13,8 @@ from tests.infra.template import of_type, only
 
 
 def test_cdk_and_sandbox_use_the_same_names(default_stack: Synthesized) -> None:
+    """Given the default settings' resource names, When the sandbox deploys and the CDK stack is synthesized,
+    Then both name every table, topic, queue, function, rule, secret and state machine the same."""
     names = ResourceNames(DeploymentSettings().name_prefix)
     with Sandbox() as sandbox:
         deployed = sandbox.stack
