@@ -61,6 +61,8 @@ def owners_topic(stack: Synthesized, prefix: str = "keywarden") -> dict[str, str
 
 class TestNotificationStateTable:
     def test_keys_ttl_recovery_encryption_and_retention(self, default_stack: Synthesized) -> None:
+        """Given the default stack, When the notification-state table is read,
+        Then it has pk/sk keys and no index, on demand, a TTL, point-in-time recovery, KMS and retention."""
         _, table = only(
             default_stack.resources, "AWS::DynamoDB::Table", TableName="keywarden-notification-state"
         )
@@ -86,6 +88,7 @@ class TestNotificationStateTable:
         assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
     def test_its_name_follows_the_prefix(self, custom_stack: Synthesized) -> None:
+        """Given a custom name prefix, When synthesized, Then the table's name starts with it."""
         only(custom_stack.resources, "AWS::DynamoDB::Table", TableName="kw-test-notification-state")
 
 
@@ -94,6 +97,9 @@ class TestForwarderFunctions:
     def test_runtime_timeout_logs_tracing_and_environment(
         self, default_stack: Synthesized, channel: str
     ) -> None:
+        """Given the default stack, When each channel's forwarder is read,
+        Then it runs the one handler with the workflow's package and layer, traced, JSON logs
+        in its encrypted log group, and the channel's settings."""
         _, function = forwarder(default_stack, channel)
         _, evaluate = only(
             default_stack.resources, "AWS::Lambda::Function", Handler=WORKFLOW_HANDLERS["ConcludeFunctionArn"]
@@ -118,6 +124,8 @@ class TestForwarderFunctions:
     def test_settings_reach_the_forwarders_and_their_handlers_accept_them(
         self, custom_stack: Synthesized
     ) -> None:
+        """Given custom settings, When the forwarders' environments are read by their handlers' settings,
+        Then each finds its channel, the webhook secret name, the sender and the configuration set."""
         slack = forwarder(custom_stack, "slack", "kw-test")[1]["Environment"]["Variables"]
         email = forwarder(custom_stack, "email", "kw-test")[1]["Environment"]["Variables"]
         assert ForwarderChannel.from_environment(slack).channel == "slack"
@@ -134,6 +142,8 @@ class TestForwarderFunctions:
     def test_the_slack_forwarder_runs_two_at_a_time_by_default(
         self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
     ) -> None:
+        """Given the default, custom and minimal stacks, When the forwarders' reserved concurrency is read,
+        Then Slack's is 2 by default, 5 when set, none when off; email's is never set."""
         assert forwarder(default_stack, "slack")[1]["ReservedConcurrentExecutions"] == 2
         assert forwarder(custom_stack, "slack", "kw-test")[1]["ReservedConcurrentExecutions"] == 5
         assert "ReservedConcurrentExecutions" not in forwarder(minimal_stack, "slack")[1]
@@ -145,6 +155,8 @@ class TestDelivery:
     def test_failed_invocations_are_retried_twice_then_go_to_the_forwarders_queue(
         self, default_stack: Synthesized, channel: str
     ) -> None:
+        """Given each forwarder, When its asynchronous invoke configuration is read,
+        Then a failed event is retried twice, then sent to its own dead-letter queue."""
         function_id, _ = forwarder(default_stack, channel)
         queue_id = dead_letter_queue(default_stack, f"keywarden-{channel}-forwarder-dlq")
         _, config = only(
@@ -162,6 +174,8 @@ class TestDelivery:
     def test_subscribed_to_the_owners_topic_with_the_filter_policy(
         self, default_stack: Synthesized, channel: str
     ) -> None:
+        """Given each forwarder, When its subscription is read,
+        Then it is a Lambda subscription to the owners topic, filtered by the settings' severities."""
         function_id, _ = forwarder(default_stack, channel)
         _, subscription = only(
             default_stack.resources, "AWS::SNS::Subscription", Endpoint=arn_of(function_id)
@@ -177,6 +191,8 @@ class TestDelivery:
         )
 
     def test_severity_settings_become_the_filter_policies(self, custom_stack: Synthesized) -> None:
+        """Given custom severity settings, When synthesized,
+        Then each channel's filter policy has those severities."""
         policies = {
             channel: only(
                 custom_stack.resources,
@@ -188,6 +204,8 @@ class TestDelivery:
         assert policies == {"slack": {"severity": ["high"]}, "email": {"severity": ["high", "medium"]}}
 
     def test_only_the_owners_topic_may_invoke_a_forwarder(self, default_stack: Synthesized) -> None:
+        """Given the default stack, When its Lambda permissions are read,
+        Then the only ones let SNS invoke each forwarder from the owners topic."""
         permissions = sorted(
             (
                 p["Properties"]["FunctionName"]["Fn::GetAtt"][0],
@@ -223,6 +241,8 @@ class TestForwarderRoles:
     def test_each_forwarder_has_its_own_role_for_lambda_alone(
         self, default_stack: Synthesized, channel: str
     ) -> None:
+        """Given each forwarder, When its role is compared with the others',
+        Then it is its own, assumable by Lambda alone, with no managed policy."""
         role_id = role_of(default_stack, channel)
         others = {role_of(default_stack, c) for c in CHANNELS if c != channel} | {
             only(default_stack.resources, "AWS::Lambda::Function", Handler=h)[1]["Properties"]["Role"][
@@ -238,6 +258,8 @@ class TestForwarderRoles:
         assert "ManagedPolicyArns" not in role
 
     def test_the_slack_role_reads_exactly_the_webhook_secret(self, default_stack: Synthesized) -> None:
+        """Given the Slack forwarder's role, When its permissions are read,
+        Then besides logs, traces and its queue it may read the webhook secret, decrypting only for it."""
         resources = default_stack.resources
         role_id = role_of(default_stack, "slack")
         secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="keywarden/slack-webhook")
@@ -258,6 +280,8 @@ class TestForwarderRoles:
         }
 
     def test_the_email_role_sends_only_from_the_sender(self, default_stack: Synthesized) -> None:
+        """Given the email forwarder's role, When its permissions are read,
+        Then besides logs, traces and its queue it may send only from the sender's address."""
         resources = default_stack.resources
         statements_ = role_statements(resources, role_of(default_stack, "email"))
         identities = [
@@ -275,6 +299,8 @@ class TestForwarderRoles:
     def test_a_configuration_set_and_another_sender_move_the_email_permissions(
         self, custom_stack: Synthesized
     ) -> None:
+        """Given another sender and a configuration set, When synthesized,
+        Then the email role may send only from that sender, with that configuration set."""
         statements_ = role_statements(custom_stack.resources, role_of(custom_stack, "email", "kw-test"))
         (send,) = [s for s in statements_ if "ses:SendEmail" in s["Action"]]
         assert send["Resource"] == [
@@ -285,6 +311,8 @@ class TestForwarderRoles:
         assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "keywarden@mail.corp.example"}}
 
     def test_neither_forwarder_may_do_the_others_work(self, default_stack: Synthesized) -> None:
+        """Given both forwarders' roles, When compared,
+        Then Slack's may not send email and email's may not read secrets or decrypt."""
         slack = actions_to_resources(
             role_statements(default_stack.resources, role_of(default_stack, "slack"))
         )
@@ -299,6 +327,8 @@ class TestSecretAndSenderIdentity:
     def test_the_webhook_secret_has_no_value_in_the_template(
         self, default_stack: Synthesized, custom_stack: Synthesized
     ) -> None:
+        """Given the default and custom stacks, When their webhook secrets are read,
+        Then neither holds a value: a generated placeholder, encrypted with the stack's key."""
         for stack, name in (
             (default_stack, "keywarden/slack-webhook"),
             (custom_stack, "security/kw-test-slack"),
@@ -311,6 +341,8 @@ class TestSecretAndSenderIdentity:
             assert properties["KmsKeyId"] == key(stack)
 
     def test_the_placeholder_is_refused_without_being_echoed(self) -> None:
+        """Given 200 placeholders like Secrets Manager generates, When read as Slack or Teams webhooks,
+        Then each is refused as not usable, and the error does not repeat it."""
         # What Secrets Manager generates by default: 32 letters, digits and punctuation.
         alphabet = string.ascii_letters + string.digits + string.punctuation
         generator = random.Random(20250)
@@ -324,9 +356,11 @@ class TestSecretAndSenderIdentity:
                     parse(placeholder)
                 assert placeholder not in str(refused.value)
 
-    def test_the_sender_identity(
+    def test_the_sender_identity_is_in_the_stack_unless_verified_outside_it(
         self, default_stack: Synthesized, custom_stack: Synthesized, minimal_stack: Synthesized
     ) -> None:
+        """Given the default, custom and minimal stacks, When their SES identities are read,
+        Then the first two create the sender's, the minimal one none, and its forwarder may still send."""
         only(default_stack.resources, "AWS::SES::EmailIdentity", EmailIdentity="keywarden@example.com")
         only(custom_stack.resources, "AWS::SES::EmailIdentity", EmailIdentity="keywarden@mail.corp.example")
         # Verified outside the stack: none created, the forwarder may still send from it.
@@ -341,6 +375,8 @@ class TestTeamsForwarder:
     """A third channel, from its registry entry alone: its function, secret, permissions and filter."""
 
     def test_runs_the_one_handler_with_the_teams_channel(self, teams_stack: Synthesized) -> None:
+        """Given a stack with Teams, When its forwarder is read,
+        Then it runs the one handler with the Teams channel, its secret name and concurrency 1."""
         _, function = forwarder(teams_stack, "teams")
         assert function["Handler"] == FORWARDER_HANDLER
         assert function["Environment"]["Variables"] == {
@@ -352,6 +388,9 @@ class TestTeamsForwarder:
         assert (function["Timeout"], function["MemorySize"]) == (30, 256)
 
     def test_reads_exactly_its_own_webhook_secret(self, teams_stack: Synthesized) -> None:
+        """Given the Teams forwarder's role, When its permissions are read,
+        Then it may read and decrypt only its webhook secret,
+        and neither it nor the email forwarder may do the other's work."""
         resources = teams_stack.resources
         role_id = role_of(teams_stack, "teams")
         secret_id, _ = only(resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams")
@@ -375,6 +414,8 @@ class TestTeamsForwarder:
         assert not [a for a in email if a.startswith(("secretsmanager:", "kms:"))]
 
     def test_its_secret_has_no_value_in_the_template(self, teams_stack: Synthesized) -> None:
+        """Given the Teams secret, When read,
+        Then it holds no value: a generated placeholder, with the stack's key."""
         _, secret = only(
             teams_stack.resources, "AWS::SecretsManager::Secret", Name="security/keywarden-teams"
         )
@@ -383,12 +424,16 @@ class TestTeamsForwarder:
         assert secret["Properties"]["KmsKeyId"] == key(teams_stack)
 
     def test_receives_what_teams_severities_says(self, teams_stack: Synthesized) -> None:
+        """Given Teams' severities, When its subscription is read,
+        Then it filters the owners topic by them."""
         function_id, _ = forwarder(teams_stack, "teams")
         _, subscription = only(teams_stack.resources, "AWS::SNS::Subscription", Endpoint=arn_of(function_id))
         assert subscription["Properties"]["FilterPolicy"] == {"severity": ["high", "medium"]}
         assert subscription["Properties"]["TopicArn"] == owners_topic(teams_stack)
 
     def test_failures_go_to_its_own_queue_watched_by_an_alarm(self, teams_stack: Synthesized) -> None:
+        """Given the Teams forwarder, When its failures' destination is read,
+        Then it is its own queue, with an alarm, and the queue and secret are stack outputs."""
         function_id, _ = forwarder(teams_stack, "teams")
         queue_id = dead_letter_queue(teams_stack, "keywarden-teams-forwarder-dlq")
         _, config = only(
@@ -407,6 +452,8 @@ class TestTeamsForwarder:
         )
 
     def test_a_channel_not_chosen_is_not_deployed(self, teams_stack: Synthesized) -> None:
+        """Given Teams and email chosen, When synthesized,
+        Then there is no Slack forwarder, secret or output."""
         names = {
             f["Properties"]["FunctionName"]
             for f in of_type(teams_stack.resources, "AWS::Lambda::Function").values()
