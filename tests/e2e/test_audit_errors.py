@@ -68,25 +68,33 @@ def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 def test_bad_input_is_refused_before_any_aws_call(
     no_aws_configuration: Path, arguments: list[str], fragments: list[str]
 ) -> None:
+    """Given no AWS configuration at all, When history gets a bad date, period, outcome, key or account,
+    Then it exits 2 with one line saying what is wrong with the input."""
     # No credentials, no region: the input is checked first, so these say what is wrong with it.
     assert_short_error(audit("history", *arguments), 2, *fragments)
 
 
 def test_summary_checks_its_dates_too(no_aws_configuration: Path) -> None:
+    """Given no AWS configuration, When summary gets a bad date, Then it exits 2 saying so."""
     assert_short_error(audit("summary", "--since", "13/01/2026"), 2, "--since '13/01/2026' is not a date")
 
 
 def test_missing_credentials(no_aws_configuration: Path) -> None:
+    """Given no credentials, When history runs,
+    Then it exits 1 saying none were found and to use --profile."""
     result = audit("history", "--user", "bob", "--region", "eu-west-1", "--table", "keywarden-audit")
     assert_short_error(result, 1, "no AWS credentials found", "--profile")
 
 
 def test_an_unknown_profile(no_aws_configuration: Path) -> None:
+    """Given no configured profiles, When history runs with --profile auditor,
+    Then it exits 1 saying the profile is not found."""
     result = audit("history", "--profile", "auditor", "--table", "keywarden-audit")
     assert_short_error(result, 1, "AWS profile 'auditor' not found")
 
 
 def test_no_region(no_aws_configuration: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given credentials but no region, When history runs, Then it exits 1 saying so and to use --region."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     assert_short_error(audit("history", "--table", "keywarden-audit"), 1, "no AWS region", "--region")
@@ -100,11 +108,15 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def test_missing_table(sandbox: Sandbox) -> None:
+    """Given the sandbox, When history names a table that does not exist,
+    Then it exits 1 saying it is not found in the region and to use --table."""
     result = audit("history", "--user", "bob", "--table", "keywarden-audit-typo")
     assert_short_error(result, 1, "audit table 'keywarden-audit-typo' not found in us-east-1", "--table")
 
 
 def test_a_table_without_keywarden_indexes(sandbox: Sandbox) -> None:
+    """Given a table without keywarden's indexes, When history reads it,
+    Then it exits 1 saying the table lacks them."""
     sandbox.client("dynamodb").create_table(
         TableName="something-else",
         BillingMode="PAY_PER_REQUEST",
@@ -124,6 +136,10 @@ def _iam_user(sandbox: Sandbox, name: str, policy: dict[str, Any]) -> dict[str, 
 
 
 def test_access_denied_and_the_auditor_policy_is_enough(sandbox: Sandbox) -> None:
+    """Given IAM authentication on, a user allowed only s3:ListBucket and one with the auditor policy,
+    When each runs history (and the auditor summary),
+    Then the first is refused with AWS's reason and a pointer to the policy,
+    and the auditor's runs succeed."""
     table_arn = sandbox.client("dynamodb").describe_table(TableName="keywarden-audit")["Table"]["TableArn"]
     policy = auditor_policy(table_arn)
     # moto checks DynamoDB actions against resource "*": the statement is widened to that here;
@@ -183,6 +199,8 @@ def stub_cloudformation(monkeypatch: pytest.MonkeyPatch, stack: str, outputs: di
 def test_the_table_name_comes_from_the_stack_output(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Given no table named but the stack's AuditTableName output, When history runs,
+    Then it reads the table the output names."""
     stub_cloudformation(monkeypatch, "keywarden", {"AuditTableName": "keywarden-audit"})
     found = audit("history", "--account", "111111111111", "--format", "json")
     assert found.exit_code == 0, found.output
@@ -192,6 +210,8 @@ def test_the_table_name_comes_from_the_stack_output(
 def test_no_stack_and_no_table_says_how_to_name_the_table(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Given no table named and a stack that does not exist, When history runs,
+    Then it exits 1 with CloudFormation's reason and to pass --table."""
     stub_cloudformation(monkeypatch, "keywarden-prod", None)
     missing = audit("history", "--stack-name", "keywarden-prod")
     assert_short_error(
@@ -200,5 +220,7 @@ def test_no_stack_and_no_table_says_how_to_name_the_table(
 
 
 def test_a_stack_without_the_output(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a stack without the AuditTableName output, When summary runs,
+    Then it exits 1 saying the stack has no such output."""
     stub_cloudformation(monkeypatch, "keywarden", {"SomethingElse": "x"})
     assert_short_error(audit("summary"), 1, "stack keywarden in us-east-1 has no AuditTableName output")
