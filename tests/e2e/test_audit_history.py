@@ -111,6 +111,8 @@ def assert_exact(found: list[dict[str, Any]], expected: list[dict[str, Any]]) ->
 
 
 def test_the_sandbox_holds_twenty_thousand_audit_items(seeded: Seeded) -> None:
+    """Given the seeded sandbox, When its items are counted,
+    Then there are 20,000 or more, over 8,000 remediations."""
     assert len(seeded.items) >= SEEDED_ITEMS
     assert len(seeded.summaries) > 8000
 
@@ -155,6 +157,9 @@ PATTERNS: dict[str, Callable[[Seeded], tuple[Criteria, list[dict[str, Any]]]]] =
 def test_each_access_pattern_returns_exactly_the_expected_items_across_pages(
     seeded: Seeded, pattern: str
 ) -> None:
+    """Given 20,000 seeded items and an auditor's question (user, key, account, outcome, period, everything),
+    When it is answered in small pages,
+    Then exactly the expected items come, oldest first, over several pages, every item read returned."""
     criteria, expected = PATTERNS[pattern](seeded)
     assert len(expected) > 1
     partitions = len(plan_history(criteria))
@@ -167,6 +172,8 @@ def test_each_access_pattern_returns_exactly_the_expected_items_across_pages(
 
 
 def test_default_pages_of_one_megabyte_give_the_same_answer(seeded: Seeded) -> None:
+    """Given an account and the last 90 days, When read with DynamoDB's default pages,
+    Then the answer is the same exact set."""
     criteria, expected = PATTERNS["account and last 90 days"](seeded)
     found, stats = seeded.query(criteria, page_size=None)
     assert_exact(found, expected)
@@ -174,6 +181,8 @@ def test_default_pages_of_one_megabyte_give_the_same_answer(seeded: Seeded) -> N
 
 
 def test_criteria_beyond_the_index_are_filters_and_cost_reads(seeded: Seeded) -> None:
+    """Given an account and an outcome, When answered, Then the outcome is a filter:
+    exactly the matching items return, but every item of the account is read."""
     account = SEED_ACCOUNTS[1]
     found, stats = seeded.query(Criteria(account=account, outcomes=(RemediationOutcome.FAILED,)), 250)
     expected = [i for i in seeded.summaries if i["account_id"] == account and i["outcome"] == "FAILED"]
@@ -183,6 +192,8 @@ def test_criteria_beyond_the_index_are_filters_and_cost_reads(seeded: Seeded) ->
 
 
 def test_a_key_history_spans_its_remediations(seeded: Seeded) -> None:
+    """Given the busiest access key, When its history is read two at a time,
+    Then there is one item per remediation of it, all of one user, its results in time order."""
     criteria, expected = PATTERNS["access key"](seeded)
     found, _ = seeded.query(criteria, 2)
     assert len({i["pk"] for i in found}) == len(found) > 1  # one item per remediation of that key
@@ -207,6 +218,9 @@ def test_a_key_history_spans_its_remediations(seeded: Seeded) -> None:
 def test_date_range_edges(
     seeded: Seeded, since: str | None, until: str | None, expected: tuple[str, ...]
 ) -> None:
+    """Given one remediation at each moment around September's edges,
+    When the CLI reads a period (dates, times to the millisecond, offsets, no offset),
+    Then exactly the remediations inside it, both ends included, are returned."""
     result = runner.invoke(
         app,
         ["audit", "history", "--account", EDGE_ACCOUNT, "--format", "json", "--table", "keywarden-audit"]
@@ -218,6 +232,8 @@ def test_date_range_edges(
 
 
 def test_the_cli_answers_an_auditor_in_json(seeded: Seeded) -> None:
+    """Given an account and the last 30 days, When the CLI answers in JSON with --stats,
+    Then it prints exactly the expected remediations, and on stderr one read per returned item."""
     since = (seeded.now - timedelta(days=30)).date()
     result = runner.invoke(
         app,
@@ -232,6 +248,8 @@ def test_the_cli_answers_an_auditor_in_json(seeded: Seeded) -> None:
 
 
 def test_the_cli_writes_csv_rows_per_key(seeded: Seeded) -> None:
+    """Given the busiest user name, When the CLI answers in CSV,
+    Then there is the header and one row per key (one for a remediation without keys)."""
     criteria, expected = PATTERNS["user name"](seeded)
     result = runner.invoke(
         app,
@@ -244,6 +262,8 @@ def test_the_cli_writes_csv_rows_per_key(seeded: Seeded) -> None:
 
 
 def test_summary_counts_per_outcome_and_account(seeded: Seeded) -> None:
+    """Given the last 120 days, or one account, When summary runs in JSON,
+    Then its totals per outcome and per account are the seeded counts."""
     since = (seeded.now - timedelta(days=120)).date()
     result = runner.invoke(
         app,
@@ -292,6 +312,8 @@ def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 def test_no_question_is_answered_with_a_scan(
     seeded: Seeded, api_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
+    """Given every kind of history and summary question, When the CLI answers them,
+    Then every AWS call is a Query on an index: never a Scan, never the table."""
     key = _busiest([i["access_key_id"] for i in seeded.key_items])
     questions = [
         ["history", "--user", "user-00001"],
