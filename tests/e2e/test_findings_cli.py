@@ -159,17 +159,23 @@ def keys(seeded: Seeded, *names: str) -> list[str]:
 
 
 def test_every_finding_is_listed_by_deadline_and_history_is_not(seeded: Seeded) -> None:
+    """Given seven findings and their history items, When listed with no filter,
+    Then every finding is listed once, by deadline, and no history item."""
     # Deadlines: k7 -36, k5 -26, k4 -16, k1 -6, k2 0, k6 +11, k3 +9 -> by deadline
     assert listed() == keys(seeded, "k7", "k5", "k4", "k1", "k2", "k3", "k6")
 
 
 def test_open_and_overdue(seeded: Seeded) -> None:
+    """Given three open findings, two past their deadline (one due today), When listed --open or --overdue,
+    Then the open ones, or only those from their deadline day on, are listed."""
     assert listed("--open") == keys(seeded, "k1", "k2", "k3")
     # Overdue from the deadline day on: k2's deadline is today
     assert listed("--overdue") == keys(seeded, "k1", "k2")
 
 
 def test_a_user_is_found_by_name_through_iam_and_listed_by_opening_day(seeded: Seeded) -> None:
+    """Given bob's and alice's findings, When listed by user name (through IAM) or by unique id (as is),
+    Then that user's findings come by opening day, narrowed by --open or --overdue."""
     assert listed("--user", "bob") == keys(seeded, "k1", "k2")
     assert listed("--user", "alice") == keys(seeded, "k4", "k3")
     assert listed("--user", "alice", "--open") == keys(seeded, "k3")
@@ -180,6 +186,8 @@ def test_a_user_is_found_by_name_through_iam_and_listed_by_opening_day(seeded: S
 
 
 def test_a_user_iam_no_longer_knows_is_matched_by_name(seeded: Seeded) -> None:
+    """Given a deleted user's finding, When listed by that name,
+    Then it is found by the name, with a note that IAM no longer knows the user."""
     result = findings("--user", "gone", "--format", "json")
     assert result.exit_code == 0, result.output
     assert [f["access_key_id"] for f in json.loads(result.stdout)] == keys(seeded, "k7")
@@ -187,6 +195,8 @@ def test_a_user_iam_no_longer_knows_is_matched_by_name(seeded: Seeded) -> None:
 
 
 def test_json_is_the_finding_as_stored_with_its_days_to_close(seeded: Seeded) -> None:
+    """Given alice's resolved finding, When listed as JSON,
+    Then it is the finding as stored, with its days to close."""
     result = findings("--user", "alice", "--format", "json")
     resolved = json.loads(result.stdout)[0]
     assert resolved == {
@@ -211,6 +221,7 @@ def test_json_is_the_finding_as_stored_with_its_days_to_close(seeded: Seeded) ->
 
 
 def test_csv_has_one_row_per_finding(seeded: Seeded) -> None:
+    """Given three open findings, When listed as CSV, Then there is the header and one row per finding."""
     result = findings("--open", "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.stdout_bytes.decode("utf-8").removeprefix("\ufeff").split("\r\n")
@@ -226,6 +237,8 @@ def test_csv_has_one_row_per_finding(seeded: Seeded) -> None:
 
 
 def test_the_table_shows_every_column(seeded: Seeded) -> None:
+    """Given the seeded findings, When listed as a table,
+    Then every column is shown and the count at the end."""
     result = findings()
     assert result.exit_code == 0, result.output
     for header in ("key id", "first notice", "deadline", "reminders", "escalated", "enforced", "days to"):
@@ -254,6 +267,8 @@ def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 def test_every_question_is_a_query_on_an_index(
     seeded: Seeded, api_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
+    """Given the seeded tables, When findings are listed every way and the summary runs,
+    Then every AWS call is a Query on an index."""
     for question in (["--open"], ["--overdue"], [], ["--user", seeded.alice]):
         assert findings(*question, "--format", "json").exit_code == 0
     summary = runner.invoke(
@@ -284,6 +299,8 @@ def test_every_question_is_a_query_on_an_index(
     ],
 )
 def test_bad_input_is_one_line(seeded: Seeded, arguments: list[str], exit_code: int, fragment: str) -> None:
+    """Given a malformed user name or a missing table, When listed,
+    Then it exits 2 or 1 with one line saying so, no traceback."""
     result = runner.invoke(app, ["findings", "list", "--region", REGION, "--table", FINDINGS, *arguments])
     assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
@@ -291,6 +308,8 @@ def test_bad_input_is_one_line(seeded: Seeded, arguments: list[str], exit_code: 
 
 
 def test_the_table_name_comes_from_the_stack_output(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given no table named but the stack's FindingsTableName output, When listed --open,
+    Then the table the output names is read."""
     stub_cloudformation(monkeypatch, "keywarden", {"FindingsTableName": FINDINGS})
     result = runner.invoke(app, ["findings", "list", "--region", REGION, "--open", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -300,6 +319,8 @@ def test_the_table_name_comes_from_the_stack_output(seeded: Seeded, monkeypatch:
 def test_a_stack_without_the_output_says_how_to_name_the_table(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Given a stack without the FindingsTableName output, When listed,
+    Then it exits 1 saying so and how to name the table."""
     stub_cloudformation(monkeypatch, "keywarden", {"AuditTableName": AUDIT})
     result = runner.invoke(app, ["findings", "list", "--region", REGION])
     assert result.exit_code == 1
@@ -313,6 +334,8 @@ def summary(*arguments: str) -> Any:
 
 
 def test_the_summary_counts_the_findings_opened_in_the_period(seeded: Seeded) -> None:
+    """Given the seeded findings, When the summary runs for all time, the last ten days or another account,
+    Then it counts the findings opened, resolved, overdue and enforced, and the days to resolve."""
     # All time: k4 resolved in 5 days, before its deadline; k1 and k2 overdue; k5 enforced
     result = summary("--findings-table", FINDINGS, "--format", "json")
     assert result.exit_code == 0, result.output
@@ -335,6 +358,8 @@ def test_the_summary_counts_the_findings_opened_in_the_period(seeded: Seeded) ->
 
 
 def test_the_summary_in_csv_and_as_a_table(seeded: Seeded) -> None:
+    """Given the seeded findings, When the summary is written as CSV or as a table,
+    Then both show the counts."""
     csv_lines = summary("--findings-table", FINDINGS, "--format", "csv").stdout_bytes.decode().split("\r\n")
     assert ",findings_opened,7" in csv_lines
     assert ",findings_median_days_to_resolve,5.0" in csv_lines
@@ -346,6 +371,8 @@ def test_the_summary_in_csv_and_as_a_table(seeded: Seeded) -> None:
 def test_an_audit_table_named_by_hand_without_a_findings_table_summarizes_remediations_only(
     seeded: Seeded,
 ) -> None:
+    """Given an audit table named by hand and no findings table, When the summary runs,
+    Then it has no findings, and a note says how to name their table."""
     result = summary("--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["findings"] is None
