@@ -79,6 +79,9 @@ def _start(sandbox: Sandbox, case: str, name: str) -> str:
 
 
 def test_states_a_case_does_not_list_run_for_real(partial: Sandbox) -> None:
+    """Given a case that mocks only GetAutomationStatus (always InProgress),
+    When two users' executions run it,
+    Then each times out after the poll limit, while Lambdas, SSM's start, DynamoDB and SNS ran for real."""
     first, second = _start(partial, "StuckAutomation", "ivy"), _start(partial, "StuckAutomation", "jack")
     for execution in (first, second):  # each execution answers from invocation 0 again
         run = partial.execution(execution)
@@ -97,6 +100,8 @@ def test_states_a_case_does_not_list_run_for_real(partial: Sandbox) -> None:
 
 
 def test_a_mocked_throw_goes_through_retry_and_catch(partial: Sandbox) -> None:
+    """Given a case whose GetAutomationStatus always throws throttling, When an execution runs it,
+    Then it is retried 5 times in simulated time, caught, recorded by Conclude, and operators alerted."""
     execution = _start(partial, "SsmThrottlesPolls", "kate")
     run = partial.execution(execution)
     assert (run.status, run.error) == ("FAILED", "Ssm.ThrottlingException")
@@ -119,6 +124,8 @@ def test_a_mocked_throw_goes_through_retry_and_catch(partial: Sandbox) -> None:
 
 
 def test_running_out_of_mocked_answers_ends_the_execution_with_states_runtime(partial: Sandbox) -> None:
+    """Given a case with one mocked answer where two are needed, When an execution runs it,
+    Then it fails with States.Runtime at that state, uncaught, as in AWS."""
     run = partial.execution(_start(partial, "TooFewAnswers", "liam"))
     assert (run.status, run.error) == ("FAILED", "States.Runtime")
     assert "no mocked response for invocation 1 of state 'GetAutomationStatus'" in (run.cause or "")
@@ -126,6 +133,8 @@ def test_running_out_of_mocked_answers_ends_the_execution_with_states_runtime(pa
 
 
 def test_an_unknown_test_case_is_refused(partial: Sandbox) -> None:
+    """Given no test case 'Nope', When an execution is started with it,
+    Then it is refused as an InvalidArn."""
     with pytest.raises(ClientError, match="has no test case 'Nope'") as refused:
         _start(partial, "Nope", "mia")
     assert refused.value.response["Error"]["Code"] == "InvalidArn"
