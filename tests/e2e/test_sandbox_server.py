@@ -103,6 +103,9 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 
 
 def test_demo_then_audit_history_from_separate_processes(sandbox_server: RunningSandbox) -> None:
+    """Given a running sandbox server (and a real-looking AWS profile it must ignore),
+    When the demo runs, then audit history for bob, each in its own process,
+    Then the history holds bob's demo remediation: key left active, owner told, time recorded."""
     demo = sandbox_server.run("demo", "--endpoint-url", sandbox_server.url)
     assert demo.returncode == 0, demo.stderr
     assert "bob - KEYS_LEFT_ACTIVE" in demo.stdout
@@ -134,6 +137,8 @@ def test_demo_then_audit_history_from_separate_processes(sandbox_server: Running
 
 
 def test_a_second_demo_adds_to_the_history(sandbox_server: RunningSandbox) -> None:
+    """Given the running server, When the demo runs twice and the summary and bob's history are read,
+    Then every run's records stay (append-only): one CSV row per bob remediation."""
     for _ in range(2):
         assert sandbox_server.run("demo", "--endpoint-url", sandbox_server.url).returncode == 0
     summary = sandbox_server.run("audit", "summary", "--endpoint-url", sandbox_server.url, "--format", "json")
@@ -158,6 +163,8 @@ def test_a_second_demo_adds_to_the_history(sandbox_server: RunningSandbox) -> No
 
 
 def test_a_scenario_with_other_settings_is_refused_clearly(sandbox_server: RunningSandbox) -> None:
+    """Given the running server (90-day limit), When a scenario with a 30-day limit is simulated on it,
+    Then it exits 1 saying the settings differ, no traceback."""
     scenario = sandbox_server.home / "strict.json"
     scenario.write_text(json.dumps({"max_access_key_age": 30, "users": [{"name": "carl", "keys": []}]}))
     result = sandbox_server.run("simulate", str(scenario), "--endpoint-url", sandbox_server.url)
@@ -167,6 +174,8 @@ def test_a_scenario_with_other_settings_is_refused_clearly(sandbox_server: Runni
 
 
 def test_a_taken_port_is_a_short_error(sandbox_server: RunningSandbox) -> None:
+    """Given the running server's port, When a second server is started on it,
+    Then it exits 1 saying it cannot serve there, no traceback."""
     port = sandbox_server.url.rsplit(":", 1)[1]
     result = sandbox_server.run("sandbox", "--port", port, timeout=60)
     assert result.returncode == 1
@@ -175,6 +184,8 @@ def test_a_taken_port_is_a_short_error(sandbox_server: RunningSandbox) -> None:
 
 
 def test_demo_without_a_sandbox_is_a_short_error(tmp_path: Path) -> None:
+    """Given a port nobody listens on, When the demo is pointed at it,
+    Then it exits 1 saying no sandbox answers there."""
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
@@ -187,6 +198,7 @@ def test_demo_without_a_sandbox_is_a_short_error(tmp_path: Path) -> None:
 
 
 def test_the_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """Given a server started and listening, When it gets SIGTERM, Then it exits 0 and says it stopped."""
     process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
         [*KEYWARDEN, "sandbox", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=quiet_aws_environment(tmp_path),
@@ -209,6 +221,10 @@ def test_the_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_exemptions_from_separate_processes_protect_a_user(sandbox_server: RunningSandbox) -> None:
+    """Given the running server,
+    When svc-payroll is exempted, listed, simulated, unexempted and simulated again,
+    each in its own process,
+    Then the exemption is listed ACTIVE with who added it, the user is EXEMPT, then REMEDIATED."""
     url = sandbox_server.url
     added = sandbox_server.run(
         "exemptions", "add", "svc-payroll", "--reason", "payroll freeze until year end",
