@@ -102,5 +102,8 @@ def runs(sfn: Any, state_machine_arn: str) -> dict[str, CaseRun]:
 
 @pytest.mark.parametrize("case", sorted(EXPECTATIONS.cases))
 def test_each_case_ends_as_expected_in_step_functions_local(runs: dict[str, CaseRun], case: str) -> None:
+    """Given the workflow in Step Functions Local with the repository's mock config, When each test case runs,
+    Then it ends as its expectation says (status, final state, error, output, visits),
+    using every answer it mocks and nothing else."""
     answers = answers_per_state(CONFIG, EXPECTATIONS.state_machine, case)
     assert mismatches(runs[case], EXPECTATIONS.cases[case].expect, answers) == []
