@@ -25,11 +25,11 @@ from domain.notification_facts import OwnerMessageAttribute
 from domain.results import KeyResult, RemediationOutcome
 from keywarden.audit.records import plain
 from keywarden.sandbox import Sandbox, ScheduledEvent
+from keywarden.sandbox.aws.throttling import BucketSpec
 from keywarden.sandbox.deliveries import Delivery
 from keywarden.sandbox.fixtures.iam_users import CreatedUser, delete_user
 from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage
 from keywarden.sandbox.scenario_days import ScenarioDays, day_of
-from keywarden.sandbox.services.throttling import BucketSpec
 from keywarden.sandbox.ssm.automation import AutomationBehaviour
 from keywarden.sandbox.ssm.automation_quota import AutomationQuota
 from keywarden.scenario import Scenario, UserSpec, config_finds_stale_key

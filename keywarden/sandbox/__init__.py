@@ -35,6 +35,16 @@ from domain.finding_items import finding_from_item
 from domain.findings import Finding
 from domain.owners import resolve_owner
 from domain.tables import AuditTable, FindingsTable, NotificationStateTable
+from keywarden.sandbox.aws.client_cache import cached_clients
+from keywarden.sandbox.aws.dynamodb import fast_dynamodb
+from keywarden.sandbox.aws.dynamodb_transactions import transactions_without_table_copies
+from keywarden.sandbox.aws.eventbridge import StepFunctionsDelivery, stepfunctions_targets
+from keywarden.sandbox.aws.faults import FaultPlan, injected_faults
+from keywarden.sandbox.aws.lambda_runtime import InProcessLambda, in_process_lambda
+from keywarden.sandbox.aws.moto_dispatch import direct_action_lookup
+from keywarden.sandbox.aws.sdk_retry_sleep import sdk_retries_on_clock
+from keywarden.sandbox.aws.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
+from keywarden.sandbox.aws.throttling import ThrottlingLimits, throttled_apis
 from keywarden.sandbox.clock import VirtualClock
 from keywarden.sandbox.config.compliance import ComplianceChange, ConfigEvaluations, compliance_details_api
 from keywarden.sandbox.config.discovered_resources import discovered_iam_users_api
@@ -48,16 +58,6 @@ from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, exec
 from keywarden.sandbox.scheduler import Scheduler
 from keywarden.sandbox.servers.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
 from keywarden.sandbox.servers.webhook_stand_ins import stand_in_for
-from keywarden.sandbox.services.client_cache import cached_clients
-from keywarden.sandbox.services.dynamodb import fast_dynamodb
-from keywarden.sandbox.services.dynamodb_transactions import transactions_without_table_copies
-from keywarden.sandbox.services.eventbridge import StepFunctionsDelivery, stepfunctions_targets
-from keywarden.sandbox.services.faults import FaultPlan, injected_faults
-from keywarden.sandbox.services.lambda_runtime import InProcessLambda, in_process_lambda
-from keywarden.sandbox.services.moto_dispatch import direct_action_lookup
-from keywarden.sandbox.services.sdk_retry_sleep import sdk_retries_on_clock
-from keywarden.sandbox.services.sns_lambda import SnsToLambda, drain_queue, sns_lambda_delivery
-from keywarden.sandbox.services.throttling import ThrottlingLimits, throttled_apis
 from keywarden.sandbox.ssm.automation import AutomationBehaviour, AutomationEmulator, automation_api
 from keywarden.sandbox.ssm.automation_quota import AutomationQuota
 from keywarden.sandbox.stack import SandboxStack, deploy_stack

@@ -17,8 +17,8 @@ from deployment.workflow import CONCLUDE, PREPARE
 from domain.runbook import AutomationStatus
 from domain.tables import AuditTable
 from keywarden.sandbox import Sandbox
+from keywarden.sandbox.aws.faults import Fault
 from keywarden.sandbox.fixtures.iam_users import delete_user
-from keywarden.sandbox.services.faults import Fault
 from keywarden.sandbox.ssm.automation import AutomationBehaviour
 from keywarden.scenario import AutomationSpec, KeySpec, UserSpec
 

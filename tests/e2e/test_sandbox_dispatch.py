@@ -15,7 +15,7 @@ from moto.ssm.responses import SimpleSystemManagerResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.services.moto_dispatch import MethodNames
+from keywarden.sandbox.aws.moto_dispatch import MethodNames
 
 pytestmark = pytest.mark.e2e
 CLASSES = [DynamoHandler, IamResponse, SimpleSystemManagerResponse, StepFunctionResponse, BaseResponse]

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from keywarden.sandbox.services.dynamodb import fast_dynamodb
-from keywarden.sandbox.services.dynamodb_transactions import transactions_without_table_copies
+from keywarden.sandbox.aws.dynamodb import fast_dynamodb
+from keywarden.sandbox.aws.dynamodb_transactions import transactions_without_table_copies
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.services.throttling import BucketSpec
+from keywarden.sandbox.aws.throttling import BucketSpec
 from keywarden.scenario import KeySpec, UserSpec
 from tests.e2e.runbook_runs import run_runbook
 

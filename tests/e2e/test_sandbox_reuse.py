@@ -19,7 +19,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from keywarden.sandbox import Sandbox
-from keywarden.sandbox.services.client_cache import cached_clients
+from keywarden.sandbox.aws.client_cache import cached_clients
 from keywarden.sandbox.stepfunctions.parsed_json_paths import json_paths_parsed_once
 from keywarden.sandbox.stepfunctions.parsed_workflows import workflows_parsed_once
 from keywarden.scenario import KeySpec, UserSpec

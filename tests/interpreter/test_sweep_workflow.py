@@ -19,8 +19,8 @@ from moto.sns.models import sns_backends
 from deployment.settings import DeploymentSettings
 from deployment.sweep import FOLLOW_FINDINGS, FOLLOW_FLAGGED, SweepResources, sweep_substitutions
 from domain.tables import FindingsTable
+from keywarden.sandbox.aws.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.services.lambda_runtime import InProcessLambda, in_process_lambda
 from keywarden.sandbox.stepfunctions.interpreter import aws_faithful_interpreter
 from keywarden.sandbox.stepfunctions.strict_paths import aws_strict_paths
 from statemachine import SWEEP, render_definition

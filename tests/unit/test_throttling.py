@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from keywarden.sandbox.aws.throttling import DEFAULT_BUCKETS, BucketSpec, ThrottlingLimits
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.services.throttling import DEFAULT_BUCKETS, BucketSpec, ThrottlingLimits
 
 
 def test_a_bucket_lets_its_burst_through_then_refills_on_the_clock() -> None:

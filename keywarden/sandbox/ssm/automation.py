@@ -34,8 +34,8 @@ from domain.runbook import (
     RUNBOOK_VERSIONS,
     AutomationStatus,
 )
+from keywarden.sandbox.aws.throttling import unmetered
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.services.throttling import unmetered
 from keywarden.sandbox.ssm.automation_quota import (
     Admission,
     AutomationCounters,

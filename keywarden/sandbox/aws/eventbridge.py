@@ -29,8 +29,8 @@ from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend
 from moto.utilities.arns import parse_arn
 
+from keywarden.sandbox.aws.throttling import ThrottledCallError, ThrottlingLimits
 from keywarden.sandbox.scheduler import Scheduler
-from keywarden.sandbox.services.throttling import ThrottledCallError, ThrottlingLimits
 
 MAXIMUM_RETRY_ATTEMPTS = 185
 MAXIMUM_EVENT_AGE_SECONDS = 86_400

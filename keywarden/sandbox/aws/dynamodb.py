@@ -28,7 +28,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
-from keywarden.sandbox.services.dynamodb_query import partition_queries
+from keywarden.sandbox.aws.dynamodb_query import partition_queries
 
 ITEM_SIZE_LIMIT = 405_000  # moto's own figure (AWS: 400 KB, measured between 409 and 410 KB)
 

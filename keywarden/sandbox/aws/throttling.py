@@ -31,8 +31,8 @@ from unittest import mock
 
 from moto.core.responses import BaseResponse
 
+from keywarden.sandbox.aws.faults import Fault, answer_with_error
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.services.faults import Fault, answer_with_error
 
 
 @dataclass(frozen=True)

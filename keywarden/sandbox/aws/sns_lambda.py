@@ -28,8 +28,8 @@ from moto.sns.models import Subscription
 from moto.sqs.models import sqs_backends
 from moto.utilities.arns import parse_arn
 
+from keywarden.sandbox.aws.lambda_runtime import InProcessLambda
 from keywarden.sandbox.clock import VirtualClock
-from keywarden.sandbox.services.lambda_runtime import InProcessLambda
 
 DEFAULT_ASYNC_RETRIES = 2  # Lambda's default MaximumRetryAttempts
 
