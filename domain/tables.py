@@ -231,6 +231,9 @@ class FindingsTable:
     CURRENT_SK: Final = "CURRENT"
     TRANSITION_SK_PREFIX: Final = "T#"
     SWEEP_FAILURE_SK: Final = "FAILURE"
+    SWEEP_ITEM_FAILURE_SK_PREFIX: Final = "ITEM#"
+    """`SWEEP#<execution name>` / `ITEM#<user id or access key id>`: one user or finding the sweep could
+    not follow (`error`, `cause`, `recorded_at`); the others were followed, and the sweep then fails."""
 
     BY_STATUS: Final = "by_status"
     BY_USER: Final = "by_user"

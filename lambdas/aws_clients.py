@@ -75,3 +75,13 @@ def throttling_surfaced() -> Iterator[None]:
 def client(service: str) -> Any:
     """A boto3 client that retries throttled calls patiently."""
     return boto3.client(service, config=PATIENT)  # type: ignore[call-overload]
+
+
+def failed_alone(error: ClientError) -> tuple[str, str] | None:
+    """(code, message) of an AWS error that fails one item of a batch alone (access denied, a user
+    gone meanwhile...); None for throttling, which the caller surfaces as AwsThrottled so the whole
+    page is retried later."""
+    if throttling_code(error) is not None:
+        return None
+    details = error.response.get("Error", {})
+    return str(details.get("Code", "Unknown")), str(details.get("Message", str(error)))

@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from botocore.exceptions import ClientError
+
 from domain.credentials import SnapshotResult
 from domain.exemptions import Exemption, check_exemptions
 from domain.finding_notices import NoticeContext, escalation_contacts, finding_notice, observe_key
 from domain.findings import Finding, FindingStatus, FollowUp, TransitionKind, apply, follow_up
 from domain.owners import resolve_owner
+from lambdas.aws_clients import failed_alone
 from lambdas.exemption_store import load_exemptions
 from lambdas.findings_store import Claim, DynamoDBFindings
 from lambdas.iam_snapshot import take_snapshot
+from lambdas.observability import logger
 from lambdas.owner_notice import OwnerTopic
 from lambdas.settings import FollowFindingsSettings
 from lambdas.sweep_pages import FindingsPage, FollowFindingsRequest
@@ -68,13 +72,23 @@ def follow_findings(
     """Follow one page of open findings; the page's counts and where the next page starts."""
     key_ids, next_key = ports.findings.open_findings(request.exclusive_start_key, PAGE_SIZE)
     page = _Page(request, settings, ports, load_exemptions(ports.exemption_table))
-    followed = 0
+    followed = failed = 0
     for access_key_id in key_ids:
         finding = ports.findings.get(access_key_id)  # the index may lag: the CURRENT item decides
         if finding is None or finding.status is not FindingStatus.OPEN:
             continue
         followed += 1
-        step = _follow_one(page, finding)
+        try:
+            step = _follow_one(page, finding)
+        except ClientError as error:
+            refused = failed_alone(error)
+            if refused is None:
+                raise
+            # One finding AWS refuses (access denied for one user...) must not stop the others.
+            logger.exception("finding not followed", extra={"access_key_id": access_key_id})
+            ports.findings.record_item_failure(request.sweep_name, access_key_id, *refused, request.swept_at)
+            failed += 1
+            continue
         if step is not None:
             page.done.append(step)
     return FindingsPage(
@@ -84,6 +98,7 @@ def follow_findings(
         enforced=page.count(TransitionKind.ENFORCED),
         resolved=page.count(TransitionKind.RESOLVED),
         closed=sum(1 for step in page.done if step.closes_as is not None),
+        failed=failed,
         next_key=next_key,
     )
 

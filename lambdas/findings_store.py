@@ -184,6 +184,19 @@ class DynamoDBFindings:
         next_key = page.get("LastEvaluatedKey")
         return ids, ({k: str(v) for k, v in next_key.items()} if next_key else None)
 
+    def record_item_failure(self, sweep: str, item_id: str, error: str, cause: str, at: datetime) -> None:
+        """One user or finding this sweep could not follow (FindingsTable.SWEEP_ITEM_FAILURE_SK_PREFIX)."""
+        self.table.put_item(
+            Item={
+                FindingsTable.PARTITION_KEY: FindingsTable.sweep_pk(sweep),
+                FindingsTable.SORT_KEY: f"{FindingsTable.SWEEP_ITEM_FAILURE_SK_PREFIX}{item_id}",
+                FindingsTable.ERROR: error,
+                FindingsTable.CAUSE: cause[:1000],
+                FindingsTable.SWEEP: sweep,
+                FindingsTable.RECORDED_AT: audit_timestamp(at),
+            }
+        )
+
     def record_redrive(
         self, user_id: str, day: date, *, reason: str, execution_name: str, sweep: str, at: datetime
     ) -> bool:

@@ -41,9 +41,11 @@ from domain.findings import (
 from domain.owners import OwnerContact, resolve_owner
 from domain.results import RemediationOutcome
 from domain.tables import AuditTable, NotificationStateTable
+from lambdas.aws_clients import failed_alone
 from lambdas.exemption_store import load_exemptions
 from lambdas.findings_store import Claim, DynamoDBFindings
 from lambdas.iam_snapshot import take_snapshot
+from lambdas.observability import logger
 from lambdas.owner_notice import OwnerTopic
 from lambdas.settings import FollowFlaggedSettings
 from lambdas.sweep_pages import FlaggedUsersPage, FollowFlaggedRequest
@@ -131,24 +133,43 @@ def follow_flagged_users(
     # arn:aws:states:REGION:ACCOUNT:stateMachine:NAME: the deployment's own account and region.
     _, _, _, region, account_id, *_ = settings.remediation_state_machine_arn.split(":")
     page = _Page(request, settings, ports, account_id, region, load_exemptions(ports.exemption_table))
-    users = redriven = opened = 0
+    users = redriven = opened = failed = 0
     for result in (_EvaluationResult.model_validate(r) for r in answer.get("EvaluationResults", [])):
         user_id = result.user_id
         if user_id is None:
             continue
         users += 1
-        newest = newest_attempt(_outcomes_newest_first(ports.audit, user_id))
-        exempt_now = newest is not RemediationOutcome.EXEMPT or _still_exempt(page, user_id)
-        reason = redrive_reason(
-            () if newest is None else (newest,), dry_run=settings.dry_run, exempt_now=exempt_now
-        )
-        if reason is not None:
-            redriven += _redrive(page, user_id, reason, result.result_recorded_time)
-        else:
-            opened += _open_findings(page, user_id)
+        try:
+            done = _follow_user(page, user_id, result.result_recorded_time)
+        except ClientError as error:
+            refused = failed_alone(error)
+            if refused is None:
+                raise
+            # One user AWS refuses (access denied, a broken user...) must not stop the others.
+            logger.exception("flagged user not followed", extra={"user_id": user_id})
+            ports.findings.record_item_failure(request.sweep_name, user_id, *refused, request.swept_at)
+            failed += 1
+            continue
+        redriven, opened = redriven + done[0], opened + done[1]
     return FlaggedUsersPage(
-        users=users, redriven=redriven, opened=opened, next_token=answer.get("NextToken") or None
+        users=users,
+        redriven=redriven,
+        opened=opened,
+        failed=failed,
+        next_token=answer.get("NextToken") or None,
     )
+
+
+def _follow_user(page: _Page, user_id: str, recorded_at: datetime | None) -> tuple[int, int]:
+    """Re-drive the user or open its keys' findings: (re-driven, findings opened)."""
+    newest = newest_attempt(_outcomes_newest_first(page.ports.audit, user_id))
+    exempt_now = newest is not RemediationOutcome.EXEMPT or _still_exempt(page, user_id)
+    reason = redrive_reason(
+        () if newest is None else (newest,), dry_run=page.settings.dry_run, exempt_now=exempt_now
+    )
+    if reason is not None:
+        return _redrive(page, user_id, reason, recorded_at), 0
+    return 0, _open_findings(page, user_id)
 
 
 def _outcomes_newest_first(audit: DynamoDBTable, user_id: str) -> Iterator[RemediationOutcome]:

@@ -36,6 +36,8 @@ class FlaggedUsersPage(FrozenModel):
     """Remediations the sweep started again."""
     opened: int
     """Findings opened."""
+    failed: int
+    """Users that could not be followed (AWS refused a call for them): recorded, the others followed."""
     next_token: str | None
 
 
@@ -53,4 +55,6 @@ class FindingsPage(FrozenModel):
     resolved: int
     closed: int
     """Findings closed by any transition (RESOLVED, ENFORCED, EXEMPT, USER_DELETED)."""
+    failed: int
+    """Findings that could not be followed (AWS refused a call for them): recorded, the others followed."""
     next_key: dict[str, str] | None

@@ -27,7 +27,15 @@ from statemachine import SWEEP, render_definition
 from tests.interpreter.running import ROLE_ARN, finished
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-FINDINGS_PAGE = {"followed": 0, "reminders": 0, "escalations": 0, "enforced": 0, "resolved": 0, "closed": 0}
+FINDINGS_PAGE = {
+    "followed": 0,
+    "reminders": 0,
+    "escalations": 0,
+    "enforced": 0,
+    "resolved": 0,
+    "closed": 0,
+    "failed": 0,
+}
 
 
 @dataclass
@@ -129,8 +137,8 @@ def test_each_loop_runs_until_its_last_page_and_the_sweep_ends_with_the_totals(a
     When the sweep runs, Then each function is asked for each page in turn, every page with the sweep's
     name and start, and the sweep succeeds with the pages' counts added up."""
     flagged = {
-        "null": [{"users": 100, "redriven": 2, "opened": 3, "next_token": "page-2"}],
-        '"page-2"': [{"users": 7, "redriven": 1, "opened": 0, "next_token": None}],
+        "null": [{"users": 100, "redriven": 2, "opened": 3, "failed": 0, "next_token": "page-2"}],
+        '"page-2"': [{"users": 7, "redriven": 1, "opened": 0, "failed": 0, "next_token": None}],
     }
     findings = {
         "null": [
@@ -150,7 +158,7 @@ def test_each_loop_runs_until_its_last_page_and_the_sweep_ends_with_the_totals(a
     run = run_sweep(aws, flagged, findings)
     assert (run.status, run.error) == ("SUCCEEDED", None)
     assert run.output == {
-        "flagged": {"users": 107, "redriven": 3, "opened": 3},
+        "flagged": {"users": 107, "redriven": 3, "opened": 3, "failed": 0},
         "findings": {
             "followed": 59,
             "reminders": 4,
@@ -158,6 +166,7 @@ def test_each_loop_runs_until_its_last_page_and_the_sweep_ends_with_the_totals(a
             "enforced": 1,
             "resolved": 2,
             "closed": 3,
+            "failed": 0,
         },
     }
     pages = [
@@ -179,12 +188,35 @@ def test_each_loop_runs_until_its_last_page_and_the_sweep_ends_with_the_totals(a
 def test_a_throttled_function_is_tried_again_and_the_sweep_goes_on(aws: InProcessLambda) -> None:
     """Given FollowFindings throttled once (AwsThrottled), When the sweep runs, Then the same page is
     asked again and the sweep succeeds."""
-    flagged = {"null": [{"users": 0, "redriven": 0, "opened": 0, "next_token": None}]}
+    flagged = {"null": [{"users": 0, "redriven": 0, "opened": 0, "failed": 0, "next_token": None}]}
     findings = {"null": [{"raise": "AwsThrottled"}, {**FINDINGS_PAGE, "followed": 1, "next_key": None}]}
     run = run_sweep(aws, flagged, findings)
     assert run.status == "SUCCEEDED"
     assert [function for function, _ in run.requests] == ["FollowFlagged", "FollowFindings", "FollowFindings"]
     assert run.output["findings"]["followed"] == 1
+
+
+def test_users_and_findings_that_could_not_be_followed_fail_the_sweep_after_all_pages(
+    aws: InProcessLambda,
+) -> None:
+    """Given a page of flagged users with 2 that AWS refused and a page of findings with 1,
+    When the sweep runs, Then every page is still read, and then the sweep is recorded, alerted and
+    failed as keywarden.SweepIncomplete, saying how many."""
+    flagged = {
+        "null": [{"users": 10, "redriven": 0, "opened": 1, "failed": 2, "next_token": "page-2"}],
+        '"page-2"': [{"users": 3, "redriven": 1, "opened": 0, "failed": 0, "next_token": None}],
+    }
+    findings = {"null": [{**FINDINGS_PAGE, "followed": 4, "failed": 1, "next_key": None}]}
+    run = run_sweep(aws, flagged, findings)
+    assert (run.status, run.error) == ("FAILED", "keywarden.SweepIncomplete")
+    assert [function for function, _ in run.requests] == ["FollowFlagged", "FollowFlagged", "FollowFindings"]
+    assert run.path[-5:] == [
+        "AnyFailed",
+        "SweepIncomplete",
+        "RecordSweepFailure",
+        "AlertOperatorsOfSweepFailure",
+        "SweepFailed",
+    ]
 
 
 def test_a_failed_function_is_recorded_alerted_and_fails_the_sweep(aws: InProcessLambda) -> None:

@@ -117,7 +117,7 @@ def test_each_function_retries_lambda_errors_and_waits_out_throttling(definition
 
 def test_each_loop_repeats_while_its_page_says_there_is_more(definition: dict[str, Any]) -> None:
     """Given each page's answer, When it carries a next token (key), Then the same function runs again;
-    when null, the sweep goes on to the findings (the totals)."""
+    when null, the sweep goes on to the findings (the totals); with anything not followed, it fails."""
     states = definition["States"]
     more_flagged = states["MoreFlaggedUsers"]
     assert more_flagged["Choices"] == [
@@ -128,7 +128,13 @@ def test_each_loop_repeats_while_its_page_says_there_is_more(definition: dict[st
     assert more_findings["Choices"] == [
         {"Not": {"Variable": "$.sweep.findings.next_key", "IsNull": True}, "Next": "FollowFindings"}
     ]
-    assert states[states[more_findings["Default"]]["Next"]]["Type"] == "Succeed"
+    count_failures = states[more_findings["Default"]]
+    any_failed = states[count_failures["Next"]]
+    assert any_failed["Choices"] == [
+        {"Variable": "$.sweep.failures.failed", "NumericGreaterThan": 0, "Next": "SweepIncomplete"}
+    ]
+    assert states[states[any_failed["Default"]]["Next"]]["Type"] == "Succeed"
+    assert states["SweepIncomplete"]["Next"] == "RecordSweepFailure"
     flagged_page = states["FollowFlaggedUsers"]["Parameters"]["next_token.$"]
     findings_page = states["FollowFindings"]["Parameters"]["exclusive_start_key.$"]
     assert (flagged_page, findings_page) == ("$.sweep.flagged.next_token", "$.sweep.findings.next_key")

@@ -63,7 +63,18 @@ def bob(*keys: Any, tags: dict[str, str] | None = None) -> UserSnapshot:
 
 
 class SweepIAM(FakeIAM):
-    """IAM that also deactivates keys (UpdateAccessKey), as enforcement does."""
+    """IAM that also deactivates keys (UpdateAccessKey), as enforcement does, and refuses every call
+    about the users in `refused` (AccessDenied: a permissions boundary, a broken user)."""
+
+    refused: frozenset[str] = frozenset()
+
+    def _user(self, name: str, operation: str) -> UserSnapshot:
+        if name in self.refused:
+            self.calls.append(operation)
+            raise client_error(
+                "AccessDenied", operation, f"not authorized to perform iam:{operation} on {name}"
+            )
+        return super()._user(name, operation)
 
     def update_access_key(self, *, UserName: str, AccessKeyId: str, Status: str) -> dict[str, Any]:
         user = self._user(UserName, "UpdateAccessKey")
@@ -294,7 +305,7 @@ def test_a_flagged_user_never_remediated_is_redriven_once_a_day(sweep: Sweep) ->
     When the sweep follows the flagged users, again in a retry, and in a second sweep that day,
     Then one remediation is started, named for the day, with a Config-shaped event from the sweep,
     and the re-drive is recorded with its reason."""
-    assert sweep.follow_flagged() == {"users": 1, "redriven": 1, "opened": 0, "next_token": None}
+    assert sweep.follow_flagged() == {"users": 1, "redriven": 1, "opened": 0, "failed": 0, "next_token": None}
     sweep.follow_flagged()  # the same sweep's retry
     assert sweep.follow_flagged(sweep="sweep-b")["redriven"] == 0
     (execution,) = sweep.executions()
@@ -345,7 +356,7 @@ def test_a_settled_users_stale_key_gets_a_finding_from_the_remediations_notice(s
     deadline 14 days later, the sweep sends nothing, and nothing is re-driven."""
     sweep.remediated(BOB_ID, "KEYS_LEFT_ACTIVE", datetime(2026, 12, 1, 9, tzinfo=UTC), "run-1")
     sweep.owner_was_told(BOB_ID, BOB_KEY, datetime(2026, 12, 1, 9, 0, 5, tzinfo=UTC))
-    assert sweep.follow_flagged() == {"users": 1, "redriven": 0, "opened": 1, "next_token": None}
+    assert sweep.follow_flagged() == {"users": 1, "redriven": 0, "opened": 1, "failed": 0, "next_token": None}
     assert sweep.follow_flagged(sweep="sweep-b")["opened"] == 0
     finding = sweep.store.get(BOB_KEY)
     assert finding is not None
@@ -429,11 +440,36 @@ def test_an_exempt_users_closed_finding_stays_closed_while_the_exemption_applies
     sweep.has_finding(
         bobs_finding(date(2026, 12, 5), status=FindingStatus.EXEMPT, closed_on=date(2026, 12, 5))
     )
-    assert sweep.follow_flagged() == {"users": 1, "redriven": 0, "opened": 0, "next_token": None}
+    assert sweep.follow_flagged() == {"users": 1, "redriven": 0, "opened": 0, "failed": 0, "next_token": None}
     finding = sweep.store.get(BOB_KEY)
     assert finding is not None
     assert finding.status is FindingStatus.EXEMPT
     assert sweep.topic.published == []
+
+
+def test_a_flagged_user_aws_refuses_is_recorded_alone_and_the_others_are_followed(sweep: Sweep) -> None:
+    """Given bob and carol flagged and settled, and IAM refusing every call about bob,
+    When the sweep follows the flagged users, Then carol's stale key gets its finding, bob is recorded as
+    not followed (SWEEP#<sweep> / ITEM#<user id>), and the page says 1 failed instead of failing."""
+    carol_key = "AKIAAAAAAAAAAAAAAAA2"
+    carol = iam_user(
+        (key(carol_key, created_days_ago=120, last_used_days_ago=1, now=SWEPT_AT),),
+        tags={"owner-email": "carol@example.com"},
+        user_name="carol",
+        user_id=CAROL_ID,
+    )
+    sweep.iam = SweepIAM(bob(), carol)
+    sweep.iam.refused = frozenset({"bob"})
+    sweep.config = FlaggingConfig({BOB_ID: "bob", CAROL_ID: "carol"}, [BOB_ID, CAROL_ID])
+    for user_id in (BOB_ID, CAROL_ID):
+        sweep.remediated(user_id, "KEYS_LEFT_ACTIVE", SWEPT_AT - timedelta(days=2), f"run-{user_id}")
+    page = sweep.follow_flagged()
+    assert (page["users"], page["opened"], page["failed"]) == (2, 1, 1)
+    assert sweep.store.get(carol_key) is not None
+    assert sweep.store.get(BOB_KEY) is None
+    refused = sweep.item(FindingsTable.sweep_pk("sweep-a"), f"ITEM#{BOB_ID}")
+    assert refused is not None
+    assert refused["error"] == "AccessDenied"
 
 
 def test_config_is_read_a_page_at_a_time_and_the_token_handed_back(sweep: Sweep) -> None:
@@ -476,6 +512,7 @@ def test_a_reminder_is_sent_once_on_its_day_whoever_sweeps_again(sweep: Sweep) -
         "enforced": 0,
         "resolved": 0,
         "closed": 0,
+        "failed": 0,
         "next_key": None,
     }
     sweep.follow_findings()
@@ -609,6 +646,48 @@ def test_an_unsent_claim_of_another_sweep_is_left_to_it(sweep: Sweep) -> None:
     assert sweep.follow_findings()["reminders"] == 0
     assert sweep.topic.published == []
     assert sweep.store.get(BOB_KEY) == finding
+
+
+def test_a_finding_aws_refuses_is_recorded_alone_and_the_others_are_followed(sweep: Sweep) -> None:
+    """Given two findings due a reminder today, bob's and carol's, and IAM refusing every call about bob,
+    When the sweep follows findings, Then carol is reminded, bob's finding is recorded as not followed
+    (SWEEP#<sweep> / ITEM#<key id>, with AWS's error), and the page says 1 failed instead of failing."""
+    carol_key = "AKIAAAAAAAAAAAAAAAA2"
+    carol = iam_user(
+        (key(carol_key, created_days_ago=120, last_used_days_ago=1, now=SWEPT_AT),),
+        tags={"owner-email": "carol@example.com"},
+        user_name="carol",
+        user_id=CAROL_ID,
+    )
+    sweep.iam = SweepIAM(bob(), carol)
+    sweep.iam.refused = frozenset({"bob"})
+    sweep.has_finding(bobs_finding(date(2026, 12, 1)))
+    sweep.has_finding(
+        bobs_finding(date(2026, 12, 1)).model_copy(
+            update={"access_key_id": carol_key, "user_id": CAROL_ID, "user_name": "carol"}
+        )
+    )
+    page = sweep.follow_findings()
+    assert (page["followed"], page["reminders"], page["failed"]) == (2, 1, 1)
+    refused = sweep.item(FindingsTable.sweep_pk("sweep-a"), f"ITEM#{BOB_KEY}")
+    assert refused is not None
+    assert (refused["error"], refused["sweep"]) == ("AccessDenied", "sweep-a")
+    assert "not authorized" in refused["cause"]
+    assert sweep.kinds() == ["REMINDER"]
+    assert sweep.topic.published[0].attributes["user_name"]["StringValue"] == "carol"
+    bobs = sweep.store.get(BOB_KEY)
+    assert bobs is not None
+    assert bobs.reminded_on == ()
+
+
+def test_throttled_iam_for_one_finding_still_fails_the_whole_page(sweep: Sweep) -> None:
+    """Given IAM throttling, When the sweep follows findings, Then the page fails as AwsThrottled (the
+    sweep retries it later) rather than recording the finding as not followed."""
+    sweep.iam = SweepIAM(bob(), error="Throttling")
+    sweep.has_finding(bobs_finding(date(2026, 12, 1)))
+    with pytest.raises(AwsThrottled):
+        sweep.follow_findings()
+    assert sweep.item(FindingsTable.sweep_pk("sweep-a"), f"ITEM#{BOB_KEY}") is None
 
 
 def test_open_findings_are_read_a_page_at_a_time(sweep: Sweep, monkeypatch: pytest.MonkeyPatch) -> None:
