@@ -76,7 +76,7 @@ PYTHON313 ?= python3.13
 NEEDS_MORE_THAN_LAMBDA := test_audit_contract test_audit_output test_audit_periods test_audit_queries \
 	test_config_recording_group test_mock_config test_notification_settings test_scenario_and_settings \
 	test_scenario_iam_rules test_webhook_poster test_channels test_result_tables test_teams_stand_in \
-	test_sweep_handlers
+	test_sweep_handlers test_automation_quota test_scheduler test_throttling
 test-lambda-runtime:
 	@$(PYTHON313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || \
 		{ echo "no python3.13 ($(PYTHON313)): nothing run; set PYTHON313=/path/to/python3.13"; exit 1; }
