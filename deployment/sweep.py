@@ -12,26 +12,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from deployment.settings import DeploymentSettings
+from deployment.workflow import WorkflowFunction
 from lambdas.settings import FollowFindingsSettings, FollowFlaggedSettings, SweepSettings
 from statemachine import SWEEP, checked_substitutions
 
-
-@dataclass(frozen=True)
-class SweepFunction:
-    substitution: str
-    """The ASL placeholder its ARN fills (${FollowFlaggedFunctionArn})."""
-    handler: str
-    purpose: str
-    """Said in its role's description."""
-
-
-FOLLOW_FLAGGED: Final = SweepFunction(
+FOLLOW_FLAGGED: Final = WorkflowFunction(
     "FollowFlaggedFunctionArn",
     "lambdas.handlers.follow_flagged.handler",
     "reads the rule's NON_COMPLIANT users from Config, re-drives the remediations that did not succeed, "
     "opens a finding for each stale active key",
 )
-FOLLOW_FINDINGS: Final = SweepFunction(
+FOLLOW_FINDINGS: Final = WorkflowFunction(
     "FollowFindingsFunctionArn",
     "lambdas.handlers.follow_findings.handler",
     "follows each open finding: reminds, escalates, enforces (when on) or closes it",

@@ -166,6 +166,21 @@ def allow_user_reads(role: iam.Role, function_name: str, also: str = "") -> None
     )
 
 
+def allow_config_lookup(role: iam.Role) -> None:
+    """Find a user by its unique id in Config's inventory, as the runbook does; tell why not."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="FindUserInConfigInventory",
+            actions=[
+                "config:ListDiscoveredResources",
+                "config:DescribeConfigurationRecorders",
+                "config:DescribeConfigurationRecorderStatus",
+            ],
+            resources=["*"],
+        )
+    )
+
+
 class WorkflowFunctions(Construct):
     """The workflow's functions (deployment/workflow.py), keyed by their ASL substitution name.
 
@@ -219,7 +234,7 @@ class WorkflowFunctions(Construct):
                 ),
             )
         prepare, conclude = self.roles[PREPARE.substitution], self.roles[CONCLUDE.substitution]
-        self._allow_config_lookup(prepare)
+        allow_config_lookup(prepare)
         for function in WORKFLOW_FUNCTIONS:
             allow_user_reads(self.roles[function.substitution], names.function(function.handler))
         # Prepare reads the exemptions (lambdas/exemption_store.py); writing them is for security
@@ -248,21 +263,6 @@ class WorkflowFunctions(Construct):
                 sid="GiveBackLocksAndSlots",
                 actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[coordination.table_arn],
-            )
-        )
-
-    @staticmethod
-    def _allow_config_lookup(role: iam.Role) -> None:
-        """Find a user by its unique id in Config's inventory, as the runbook does; tell why not."""
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="FindUserInConfigInventory",
-                actions=[
-                    "config:ListDiscoveredResources",
-                    "config:DescribeConfigurationRecorders",
-                    "config:DescribeConfigurationRecorderStatus",
-                ],
-                resources=["*"],
             )
         )
 

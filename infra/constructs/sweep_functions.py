@@ -31,7 +31,13 @@ from deployment.sweep import (
 from domain.tables import AuditTable, FindingsTable
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.exemption_table import ExemptionTable
-from infra.constructs.functions import FunctionPackage, allow_user_reads, iam_users_arn, keywarden_function
+from infra.constructs.functions import (
+    FunctionPackage,
+    allow_config_lookup,
+    allow_user_reads,
+    iam_users_arn,
+    keywarden_function,
+)
 from infra.nag import acknowledge
 
 PAGE_TIMEOUT: Final = Duration.minutes(5)
@@ -153,15 +159,6 @@ class SweepFunctions(Construct):
                 resources=[rule_arn],
             ),
             iam.PolicyStatement(
-                sid="FindUserInConfigInventory",
-                actions=[
-                    "config:ListDiscoveredResources",
-                    "config:DescribeConfigurationRecorders",
-                    "config:DescribeConfigurationRecorderStatus",
-                ],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
                 sid="ReadUsersRemediations",
                 actions=["dynamodb:Query"],
                 resources=[index_arn(audit, AuditTable.BY_USER_ID)],
@@ -189,6 +186,7 @@ class SweepFunctions(Construct):
         ]
         for statement in statements:
             role.add_to_policy(statement)
+        allow_config_lookup(role)
 
     @staticmethod
     def _allow_following_findings(
