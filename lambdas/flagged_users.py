@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -110,6 +110,20 @@ class _Page:
     account_id: str
     region: str
     exemptions: list[Exemption]
+    users: dict[str, UserSnapshot | None] = field(default_factory=dict)
+    """One Config lookup and one IAM snapshot per user per page, however many questions about it."""
+
+    def user(self, user_id: str) -> UserSnapshot | None:
+        """The user as IAM has it now, found by its id in Config's inventory; None when either does not
+        know it (gone: Config stops flagging it)."""
+        if user_id not in self.users:
+            lookup = lookup_in_config(self.ports.config, user_id, self.region)
+            self.users[user_id] = (
+                None
+                if lookup.user_name is None
+                else take_snapshot(self.ports.iam, lookup.user_name, user_id, self.now).user
+            )
+        return self.users[user_id]
 
     @property
     def today(self) -> date:
@@ -193,10 +207,7 @@ def _outcomes_newest_first(audit: DynamoDBTable, user_id: str) -> Iterator[Remed
 def _still_exempt(page: _Page, user_id: str) -> bool:
     """Whether an exemption applies to the user today (True when the user cannot be named: nothing
     is started for a user keywarden cannot read)."""
-    lookup = lookup_in_config(page.ports.config, user_id, page.region)
-    if lookup.user_name is None:
-        return True
-    user = take_snapshot(page.ports.iam, lookup.user_name, user_id, page.now).user
+    user = page.user(user_id)
     if user is None:
         return True
     return check_exemptions(
@@ -261,13 +272,9 @@ def _first_notice(notification_state: DynamoDBTable, user_id: str, access_key_id
 
 def _open_findings(page: _Page, user_id: str) -> int:
     """A finding for each stale active key of a settled user that has none; how many were opened."""
-    lookup = lookup_in_config(page.ports.config, user_id, page.region)
-    if lookup.user_name is None:
-        return 0  # gone from Config's inventory: Config stops flagging it
-    snapshot = take_snapshot(page.ports.iam, lookup.user_name, user_id, page.now)
-    if snapshot.user is None:
-        return 0
-    user = snapshot.user
+    user = page.user(user_id)
+    if user is None:
+        return 0  # gone from Config's inventory or IAM: Config stops flagging it
     keys = [(k.access_key_id, k.status is KeyStatus.ACTIVE, k.created_at) for k in user.access_keys]
     stale = stale_active_keys(keys, page.now, page.settings.max_access_key_age_days)
     return sum(_open_one(page, user, key_id) for key_id in stale)
