@@ -36,19 +36,32 @@ class PrepareSettings(EnvironmentSettings):
     coordination_table_name: str = Field(alias="COORDINATION_TABLE_NAME", min_length=3)
 
 
-class ConcludeSettings(EnvironmentSettings):
-    config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
-    max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
-    max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
+class _OwnerContactSettings(EnvironmentSettings):
+    """Who a function tells about a user's keys: the tags naming the owner, the security contact."""
+
     security_contact_email: EmailAddress = Field(alias="SECURITY_CONTACT_EMAIL")
     owner_tag_keys: str = Field(
         alias="OWNER_TAG_KEYS", default=",".join(DEFAULT_OWNER_EMAIL_TAG_KEYS), min_length=1
     )
-    grace_period_days: int = Field(alias="GRACE_PERIOD_DAYS", default=14, ge=0)
-    retention_days: int = Field(alias="RECORD_RETENTION_DAYS", default=0, ge=0)
     slack_channel_tag_keys: str = Field(
         alias="SLACK_CHANNEL_TAG_KEYS", default=",".join(DEFAULT_SLACK_CHANNEL_TAG_KEYS)
     )
+
+    @property
+    def owner_tags(self) -> tuple[str, ...]:
+        return _comma_separated(self.owner_tag_keys)
+
+    @property
+    def slack_channel_tags(self) -> tuple[str, ...]:
+        return _comma_separated(self.slack_channel_tag_keys)
+
+
+class ConcludeSettings(_OwnerContactSettings):
+    config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
+    max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
+    max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
+    grace_period_days: int = Field(alias="GRACE_PERIOD_DAYS", default=DEFAULT_GRACE_PERIOD_DAYS, ge=0)
+    retention_days: int = Field(alias="RECORD_RETENTION_DAYS", default=0, ge=0)
     notification_window_hours: int = Field(
         alias="NOTIFICATION_WINDOW_HOURS", default=DEFAULT_NOTIFICATION_WINDOW_HOURS, ge=0
     )
@@ -65,16 +78,8 @@ class ConcludeSettings(EnvironmentSettings):
     def policy(self) -> CredentialPolicy:
         return CredentialPolicy(self.max_access_key_age_days, self.max_credential_usage_age_days)
 
-    @property
-    def owner_tags(self) -> tuple[str, ...]:
-        return _comma_separated(self.owner_tag_keys)
 
-    @property
-    def slack_channel_tags(self) -> tuple[str, ...]:
-        return _comma_separated(self.slack_channel_tag_keys)
-
-
-class SweepSettings(EnvironmentSettings):
+class SweepSettings(_OwnerContactSettings):
     """What both of the sweep's functions read: the rule, the lifecycle, the findings, the owners."""
 
     config_rule_name: str = Field(alias="CONFIG_RULE_NAME", min_length=1)
@@ -82,13 +87,6 @@ class SweepSettings(EnvironmentSettings):
     """Required, never defaulted: whether keys may be changed is always an explicit setting."""
     max_access_key_age_days: int = Field(alias="MAX_ACCESS_KEY_AGE_DAYS", ge=1)
     max_credential_usage_age_days: int = Field(alias="MAX_CREDENTIAL_USAGE_AGE_DAYS", ge=1)
-    security_contact_email: EmailAddress = Field(alias="SECURITY_CONTACT_EMAIL")
-    owner_tag_keys: str = Field(
-        alias="OWNER_TAG_KEYS", default=",".join(DEFAULT_OWNER_EMAIL_TAG_KEYS), min_length=1
-    )
-    slack_channel_tag_keys: str = Field(
-        alias="SLACK_CHANNEL_TAG_KEYS", default=",".join(DEFAULT_SLACK_CHANNEL_TAG_KEYS)
-    )
     grace_period_days: int = Field(alias="GRACE_PERIOD_DAYS", default=DEFAULT_GRACE_PERIOD_DAYS, ge=0)
     reminder_days_before_deadline: str = Field(
         alias="REMINDER_DAYS_BEFORE_DEADLINE",
@@ -114,14 +112,6 @@ class SweepSettings(EnvironmentSettings):
             enforce_after_deadline=self.enforce_after_deadline,
             enforcement_delay_days=self.enforcement_delay_days,
         )
-
-    @property
-    def owner_tags(self) -> tuple[str, ...]:
-        return _comma_separated(self.owner_tag_keys)
-
-    @property
-    def slack_channel_tags(self) -> tuple[str, ...]:
-        return _comma_separated(self.slack_channel_tag_keys)
 
 
 class FollowFlaggedSettings(SweepSettings):
