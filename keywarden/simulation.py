@@ -13,7 +13,7 @@ put it: the audit table, the findings table, the topics, IAM and the execution h
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -521,8 +521,9 @@ def _user_report(
     if shown is None:
         return _undelivered_user(spec, user.user_id).model_copy(update={"remediations": remediations}), False
     run = sandbox.execution(shown)
-    report = _remediated_user(spec, user.user_id, run, sandbox.audit_items(run.execution_arn))
-    recorded = bool(remediations) or any(sandbox.audit_items(arn) for arn in first)
+    audit_items = cache(sandbox.audit_items)  # the shown execution is usually the first
+    report = _remediated_user(spec, user.user_id, run, audit_items(run.execution_arn))
+    recorded = bool(remediations) or any(audit_items(arn) for arn in first)
     report = report.model_copy(update={"remediations": remediations})
     return report, recorded
 

@@ -25,6 +25,7 @@ from unittest import mock
 import boto3
 from boto3.dynamodb.conditions import Key
 from moto import mock_aws
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from deployment.settings import DeploymentSettings
 from deployment.sweep import sweep_function_environments
@@ -54,7 +55,7 @@ from keywarden.sandbox.config.recorder import change_recording_group, recorder_o
 from keywarden.sandbox.deliveries import Delivery, DeliveryRecorder
 from keywarden.sandbox.devtools.mocked_cases import MockedCases, mocked_test_cases
 from keywarden.sandbox.fixtures.iam_users import CreatedUser, back_dated_login_profiles, create_user
-from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, execution_report, read_inbox
+from keywarden.sandbox.inspection import ExecutionReport, PublishedMessage, read_inbox, report_of
 from keywarden.sandbox.scheduler import Scheduler
 from keywarden.sandbox.servers.webhook_server import DEFAULT_WEBHOOK, WebhookServer, webhook_backoff_on
 from keywarden.sandbox.servers.webhook_stand_ins import stand_in_for
@@ -124,6 +125,8 @@ class Sandbox:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
         self.scheduler = Scheduler(self.clock)
+        self._tables: dict[str, Any] = {}
+        """DynamoDB Table resources by name (`_table`)."""
         """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
@@ -223,6 +226,12 @@ class Sandbox:
         """A boto3 client for the sandbox (answered by moto)."""
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
 
+    def _table(self, name: str) -> Any:
+        """A boto3 DynamoDB Table of the sandbox, made once: a resource costs 20 ms to build."""
+        if name not in self._tables:
+            self._tables[name] = boto3.resource("dynamodb", region_name=self.region).Table(name)
+        return self._tables[name]
+
     # --- driving ----------------------------------------------------------------------------
 
     def add_user(self, spec: UserSpec) -> CreatedUser:
@@ -264,7 +273,7 @@ class Sandbox:
             added_at=now - timedelta(days=spec.added_days),
             expires_at=now + timedelta(days=spec.expires_days),
         )
-        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.exemption_table_name)
+        table = self._table(self.stack.exemption_table_name)
         table.put_item(Item=exemption_to_item(exemption))
         return exemption
 
@@ -372,12 +381,19 @@ class Sandbox:
     # --- inspecting -------------------------------------------------------------------------
 
     def execution(self, execution_arn: str) -> ExecutionReport:
-        """Status, path through the workflow and simulated duration of one execution."""
-        return execution_report(self.client("stepfunctions"), execution_arn)
+        """Status, path through the workflow and simulated duration of one execution.
+
+        Read from moto's Step Functions backend, what DescribeExecution and GetExecutionHistory
+        answer from: through the API, a report cost a simulated remediation a fifth of its time
+        (`inspection.execution_report` reads the same over the API)."""
+        backend = stepfunctions_parser_backends[self.account_id][self.region]
+        execution = backend.describe_execution(execution_arn)
+        history = execution.to_history_output()["events"]
+        return report_of(execution_arn, execution.to_describe_output(), history)
 
     def audit_items(self, execution_arn: str) -> list[dict[str, Any]]:
         """The audit items one execution wrote (summary first, then its keys)."""
-        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.table_name)
+        table = self._table(self.stack.table_name)
         name = execution_arn.rsplit(":", 1)[-1]
         items = table.query(
             KeyConditionExpression=Key(AuditTable.PARTITION_KEY).eq(AuditTable.remediation_pk(name))
@@ -386,7 +402,7 @@ class Sandbox:
 
     def remediation_records(self, user_id: str) -> list[dict[str, Any]]:
         """The user's remediation summaries in the audit table (index by_user_id), oldest first."""
-        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.table_name)
+        table = self._table(self.stack.table_name)
         items: list[dict[str, Any]] = []
         request: dict[str, Any] = {
             "IndexName": AuditTable.BY_USER_ID,
@@ -401,7 +417,7 @@ class Sandbox:
 
     def findings(self, user_id: str) -> list[Finding]:
         """The user's findings (their CURRENT items, index by_user), oldest first."""
-        table = boto3.resource("dynamodb", region_name=self.region).Table(self.stack.findings_table_name)
+        table = self._table(self.stack.findings_table_name)
         request: dict[str, Any] = {
             "IndexName": FindingsTable.BY_USER,
             "KeyConditionExpression": Key(FindingsTable.USER_ID).eq(user_id),
@@ -429,9 +445,7 @@ class Sandbox:
 
     def notification_state(self, user_id: str) -> list[dict[str, Any]]:
         """The notification-state items of one user (what its owner was told, when, until when)."""
-        table = boto3.resource("dynamodb", region_name=self.region).Table(
-            self.stack.notification_state_table_name
-        )
+        table = self._table(self.stack.notification_state_table_name)
         pk = Key(NotificationStateTable.PARTITION_KEY).eq(NotificationStateTable.user_pk(user_id))
         return list(table.query(KeyConditionExpression=pk)["Items"])
 

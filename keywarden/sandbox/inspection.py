@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,14 @@ def execution_report(sfn: Any, execution_arn: str) -> ExecutionReport:
     events: list[dict[str, Any]] = []
     for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
         events.extend(page["events"])
-    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    return report_of(execution_arn, described, events)
+
+
+def report_of(
+    execution_arn: str, described: Mapping[str, Any], events: list[dict[str, Any]]
+) -> ExecutionReport:
+    """An ExecutionReport from DescribeExecution's answer and the execution's history events."""
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if e.get("stateEnteredEventDetails")]
     stop: datetime = described.get("stopDate", described["startDate"])
     output = described.get("output")
     return ExecutionReport(
