@@ -58,6 +58,8 @@ class PolicyRun:
     policy: str
     users: int
     outcomes: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    """Why users were not remediated: outcome and the recorded reason."""
     completions: list[float] = field(default_factory=list)
     """Simulated seconds after the burst at which each remediated user's run ended, as the policy saw it."""
     lags: list[float] = field(default_factory=list)
@@ -164,6 +166,7 @@ def _read_execution(sandbox: Sandbox, arn: str, began: datetime, run: PolicyRun,
         or "Throttl" in str(e.get("lambdaFunctionFailedEventDetails", {}).get("error", ""))
     )
     if summary["outcome"] != "REMEDIATED":
+        run.reasons[f"{summary['outcome']}: {summary.get('reason')}"] += 1
         return
     conclude = next(e for e in entered if e["stateEnteredEventDetails"]["name"] == "Conclude")
     run.completions.append(_seconds(conclude["timestamp"], began))
@@ -350,6 +353,9 @@ def main() -> None:
         runs.append(policy(specs))
         print(f"{runs[-1].policy}: done in {runs[-1].real_seconds:,.0f} s of real time", flush=True)
     print(_table(runs))
+    for run in runs[:1]:  # ASR's and Config's failures are refused starts, counted in the table
+        for reason, count in run.reasons.most_common():
+            print(f"{run.policy}, not remediated: {count:,} x {reason}")
     _plot(runs, PNG)
     print(f"completions over simulated time: {PNG}")
 
