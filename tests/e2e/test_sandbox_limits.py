@@ -73,12 +73,17 @@ def test_api_calls_past_their_bucket_answer_the_services_throttling_error_until_
 
 def test_the_sdks_own_retries_wait_on_the_virtual_clock_not_in_real_time(sandbox: Sandbox) -> None:
     """Given IAM GetUser limited to 1 call, refilled at 1 per 2 s
-    When a client with botocore's legacy retries (up to 4) calls GetUser twice at one instant
+    When a client with botocore's standard retries (20 attempts) calls GetUser twice at one instant
     Then the second call is throttled, botocore backs off on the virtual clock (simulated time passes,
-    so the bucket refills) and the call passes, without seconds of real sleep."""
+    so the bucket refills) and the call passes, without seconds of real sleep.
+    (Legacy retries, 4 of them, failed now and then: their jittered back-offs can add up to less than
+    the 2 s a refill takes. Standard mode's 19 back-offs of up to 20 s cannot, but with odds below
+    one in 10^15.)"""
     sandbox.add_user(UserSpec(name="patient", keys=STALE))
     sandbox.throttling.configure("iam:GetUser", BucketSpec(burst=1, per_second=0.5))
-    iam = boto3.client("iam", region_name=sandbox.region, config=Config(retries={"mode": "legacy"}))
+    iam = boto3.client(
+        "iam", region_name=sandbox.region, config=Config(retries={"mode": "standard", "max_attempts": 20})
+    )
     iam.get_user(UserName="patient")
     before, started = sandbox.clock.now(), time.perf_counter()
     assert iam.get_user(UserName="patient")["User"]["UserName"] == "patient"
