@@ -125,9 +125,9 @@ class Sandbox:
         self.settings = settings or DeploymentSettings()
         self.clock = clock or VirtualClock()
         self.scheduler = Scheduler(self.clock)
+        """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self._tables: dict[str, Any] = {}
         """DynamoDB Table resources by name (`_table`)."""
-        """Runs executions concurrently on the clock (`paused()`, `run_until_idle()`)."""
         self.region = SANDBOX_REGION
         self.account_id = SANDBOX_ACCOUNT_ID
         self.config_records_iam_users = config_records_iam_users
@@ -384,8 +384,7 @@ class Sandbox:
         """Status, path through the workflow and simulated duration of one execution.
 
         Read from moto's Step Functions backend, what DescribeExecution and GetExecutionHistory
-        answer from: through the API, a report cost a simulated remediation a fifth of its time
-        (`inspection.execution_report` reads the same over the API)."""
+        answer from: read through the API, a report cost a simulated remediation a fifth of its time."""
         backend = stepfunctions_parser_backends[self.account_id][self.region]
         execution = backend.describe_execution(execution_arn)
         history = execution.to_history_output()["events"]

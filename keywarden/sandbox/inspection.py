@@ -33,15 +33,6 @@ class ExecutionReport:
     output: dict[str, Any] | None
 
 
-def execution_report(sfn: Any, execution_arn: str) -> ExecutionReport:
-    """From DescribeExecution and the whole execution history (a boto3 stepfunctions client)."""
-    described = sfn.describe_execution(executionArn=execution_arn)
-    events: list[dict[str, Any]] = []
-    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
-        events.extend(page["events"])
-    return report_of(execution_arn, described, events)
-
-
 def report_of(
     execution_arn: str, described: Mapping[str, Any], events: list[dict[str, Any]]
 ) -> ExecutionReport:
